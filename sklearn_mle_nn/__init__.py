@@ -1,0 +1,10 @@
+"""Neural networks as maximum-likelihood estimators, for scikit-learn."""
+
+# Authors: The sklearn_mle_nn developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+from ._regressor import MLERegressor
+
+__version__ = "0.1.0"
+
+__all__ = ["MLERegressor", "__version__"]

@@ -1,0 +1,117 @@
+"""Activation functions, each with its derivative written from its output.
+
+Every ``forward`` works in place on the pre-activation ``Z`` and returns it;
+every ``backward`` multiplies an upstream gradient ``delta`` in place by the
+Jacobian of the activation, expressed through the activation's *output* ``A``
+(which is what the forward pass keeps), exactly as in scikit-learn's MLP.
+"""
+
+# Authors: The sklearn_mle_nn developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+from scipy.special import expit, log_expit
+
+
+class Identity:
+    """``a = z``; ``da/dz = 1``."""
+
+    name = "identity"
+
+    @staticmethod
+    def forward(Z):
+        return Z
+
+    @staticmethod
+    def backward(A, delta):
+        return delta
+
+
+class Logistic:
+    """``a = 1 / (1 + exp(-z))``; ``da/dz = a (1 - a)``."""
+
+    name = "logistic"
+
+    @staticmethod
+    def forward(Z):
+        return expit(Z, out=Z)
+
+    @staticmethod
+    def backward(A, delta):
+        delta *= A
+        delta -= delta * A
+        return delta
+
+    @staticmethod
+    def log_forward(Z):
+        """``log a``, computed from ``z`` so that it stays finite."""
+        return log_expit(Z)
+
+
+class Tanh:
+    """``a = tanh(z)``; ``da/dz = 1 - a**2``."""
+
+    name = "tanh"
+
+    @staticmethod
+    def forward(Z):
+        return np.tanh(Z, out=Z)
+
+    @staticmethod
+    def backward(A, delta):
+        delta -= delta * A * A
+        return delta
+
+
+class Relu:
+    """``a = max(z, 0)``; ``da/dz = 1 where a > 0 else 0``."""
+
+    name = "relu"
+
+    @staticmethod
+    def forward(Z):
+        return np.maximum(Z, 0, out=Z)
+
+    @staticmethod
+    def backward(A, delta):
+        delta[A <= 0] = 0
+        return delta
+
+
+class Softmax:
+    """``a_j = exp(z_j) / sum_k exp(z_k)``, row-wise.
+
+    Its Jacobian is ``diag(a) - a a^T``, so the vector-Jacobian product is
+    ``a * (delta - <a, delta>)``.
+    """
+
+    name = "softmax"
+
+    @staticmethod
+    def forward(Z):
+        # Subtracting the row maximum leaves softmax unchanged and keeps exp finite.
+        Z -= Z.max(axis=1, keepdims=True)
+        np.exp(Z, out=Z)
+        Z /= Z.sum(axis=1, keepdims=True)
+        return Z
+
+    @staticmethod
+    def backward(A, delta):
+        delta -= np.einsum("ij,ij->i", A, delta)[:, np.newaxis]
+        delta *= A
+        return delta
+
+    @staticmethod
+    def log_forward(Z):
+        """``log a``, computed from ``z`` so that it stays finite."""
+        Z = Z - Z.max(axis=1, keepdims=True)
+        return Z - np.log(np.exp(Z).sum(axis=1, keepdims=True))
+
+
+#: Activations a user may choose, for hidden layers and for ``out_activation``.
+HIDDEN_ACTIVATIONS = {
+    cls.name: cls for cls in (Identity, Logistic, Tanh, Relu)
+}
+
+#: Every activation, softmax included (output layers only).
+ACTIVATIONS = {**HIDDEN_ACTIVATIONS, Softmax.name: Softmax}

@@ -1,0 +1,398 @@
+"""The estimator that MLERegressor, MLEClassifier and MLEAutoencoder share.
+
+An estimator says only how its targets become network targets
+(``_validate_targets``), which likelihood it uses (``_build_distribution``)
+and how it scores a validation set (``_validation_score``). Everything else,
+validation, training, state, sampling, lives here once.
+"""
+
+# Authors: The sklearn_mle_nn developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import copy
+import warnings
+from abc import ABCMeta, abstractmethod
+from contextlib import contextmanager
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
+
+from ._activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
+from ._network import Layout, forward, glorot_uniform, rescale_output
+from ._optimizers import make_optimizer
+from ._training import (
+    BatchSource,
+    ConvergenceMonitor,
+    History,
+    MiniBatchStep,
+    Model,
+    split_validation,
+    train,
+)
+
+
+#: How every estimator validates X: sparse allowed, float32 kept.
+VALIDATION = {"accept_sparse": ["csr", "csc"], "dtype": [np.float64, np.float32]}
+
+
+class BaseMLE(BaseEstimator, metaclass=ABCMeta):
+    """Base class of the maximum-likelihood networks. Do not use it directly."""
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
+        "distribution": [StrOptions({"gaussian", "bernoulli"})],
+        "solver": [StrOptions({"sgd", "adam"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
+    }
+
+    # ---- what each estimator says ------------------------------------------
+
+    @abstractmethod
+    def _validate_targets(self, X, y, *, reset, classes=None):
+        """Validated ``X`` and the network targets ``Y`` of shape (n, n_outputs)."""
+
+    @abstractmethod
+    def _build_distribution(self):
+        """The likelihood this estimator fits, from its parameters and targets."""
+
+    @abstractmethod
+    def _validation_score(self, raw, Y, sample_weight):
+        """The early-stopping score of raw outputs against network targets."""
+
+    def _hidden_layers(self):
+        """``(units, activation name)`` of every hidden layer."""
+        return [(units, self.activation) for units in _as_sizes(self.hidden_layer_sizes)]
+
+    def _stratify(self, Y):
+        """Labels to stratify the early-stopping split on, or None."""
+        return None
+
+    def _standardizes_targets(self):
+        """Whether training sees targets standardized to zero mean, unit variance.
+
+        True only where the link is the identity, so that an affine map of the
+        output layer can undo it exactly.
+        """
+        return False
+
+    # ---- training ----------------------------------------------------------
+
+    def _fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        incremental=False,
+        coefs_init=None,
+        intercepts_init=None,
+        classes=None,
+    ):
+        if incremental and self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True.")
+        with _restore_on_error(self):
+            continuing = (
+                hasattr(self, "coefs_")
+                and (incremental or self.warm_start)
+                and coefs_init is None
+                and intercepts_init is None
+            )
+            X, Y = self._validate_targets(X, y, reset=not continuing, classes=classes)
+            sample_weight = _check_weights(sample_weight, X)
+            if not continuing:
+                self._start_new_model(Y, sample_weight)
+            self._distribution.check_target(Y)
+            # One random state per call, drawn from first for the initial
+            # weights, then for the split and the shuffles, as scikit-learn does.
+            random_state = check_random_state(self.random_state)
+            model = self._training_model(
+                X, Y, continuing, coefs_init, intercepts_init, random_state
+            )
+            self._train(model, X, Y, sample_weight, continuing, incremental, random_state)
+            self._set_fitted_network(model, X, Y, sample_weight)
+        return self
+
+    def _start_new_model(self, Y, sample_weight):
+        self._distribution = self._build_distribution()
+        self._hidden_activations = [name for _, name in self._hidden_layers()]
+        if self._standardizes_targets():
+            self._target_shift = np.average(Y, axis=0, weights=sample_weight)
+            spread = np.average((Y - self._target_shift) ** 2, axis=0, weights=sample_weight)
+            # A constant target keeps unit scale rather than dividing by zero.
+            self._target_scale = np.where(spread > 0, np.sqrt(spread), 1.0)
+        else:
+            self._target_shift = np.zeros(Y.shape[1])
+            self._target_scale = np.ones(Y.shape[1])
+        for name in ("coefs_", "intercepts_", "_optimizer", "sigma_"):
+            self.__dict__.pop(name, None)
+
+    def _training_model(self, X, Y, continuing, coefs_init, intercepts_init, random_state):
+        if continuing:
+            sizes = [len(intercept) for intercept in self.intercepts_[:-1]]
+        else:
+            sizes = [units for units, _ in self._hidden_layers()]
+        layout = Layout([X.shape[1], *sizes, Y.shape[1]])
+        if continuing:
+            params = self._pack_fitted(layout, X.dtype)
+        elif coefs_init is not None or intercepts_init is not None:
+            params = _pack_init(layout, coefs_init, intercepts_init, X.dtype)
+            self._to_training_space(*layout.split(params))
+        else:
+            params = glorot_uniform(layout, self.activation, random_state, X.dtype)
+        hidden = [ACTIVATIONS[name] for name in self._hidden_activations]
+        return Model(layout, hidden, self._distribution, params)
+
+    def _pack_fitted(self, layout, dtype):
+        if not layout.shapes_match(self.coefs_, self.intercepts_):
+            raise ValueError(
+                f"The data asks for layers {layout.layer_units}, but the fitted "
+                "network has layers "
+                f"{tuple([len(c) for c in self.coefs_] + [len(self.intercepts_[-1])])}."
+                " Fit again without warm_start to change them."
+            )
+        params = layout.pack(self.coefs_, self.intercepts_, dtype)
+        self._to_training_space(*layout.split(params))
+        return params
+
+    def _to_training_space(self, coefs, intercepts):
+        rescale_output(
+            coefs,
+            intercepts,
+            1.0 / self._target_scale,
+            -self._target_shift / self._target_scale,
+        )
+
+    def _train(self, model, X, Y, sample_weight, continuing, incremental, random_state):
+        Y = (Y - self._target_shift) / self._target_scale
+        Y = Y.astype(X.dtype, copy=False)
+        validation = None
+        if self.early_stopping:
+            (X, Y, sample_weight), validation = split_validation(
+                X,
+                Y,
+                sample_weight,
+                self.validation_fraction,
+                self._stratify(Y),
+                random_state,
+            )
+        batch_size = self._resolve_batch_size(X.shape[0])
+        optimizer = self._make_or_resume_optimizer(model, incremental and continuing)
+        step = MiniBatchStep(model, optimizer, self.alpha, batch_size, X.dtype)
+        batches = BatchSource(X, Y, sample_weight, batch_size, self.shuffle, random_state)
+        history = self._resume_history(continuing)
+        monitor = ConvergenceMonitor(
+            self.tol,
+            self.n_iter_no_change,
+            validation=self._validation_scorer(model, validation),
+            verbose=self.verbose,
+        )
+        train(
+            step,
+            batches,
+            history,
+            n_epochs=1 if incremental else self.max_iter,
+            monitor=monitor,
+            incremental=incremental,
+            verbose=self.verbose,
+            loss_offset=float(np.sum(np.log(self._target_scale))),
+        )
+        if monitor.best_params is not None:
+            model.params[...] = monitor.best_params
+        self._optimizer = optimizer
+        self._set_history(history)
+
+    def _make_or_resume_optimizer(self, model, resume):
+        if resume and hasattr(self, "_optimizer"):
+            # A copy: a failed partial_fit must leave the fitted one untouched.
+            return copy.deepcopy(self._optimizer)
+        return make_optimizer(self, model.layout.n_params, model.params.dtype)
+
+    def _resolve_batch_size(self, n_samples):
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        if self.batch_size > n_samples:
+            warnings.warn(
+                f"Got batch_size={self.batch_size} larger than the {n_samples} "
+                "training samples; using all of them in every batch."
+            )
+        return min(self.batch_size, n_samples)
+
+    def _validation_scorer(self, model, validation):
+        if validation is None:
+            return None
+        X_val, Y_val, weight_val = validation
+        coefs, intercepts = model.split()
+
+        def score():
+            raw = forward(X_val, coefs, intercepts, model.hidden_activations)
+            return self._validation_score(raw, Y_val, weight_val)
+
+        return score
+
+    def _resume_history(self, continuing):
+        if continuing:
+            return History(
+                loss_curve=list(self.loss_curve_),
+                n_iter=self.n_iter_,
+                t=self.t_,
+                best_loss=np.inf if self.best_loss_ is None else self.best_loss_,
+                validation_scores=None
+                if self.validation_scores_ is None
+                else list(self.validation_scores_),
+                best_validation_score=self.best_validation_score_,
+                no_improvement_count=self._no_improvement_count,
+            )
+        if self.early_stopping:
+            return History(validation_scores=[], best_validation_score=-np.inf)
+        return History()
+
+    def _set_history(self, history):
+        self.loss_curve_ = history.loss_curve
+        self.loss_ = history.loss_curve[-1]
+        self.n_iter_ = history.n_iter
+        self.t_ = history.t
+        self.best_loss_ = None if self.early_stopping else history.best_loss
+        self.validation_scores_ = history.validation_scores
+        self.best_validation_score_ = history.best_validation_score
+        self._no_improvement_count = history.no_improvement_count
+
+    def _set_fitted_network(self, model, X, Y, sample_weight):
+        coefs, intercepts = model.split()
+        rescale_output(coefs, intercepts, self._target_scale, self._target_shift)
+        self.coefs_, self.intercepts_ = coefs, intercepts
+        self.n_layers_ = len(model.layout.layer_units)
+        self.n_outputs_ = Y.shape[1]
+        self.out_activation_ = self._distribution.link.name
+        if self._distribution.name == "gaussian":
+            mean = self._distribution.mean(self._raw(X))
+            self.sigma_ = self._distribution.fit_scale(Y, mean, sample_weight)
+
+    # ---- prediction --------------------------------------------------------
+
+    def _raw(self, X, n_layers=None):
+        """Raw output of the first ``n_layers`` weight layers (all by default)."""
+        hidden = [ACTIVATIONS[name] for name in self._hidden_activations]
+        return forward(X, self.coefs_[:n_layers], self.intercepts_[:n_layers], hidden)
+
+    def _validate_X(self, X):
+        """``X`` checked against the fitted model, for prediction."""
+        check_is_fitted(self)
+        return validate_data(self, X, reset=False, **VALIDATION)
+
+    def _predict_mean(self, X):
+        """Mean of p(y | x) in network-target space, for validated ``X``."""
+        return self._distribution.mean(self._raw(X))
+
+    def _draw(self, mean, n_samples, random_state):
+        """Draws from the fitted distribution around ``mean``."""
+        _check_n_samples(n_samples)
+        random_state = check_random_state(random_state)
+        if self._distribution.name == "gaussian":
+            return self._distribution.sample(mean, n_samples, random_state, self.sigma_)
+        return self._distribution.sample(mean, n_samples, random_state)
+
+    def _network_log_likelihood(self, X, Y):
+        """``log p(Y_i | x_i)`` for validated ``X`` and network targets ``Y``."""
+        raw = self._raw(X)
+        if self._distribution.name == "gaussian":
+            return -self._distribution.nll(Y, raw, self.sigma_)
+        return -self._distribution.nll(Y, raw)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+def _as_sizes(hidden_layer_sizes):
+    if not hasattr(hidden_layer_sizes, "__iter__"):
+        hidden_layer_sizes = [hidden_layer_sizes]
+    sizes = [int(units) for units in hidden_layer_sizes]
+    if any(units <= 0 for units in sizes):
+        raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden_layer_sizes}.")
+    return sizes
+
+
+def _pack_init(layout, coefs_init, intercepts_init, dtype):
+    if coefs_init is None or intercepts_init is None:
+        raise ValueError("coefs_init and intercepts_init must be given together.")
+    if len(coefs_init) != len(layout.coef_shapes) or len(intercepts_init) != len(
+        layout.coef_shapes
+    ):
+        raise ValueError(
+            f"coefs_init and intercepts_init need {len(layout.coef_shapes)} arrays "
+            f"each for layers {layout.layer_units}; got {len(coefs_init)} and "
+            f"{len(intercepts_init)}."
+        )
+    params = layout.pack(coefs_init, intercepts_init, dtype)
+    if not np.isfinite(params).all():
+        raise ValueError("coefs_init and intercepts_init must be finite.")
+    return params
+
+
+def _check_weights(sample_weight, X):
+    if sample_weight is None:
+        return None
+    sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+    if np.any(sample_weight < 0):
+        raise ValueError(
+            f"sample_weight must be non-negative; got {sample_weight.min():g}."
+        )
+    if not np.any(sample_weight > 0):
+        raise ValueError(
+            "sample_weight sums to zero: at least one sample needs a positive weight."
+        )
+    return sample_weight
+
+
+def _check_n_samples(n_samples):
+    if not isinstance(n_samples, Integral) or isinstance(n_samples, bool) or n_samples < 1:
+        raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+
+
+@contextmanager
+def _restore_on_error(estimator):
+    """Put every attribute back as it was if the block raises."""
+    saved = dict(vars(estimator))
+    try:
+        yield
+    except BaseException:
+        vars(estimator).clear()
+        vars(estimator).update(saved)
+        raise

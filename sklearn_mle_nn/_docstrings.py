@@ -1,0 +1,136 @@
+"""Parameter documentation shared by the three estimators.
+
+Each estimator's docstring holds ``{solver_parameters}``, filled from here so
+that the twenty solver parameters are described once, not three times.
+"""
+
+# Authors: The sklearn_mle_nn developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+SOLVER_PARAMETERS = """\
+solver : {'sgd', 'adam'}, default='sgd'
+        The mini-batch optimizer. 'sgd' is stochastic gradient descent with
+        (Nesterov) momentum, the method the maximum-likelihood view derives;
+        'adam' is Kingma and Ba's adaptive variant.
+
+    alpha : float, default=1e-4
+        Strength of the L2 penalty on the weights (not the intercepts). The
+        objective of a batch is ``(sum_i w_i NLL_i + alpha / 2 * ||W||^2) /
+        sum_i w_i``, as in scikit-learn's MLP.
+
+    batch_size : int or 'auto', default='auto'
+        Samples per mini-batch; 'auto' is ``min(200, n_samples)``.
+
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        Step-size schedule for ``solver='sgd'``: constant; divided by
+        ``t ** power_t`` after ``t`` samples; or divided by 5 whenever the loss
+        stops improving (as scikit-learn's MLP).
+
+    learning_rate_init : float, default=0.01
+        The initial step size.
+
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule.
+
+    max_iter : int, default=200
+        Maximum number of epochs (passes over the training data).
+
+    shuffle : bool, default=True
+        Whether to shuffle the samples in every epoch.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial weights, the early-stopping split and the shuffles.
+        An int makes ``fit`` reproducible.
+
+    tol : float, default=1e-4
+        Training stops once the loss (or validation score with
+        ``early_stopping``) has not improved by ``tol`` for
+        ``n_iter_no_change`` consecutive epochs.
+
+    verbose : bool, default=False
+        Whether to print the loss of every epoch.
+
+    warm_start : bool, default=False
+        Whether ``fit`` starts from the weights of the previous fit.
+
+    momentum : float, default=0.9
+        Momentum of ``solver='sgd'``, in [0, 1].
+
+    nesterovs_momentum : bool, default=True
+        Whether ``solver='sgd'`` uses Nesterov's momentum.
+
+    early_stopping : bool, default=False
+        Whether to hold out ``validation_fraction`` of the training data, stop
+        when its score stops improving, and keep the weights of the best
+        score.
+
+    validation_fraction : float, default=0.1
+        Fraction of the training data held out with ``early_stopping``.
+
+    beta_1 : float, default=0.9
+        Decay rate of Adam's first-moment estimate, in [0, 1).
+
+    beta_2 : float, default=0.999
+        Decay rate of Adam's second-moment estimate, in [0, 1).
+
+    epsilon : float, default=1e-8
+        Numerical stabiliser of Adam.
+
+    n_iter_no_change : int, default=10
+        Epochs without improvement by ``tol`` before training stops."""
+
+TRAINING_ATTRIBUTES = """\
+loss_ : float
+        The last epoch's objective: the mean negative log-likelihood per
+        sample, plus the L2 penalty. Gaussian targets are trained standardized
+        with a unit noise scale; the loss is reported for the targets as
+        given, that is with the noise scale held at the targets' standard
+        deviation.
+
+    loss_curve_ : list of float
+        ``loss_`` after every epoch.
+
+    best_loss_ : float or None
+        The smallest ``loss_`` seen; None with ``early_stopping``.
+
+    validation_scores_ : list of float or None
+        The validation score after every epoch with ``early_stopping``.
+
+    best_validation_score_ : float or None
+        The best of ``validation_scores_``.
+
+    n_iter_ : int
+        Number of epochs run.
+
+    t_ : int
+        Number of training samples seen, over all epochs.
+
+    coefs_ : list of ndarray
+        ``coefs_[i]`` is the weight matrix from layer ``i`` to layer ``i + 1``.
+        Views into one flat parameter vector.
+
+    intercepts_ : list of ndarray
+        ``intercepts_[i]`` is the bias vector of layer ``i + 1``.
+
+    n_layers_ : int
+        Number of layers, input and output included.
+
+    n_outputs_ : int
+        Number of network outputs.
+
+    out_activation_ : str
+        The link from the raw output to the mean of the distribution.
+
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen during ``fit``, when they are all strings."""
+
+
+def fill_docstring(cls):
+    """Class decorator: put the shared parameter text into ``cls.__doc__``."""
+    cls.__doc__ = cls.__doc__.replace(
+        "{solver_parameters}", SOLVER_PARAMETERS
+    ).replace("{training_attributes}", TRAINING_ATTRIBUTES)
+    return cls

@@ -1,0 +1,182 @@
+"""The multi-layer perceptron: weights on one flat vector, forward, backward.
+
+All weights live in one flat parameter vector; ``coefs_`` and
+``intercepts_`` are views into it, so an optimizer step is a few operations
+on one vector. The coefficients of every layer come first, then the
+intercepts, so the L2 penalty acts on one contiguous slice.
+"""
+
+# Authors: The sklearn_mle_nn developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+from itertools import pairwise
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.extmath import safe_sparse_dot
+
+
+class Layout:
+    """Where each layer's weights sit in the flat parameter vector.
+
+    Parameters
+    ----------
+    layer_units : sequence of int
+        Units of every layer, input and output included.
+    """
+
+    def __init__(self, layer_units):
+        self.layer_units = tuple(int(units) for units in layer_units)
+        self.coef_shapes = list(pairwise(self.layer_units))
+        sizes = [fan_in * fan_out for fan_in, fan_out in self.coef_shapes]
+        self.n_coef = sum(sizes)
+        self._bounds = np.cumsum([0, *sizes, *self.layer_units[1:]])
+        self.n_params = int(self._bounds[-1])
+
+    def split(self, flat):
+        """Views of ``flat`` shaped as ``coefs_`` and ``intercepts_``."""
+        n_layers = len(self.coef_shapes)
+        bounds = self._bounds
+        coefs = [
+            flat[bounds[i] : bounds[i + 1]].reshape(shape)
+            for i, shape in enumerate(self.coef_shapes)
+        ]
+        intercepts = [
+            flat[bounds[n_layers + i] : bounds[n_layers + i + 1]]
+            for i in range(n_layers)
+        ]
+        return coefs, intercepts
+
+    def pack(self, coefs, intercepts, dtype):
+        """A new flat vector holding copies of ``coefs`` and ``intercepts``."""
+        flat = np.empty(self.n_params, dtype=dtype)
+        for view, given in zip(sum(self.split(flat), []), [*coefs, *intercepts]):
+            given = np.asarray(given)
+            if given.shape != view.shape:
+                raise ValueError(
+                    f"coefs_init / intercepts_init: expected an array of shape "
+                    f"{view.shape}, got {given.shape} (layers {self.layer_units})."
+                )
+            view[...] = given
+        return flat
+
+    def shapes_match(self, coefs, intercepts):
+        """Whether ``coefs`` and ``intercepts`` have the shapes of this layout."""
+        if len(coefs) != len(self.coef_shapes) or len(intercepts) != len(coefs):
+            return False
+        return all(
+            np.shape(coef) == shape and np.shape(intercept) == (shape[1],)
+            for coef, intercept, shape in zip(coefs, intercepts, self.coef_shapes)
+        )
+
+
+def glorot_uniform(layout, activation, random_state, dtype):
+    """Initial weights drawn as scikit-learn's MLP draws them.
+
+    Glorot and Bengio's uniform bound ``sqrt(6 / (fan_in + fan_out))``
+    (``sqrt(2 / ...)`` for logistic hidden units), coefficients then
+    intercepts layer by layer, in the same order from the same random state,
+    so a network started from a given ``random_state`` starts where
+    scikit-learn's would.
+    """
+    flat = np.empty(layout.n_params, dtype=dtype)
+    factor = 2.0 if activation == "logistic" else 6.0
+    for coef, intercept in zip(*layout.split(flat)):
+        bound = np.sqrt(factor / sum(coef.shape))
+        coef[...] = random_state.uniform(-bound, bound, coef.shape)
+        intercept[...] = random_state.uniform(-bound, bound, intercept.shape)
+    return flat
+
+
+def forward(X, coefs, intercepts, hidden_activations):
+    """Output of the last of ``coefs``' layers, for prediction.
+
+    ``hidden_activations[i]`` follows layer ``i``; a layer beyond the list
+    gives its raw (pre-link) output.
+    """
+    A = X
+    for i, (coef, intercept) in enumerate(zip(coefs, intercepts)):
+        A = safe_sparse_dot(A, coef)
+        A += intercept
+        if i < len(hidden_activations):
+            hidden_activations[i].forward(A)
+    return A
+
+
+def rescale_output(coefs, intercepts, scale, shift):
+    """Make the raw output ``r`` of the network ``r * scale + shift``, in place."""
+    coefs[-1] *= scale
+    intercepts[-1] *= scale
+    intercepts[-1] += shift
+
+
+class Workspace:
+    """Preallocated buffers for the mini-batches of one training run.
+
+    Holds each layer's output from the forward pass and each layer's error
+    signal (``delta``: the gradient of the loss with respect to the layer's
+    pre-activation) from the backward pass. Batches of fewer rows use the
+    leading rows of every buffer.
+
+    Parameters
+    ----------
+    layout : Layout
+        The network's layers.
+    hidden_activations : list of activation classes
+        One per hidden layer.
+    batch_size : int
+        The largest batch.
+    dtype : dtype
+        Dtype of the data and parameters.
+    """
+
+    def __init__(self, layout, hidden_activations, batch_size, dtype):
+        self.hidden_activations = hidden_activations
+        units = layout.layer_units
+        self.inputs = np.empty((batch_size, units[0]), dtype=dtype)
+        self.outputs = [np.empty((batch_size, n), dtype=dtype) for n in units[1:]]
+        self.deltas = [np.empty((batch_size, n), dtype=dtype) for n in units[1:]]
+
+    def forward(self, X, coefs, intercepts):
+        """Fill every layer's output for the batch ``X``; return the raw output."""
+        A = X
+        n_rows = X.shape[0]
+        for i, (coef, intercept) in enumerate(zip(coefs, intercepts)):
+            Z = self.outputs[i][:n_rows]
+            _dot_into(A, coef, Z)
+            Z += intercept
+            if i < len(self.hidden_activations):
+                self.hidden_activations[i].forward(Z)
+            A = Z
+        return A
+
+    @property
+    def output_delta(self):
+        """The buffer that receives the loss gradient w.r.t. the raw output."""
+        return self.deltas[-1]
+
+    def backward(self, X, coefs, coef_grads, intercept_grads):
+        """Backpropagate ``output_delta`` through the network.
+
+        The bias gradient of a layer is its delta summed over the batch; the
+        weight gradient is the layer's input transposed times its delta; the
+        delta of the layer below is the delta times the weights, times the
+        derivative of that layer's activation.
+        """
+        n_rows = X.shape[0]
+        for i in range(len(coefs) - 1, -1, -1):
+            delta = self.deltas[i][:n_rows]
+            layer_input = X if i == 0 else self.outputs[i - 1][:n_rows]
+            _dot_into(layer_input.T, delta, coef_grads[i])
+            np.sum(delta, axis=0, out=intercept_grads[i])
+            if i > 0:
+                below = self.deltas[i - 1][:n_rows]
+                np.dot(delta, coefs[i].T, out=below)
+                self.hidden_activations[i - 1].backward(layer_input, below)
+
+
+def _dot_into(A, B, out):
+    if sp.issparse(A):
+        out[...] = safe_sparse_dot(A, B)
+    else:
+        np.dot(A, B, out=out)

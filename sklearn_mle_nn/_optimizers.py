@@ -1,0 +1,168 @@
+"""Stochastic optimizers on one flat parameter vector.
+
+An optimizer knows nothing of the model: it receives the flat parameter vector
+and the flat gradient of the same length, and updates the parameters in place
+with scikit-learn's update rules (``sklearn/neural_network/
+_stochastic_optimizers.py``), a few vector operations per step and no
+allocation.
+"""
+
+# Authors: The sklearn_mle_nn developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+
+
+class SGD:
+    """Stochastic gradient descent with (Nesterov) momentum and a schedule.
+
+    ``velocity = momentum * velocity - learning_rate * grad``, then
+    ``params += velocity`` or, with Nesterov's momentum,
+    ``params += momentum * velocity - learning_rate * grad``.
+
+    Parameters
+    ----------
+    n_params : int
+        Length of the parameter vector.
+    dtype : dtype
+        Dtype of the parameters.
+    learning_rate_init : float
+        Step size at the start.
+    schedule : {'constant', 'invscaling', 'adaptive'}
+        How the step size evolves (see ``MLERegressor``'s ``learning_rate``).
+    momentum : float
+        Weight of the previous update in the velocity.
+    nesterov : bool
+        Whether to use Nesterov's momentum.
+    power_t : float
+        Exponent of the 'invscaling' schedule.
+    """
+
+    def __init__(
+        self, n_params, dtype, learning_rate_init, schedule, momentum, nesterov, power_t
+    ):
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = float(learning_rate_init)
+        self.schedule = schedule
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.power_t = power_t
+        self.velocity = np.zeros(n_params, dtype=dtype)
+        self._step = np.empty(n_params, dtype=dtype)
+
+    def update(self, params, grad):
+        """One step: update ``params`` in place from ``grad``."""
+        step = np.multiply(grad, self.learning_rate, out=self._step)
+        if self.momentum == 0:
+            params -= step
+            return
+        self.velocity *= self.momentum
+        self.velocity -= step
+        if self.nesterov:
+            params -= step
+            params += np.multiply(self.velocity, self.momentum, out=self._step)
+        else:
+            params += self.velocity
+
+    def epoch_ends(self, n_samples_seen):
+        """Apply the 'invscaling' schedule after an epoch."""
+        if self.schedule == "invscaling":
+            self.learning_rate = self.learning_rate_init / (
+                (n_samples_seen + 1) ** self.power_t
+            )
+
+    def no_improvement(self):
+        """Answer a plateau: divide the step by 5 ('adaptive') or stop.
+
+        Returns
+        -------
+        stop : bool
+            Whether training should stop.
+        message : str
+            What was done, for verbose output.
+        """
+        if self.schedule != "adaptive":
+            return True, "Stopping."
+        if self.learning_rate <= 1e-6:
+            return True, "Learning rate too small. Stopping."
+        self.learning_rate /= 5.0
+        return False, f"Setting learning rate to {self.learning_rate:f}"
+
+
+class Adam:
+    """Adam (Kingma and Ba, 2014) with scikit-learn's bias correction.
+
+    Parameters
+    ----------
+    n_params : int
+        Length of the parameter vector.
+    dtype : dtype
+        Dtype of the parameters.
+    learning_rate_init : float
+        Step size.
+    beta_1, beta_2 : float
+        Decay rates of the first and second moment estimates.
+    epsilon : float
+        Added to the root of the second moment for numerical stability.
+    """
+
+    def __init__(self, n_params, dtype, learning_rate_init, beta_1, beta_2, epsilon):
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = float(learning_rate_init)
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.t = 0
+        self.first_moment = np.zeros(n_params, dtype=dtype)
+        self.second_moment = np.zeros(n_params, dtype=dtype)
+        self._step = np.empty(n_params, dtype=dtype)
+
+    def update(self, params, grad):
+        """One step: update ``params`` in place from ``grad``."""
+        self.t += 1
+        step = self._step
+        self.first_moment *= self.beta_1
+        self.first_moment += np.multiply(grad, 1 - self.beta_1, out=step)
+        self.second_moment *= self.beta_2
+        np.multiply(grad, grad, out=step)
+        step *= 1 - self.beta_2
+        self.second_moment += step
+        self.learning_rate = (
+            self.learning_rate_init
+            * np.sqrt(1 - self.beta_2**self.t)
+            / (1 - self.beta_1**self.t)
+        )
+        np.sqrt(self.second_moment, out=step)
+        step += self.epsilon
+        np.divide(self.first_moment, step, out=step)
+        step *= self.learning_rate
+        params -= step
+
+    def epoch_ends(self, n_samples_seen):
+        """Adam keeps its step size across epochs."""
+
+    def no_improvement(self):
+        """Adam stops at a plateau. Returns ``(stop, message)``."""
+        return True, "Stopping."
+
+
+def make_optimizer(estimator, n_params, dtype):
+    """The optimizer an estimator's ``solver`` and its parameters ask for."""
+    if estimator.solver == "adam":
+        return Adam(
+            n_params,
+            dtype,
+            estimator.learning_rate_init,
+            estimator.beta_1,
+            estimator.beta_2,
+            estimator.epsilon,
+        )
+    return SGD(
+        n_params,
+        dtype,
+        estimator.learning_rate_init,
+        estimator.learning_rate,
+        estimator.momentum,
+        estimator.nesterovs_momentum,
+        estimator.power_t,
+    )

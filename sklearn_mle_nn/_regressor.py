@@ -1,0 +1,344 @@
+"""MLERegressor: a network that fits p(y | x), Gaussian or Bernoulli."""
+
+# Authors: The sklearn_mle_nn developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+from sklearn.base import RegressorMixin, _fit_context
+from sklearn.metrics import r2_score
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._activations import HIDDEN_ACTIVATIONS
+from ._base import VALIDATION, BaseMLE
+from ._docstrings import fill_docstring
+from .distributions import DISTRIBUTIONS
+
+
+@fill_docstring
+class MLERegressor(RegressorMixin, BaseMLE):
+    """Neural-network regressor fitted by maximum likelihood.
+
+    The network's output is the mean of ``p(y | x)``; training minimises the
+    negative log-likelihood of the targets by mini-batch stochastic gradient
+    descent. ``distribution='gaussian'`` makes that loss the squared error;
+    ``distribution='bernoulli'`` makes it the cross-entropy, for targets in
+    [0, 1] such as rates or probabilities. Having fitted a distribution, the
+    model can :meth:`sample` from it.
+
+    Gaussian targets are standardized for training and the output layer is
+    mapped back afterwards, so that ``y`` needs no rescaling by hand.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+        Units of each hidden layer; ``()`` fits a generalized linear model.
+
+    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
+        Activation of the hidden layers.
+
+    distribution : {'gaussian', 'bernoulli'}, default='gaussian'
+        The likelihood of the targets, which sets the loss.
+
+    out_activation : {'identity', 'logistic', 'tanh', 'relu'} or None, \
+            default=None
+        The output activation (the link to the mean). None takes the
+        distribution's canonical link: identity for 'gaussian', logistic for
+        'bernoulli'. ``distribution='gaussian', out_activation='logistic'`` is
+        the squared error on a sigmoid output.
+
+    {solver_parameters}
+
+    Attributes
+    ----------
+    sigma_ : ndarray of shape (n_outputs,)
+        Maximum-likelihood standard deviation of the Gaussian noise, per
+        output: the weighted root-mean-square training residual. Set only
+        with ``distribution='gaussian'``. After ``partial_fit`` it is
+        estimated on the data of the latest call.
+
+    {training_attributes}
+
+    See Also
+    --------
+    MLEClassifier : The same model for class labels.
+    sklearn.neural_network.MLPRegressor : scikit-learn's network regressor.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from sklearn_mle_nn import MLERegressor
+    >>> X, y = make_regression(n_samples=200, n_features=4, noise=5, random_state=0)
+    >>> reg = MLERegressor(random_state=0).fit(X, y)
+    >>> round(reg.score(X, y), 2)
+    0.99
+    >>> mean, std = reg.predict(X[:2], return_std=True)
+    >>> reg.sample(X[:2], n_samples=5, random_state=0).shape
+    (2, 5)
+    """
+
+    _parameter_constraints: dict = {
+        **BaseMLE._parameter_constraints,
+        "out_activation": [StrOptions(set(HIDDEN_ACTIVATIONS)), None],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        distribution="gaussian",
+        out_activation=None,
+        solver="sgd",
+        alpha=1e-4,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.01,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.distribution = distribution
+        self.out_activation = out_activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+
+    # ---- what the shared core asks of a regressor --------------------------
+
+    def _validate_targets(self, X, y, *, reset, classes=None):
+        X, y = validate_data(
+            self, X, y, reset=reset, multi_output=True, y_numeric=True, **VALIDATION
+        )
+        Y = y.reshape(-1, 1) if y.ndim == 1 else y
+        return X, Y.astype(X.dtype, copy=False)
+
+    def _build_distribution(self):
+        return DISTRIBUTIONS[self.distribution](self.out_activation)
+
+    def _standardizes_targets(self):
+        return self.distribution == "gaussian" and self.out_activation in (
+            None,
+            "identity",
+        )
+
+    def _validation_score(self, raw, Y, sample_weight):
+        return r2_score(Y, self._distribution.mean(raw), sample_weight=sample_weight)
+
+    # ---- public API --------------------------------------------------------
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None, *, coefs_init=None, intercepts_init=None):
+        """Fit the network to the data by maximum likelihood.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data. float32 input is trained in float32.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The targets: real numbers for 'gaussian', values in [0, 1] for
+            'bernoulli'.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the samples in the likelihood.
+
+        coefs_init : list of array-like, default=None
+            Initial weight matrices, shaped as ``coefs_`` will be. Given with
+            ``intercepts_init``, training starts from them instead of a random
+            initialisation.
+
+        intercepts_init : list of array-like, default=None
+            Initial bias vectors, shaped as ``intercepts_`` will be.
+
+        Returns
+        -------
+        self : MLERegressor
+            The fitted estimator.
+
+        Examples
+        --------
+        >>> from sklearn_mle_nn import MLERegressor
+        >>> reg = MLERegressor(hidden_layer_sizes=(), max_iter=5, random_state=0)
+        >>> reg = reg.fit([[0.0], [1.0], [2.0]], [1.0, 3.0, 5.0])
+        >>> reg.n_iter_
+        5
+        """
+        return self._fit(
+            X,
+            y,
+            sample_weight,
+            coefs_init=coefs_init,
+            intercepts_init=intercepts_init,
+        )
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Train for exactly one epoch over the given data.
+
+        The first call initialises the network; later calls continue from it,
+        with the optimizer's state (momentum, Adam's moments) kept.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The targets.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the samples.
+
+        Returns
+        -------
+        self : MLERegressor
+            The updated estimator.
+
+        Examples
+        --------
+        >>> from sklearn_mle_nn import MLERegressor
+        >>> reg = MLERegressor(random_state=0)
+        >>> for _ in range(3):
+        ...     reg = reg.partial_fit([[0.0], [1.0], [2.0]], [1.0, 3.0, 5.0])
+        >>> reg.n_iter_
+        3
+        """
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def predict(self, X, return_std=False):
+        """Mean (and standard deviation) of p(y | x).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        return_std : bool, default=False
+            Whether to return the standard deviation of p(y | x) as well:
+            ``sigma_`` for 'gaussian', ``sqrt(mean * (1 - mean))`` for
+            'bernoulli'.
+
+        Returns
+        -------
+        mean : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The predicted mean.
+
+        std : ndarray of the same shape as ``mean``
+            Its standard deviation; only when ``return_std`` is True.
+
+        Examples
+        --------
+        >>> from sklearn_mle_nn import MLERegressor
+        >>> X, y = [[0.0], [1.0], [2.0], [3.0]], [0.0, 1.0, 2.0, 3.0]
+        >>> reg = MLERegressor(hidden_layer_sizes=(), random_state=0).fit(X, y)
+        >>> mean, std = reg.predict([[4.0]], return_std=True)
+        >>> round(float(mean[0]), 1)
+        4.0
+        """
+        mean = self._predict_mean(self._validate_X(X))
+        if not return_std:
+            return self._shape_outputs(mean)
+        if self._distribution.name == "gaussian":
+            std = np.broadcast_to(self.sigma_, mean.shape).copy()
+        else:
+            std = np.sqrt(mean * (1 - mean))
+        return self._shape_outputs(mean), self._shape_outputs(std)
+
+    def sample(self, X, n_samples=1, random_state=None):
+        """Draw targets from the fitted p(y | x).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples_X, n_features)
+            The input data.
+
+        n_samples : int, default=1
+            Number of draws per row of ``X``.
+
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draws; None uses numpy's global random state.
+
+        Returns
+        -------
+        y_samples : ndarray of shape (n_samples_X, n_samples) or \
+                (n_samples_X, n_outputs, n_samples)
+            The draws, last axis over draws as in
+            ``GaussianProcessRegressor.sample_y``; 0/1 for 'bernoulli'.
+
+        Examples
+        --------
+        >>> from sklearn_mle_nn import MLERegressor
+        >>> X, y = [[0.0], [1.0], [2.0], [3.0]], [0.1, 0.9, 2.1, 2.9]
+        >>> reg = MLERegressor(random_state=0).fit(X, y)
+        >>> reg.sample([[1.5]], n_samples=3, random_state=0).shape
+        (1, 3)
+        """
+        mean = self._predict_mean(self._validate_X(X))
+        draws = self._draw(mean, n_samples, random_state)
+        return draws[:, 0, :] if self.n_outputs_ == 1 else draws
+
+    def log_likelihood(self, X, y):
+        """Log-likelihood ``log p(y_i | x_i)`` of every sample.
+
+        Uses ``sigma_`` as the Gaussian noise scale.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The targets.
+
+        Returns
+        -------
+        log_likelihood : ndarray of shape (n_samples,)
+            Summed over outputs.
+
+        Examples
+        --------
+        >>> from sklearn_mle_nn import MLERegressor
+        >>> X, y = [[0.0], [1.0], [2.0], [3.0]], [0.1, 0.9, 2.1, 2.9]
+        >>> reg = MLERegressor(random_state=0).fit(X, y)
+        >>> reg.log_likelihood(X, y).shape
+        (4,)
+        """
+        check_is_fitted(self)
+        X, Y = self._validate_targets(X, y, reset=False)
+        self._distribution.check_target(Y)
+        return self._network_log_likelihood(X, Y)
+
+    def _shape_outputs(self, values):
+        return values.ravel() if self.n_outputs_ == 1 else values

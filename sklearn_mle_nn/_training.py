@@ -1,0 +1,269 @@
+"""The one mini-batch training loop that every estimator shares.
+
+It reads as the seed describes training: split off a validation set, then
+per epoch iterate over mini-batches, take a gradient step on each, record the
+epoch's loss, and check convergence.
+"""
+
+# Authors: The sklearn_mle_nn developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import gen_batches
+
+from ._network import Workspace
+
+
+@dataclass
+class History:
+    """What training records, copied onto the estimator when it succeeds."""
+
+    loss_curve: list = field(default_factory=list)
+    n_iter: int = 0
+    t: int = 0
+    best_loss: float = np.inf
+    validation_scores: list = None
+    best_validation_score: float = None
+    no_improvement_count: int = 0
+
+
+@dataclass
+class Model:
+    """The network being trained, in the space where training happens."""
+
+    layout: object
+    hidden_activations: list
+    distribution: object
+    params: np.ndarray
+
+    def split(self):
+        return self.layout.split(self.params)
+
+
+class MiniBatchStep:
+    """Gradient steps on mini-batches, with buffers allocated once.
+
+    The objective of a batch ``B`` is
+    ``(sum_{i in B} w_i NLL_i + alpha / 2 * ||W||^2) / sum_{i in B} w_i``,
+    as in scikit-learn's MLP.
+    """
+
+    def __init__(self, model, optimizer, alpha, batch_size, dtype):
+        self.model = model
+        self.optimizer = optimizer
+        self.alpha = alpha
+        self.coefs, self.intercepts = model.split()
+        self.grad = np.empty_like(model.params)
+        self.coef_grads, self.intercept_grads = model.layout.split(self.grad)
+        self.workspace = Workspace(
+            model.layout, model.hidden_activations, batch_size, dtype
+        )
+        self._penalty = np.empty(model.layout.n_coef, dtype=dtype)
+
+    def __call__(self, X, Y, sample_weight):
+        """One update from the batch; returns ``sum_i w_i NLL_i + penalty``."""
+        n_rows = X.shape[0]
+        raw = self.workspace.forward(X, self.coefs, self.intercepts)
+        delta = self.workspace.output_delta[:n_rows]
+        loss = self.model.distribution.nll_and_gradient(Y, raw, delta, sample_weight)
+        if sample_weight is None:
+            total_weight = n_rows
+            delta *= 1.0 / n_rows
+        else:
+            total_weight = sample_weight.sum()
+            delta *= (sample_weight / total_weight)[:, np.newaxis]
+        self.workspace.backward(X, self.coefs, self.coef_grads, self.intercept_grads)
+        if self.alpha:
+            loss += self._add_l2_gradient(total_weight)
+        self.optimizer.update(self.model.params, self.grad)
+        return loss
+
+    def _add_l2_gradient(self, total_weight):
+        weights = self.model.params[: self.model.layout.n_coef]
+        penalty = np.multiply(weights, self.alpha / total_weight, out=self._penalty)
+        self.grad[: self.model.layout.n_coef] += penalty
+        return 0.5 * self.alpha * float(weights @ weights)
+
+
+class BatchSource:
+    """The mini-batches of one epoch, gathered into a reused buffer."""
+
+    def __init__(self, X, Y, sample_weight, batch_size, shuffle, random_state):
+        self.X, self.Y, self.sample_weight = X, Y, sample_weight
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.order = np.arange(X.shape[0])
+        self._dense = not sp.issparse(X)
+        if shuffle and self._dense:
+            self._X_buffer = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
+            self._Y_buffer = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)
+
+    def __iter__(self):
+        if self.shuffle:
+            # In place, as scikit-learn shuffles its sample indices every epoch.
+            self.random_state.shuffle(self.order)
+        for batch in gen_batches(len(self.order), self.batch_size):
+            yield self._gather(batch)
+
+    def _gather(self, batch):
+        if not self.shuffle:
+            rows = batch
+            X, Y = self.X[rows], self.Y[rows]
+        else:
+            rows = self.order[batch]
+            if self._dense:
+                n_rows = len(rows)
+                X = np.take(self.X, rows, axis=0, out=self._X_buffer[:n_rows])
+                Y = np.take(self.Y, rows, axis=0, out=self._Y_buffer[:n_rows])
+            else:
+                X, Y = self.X[rows], self.Y[rows]
+        weight = None if self.sample_weight is None else self.sample_weight[rows]
+        return X, Y, weight
+
+
+def split_validation(X, Y, sample_weight, fraction, stratify, random_state):
+    """Hold out ``fraction`` of the data for early stopping."""
+    arrays = (X, Y) if sample_weight is None else (X, Y, sample_weight)
+    parts = train_test_split(
+        *arrays, test_size=fraction, random_state=random_state, stratify=stratify
+    )
+    train, validation = parts[0::2], parts[1::2]
+    if validation[0].shape[0] < 2:
+        raise ValueError(
+            "The validation set is too small for early stopping. Increase "
+            "'validation_fraction' or the size of your dataset."
+        )
+    if sample_weight is None:
+        train, validation = (*train, None), (*validation, None)
+    return train, validation
+
+
+def train(
+    step, batches, history, *, n_epochs, monitor, incremental, verbose, loss_offset=0.0
+):
+    """Run up to ``n_epochs`` epochs; ``history`` is updated in place.
+
+    Parameters
+    ----------
+    step : MiniBatchStep
+        Takes one gradient step per batch.
+    batches : BatchSource
+        The training batches.
+    history : History
+        What has been recorded so far.
+    n_epochs : int
+        The largest number of epochs to run.
+    monitor : ConvergenceMonitor
+        Decides after every epoch whether to go on.
+    incremental : bool
+        True for ``partial_fit``: one epoch and no convergence warning.
+    verbose : bool
+        Whether to print the loss of every epoch.
+    loss_offset : float, default=0.0
+        Added to every recorded loss: the log-Jacobian that turns the NLL of
+        standardized targets into the NLL of the targets as given.
+    """
+    total_weight = (
+        batches.X.shape[0]
+        if batches.sample_weight is None
+        else float(batches.sample_weight.sum())
+    )
+    for _ in range(n_epochs):
+        try:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                loss = sum(step(*batch) for batch in batches) / total_weight
+        except KeyboardInterrupt:
+            # As scikit-learn's MLP: keep what was learned so far.
+            warnings.warn("Training interrupted by user.")
+            return
+        loss += loss_offset
+        history.n_iter += 1
+        history.t += batches.X.shape[0]
+        history.loss_curve.append(loss)
+        if verbose:
+            print(f"Iteration {history.n_iter}, loss = {loss:.8f}")
+        _check_divergence(loss, step.model.params, history.n_iter, step.optimizer)
+        step.optimizer.epoch_ends(history.t)
+        if monitor.should_stop(history, step):
+            return
+    if not incremental:
+        warnings.warn(
+            f"Stochastic Optimizer: Maximum iterations ({n_epochs}) reached and "
+            "the optimization hasn't converged yet.",
+            ConvergenceWarning,
+        )
+
+
+class ConvergenceMonitor:
+    """scikit-learn's stopping rule, on the training loss or a validation score.
+
+    Training stops (or, with the 'adaptive' schedule, divides the learning
+    rate by 5) once the loss has not decreased, or the validation score has
+    not increased, by ``tol`` for more than ``n_iter_no_change`` epochs. With
+    a validation set, the parameters of the best validation score are kept.
+    """
+
+    def __init__(self, tol, n_iter_no_change, validation=None, verbose=False):
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.validation = validation
+        self.verbose = verbose
+        self.best_params = None
+
+    def should_stop(self, history, step):
+        if self.validation is None:
+            self._record_loss(history)
+        else:
+            self._record_validation(history, step.model.params)
+        if history.no_improvement_count <= self.n_iter_no_change:
+            return False
+        stop, message = step.optimizer.no_improvement()
+        if self.verbose:
+            print(f"{self._plateau_message()} {message}")
+        history.no_improvement_count = 0
+        return stop
+
+    def _record_loss(self, history):
+        loss = history.loss_curve[-1]
+        if loss > history.best_loss - self.tol:
+            history.no_improvement_count += 1
+        else:
+            history.no_improvement_count = 0
+        history.best_loss = min(history.best_loss, loss)
+
+    def _record_validation(self, history, params):
+        score = self.validation()
+        history.validation_scores.append(score)
+        if self.verbose:
+            print(f"Validation score: {score:f}")
+        if score < history.best_validation_score + self.tol:
+            history.no_improvement_count += 1
+        else:
+            history.no_improvement_count = 0
+        if score > history.best_validation_score or self.best_params is None:
+            history.best_validation_score = max(score, history.best_validation_score)
+            self.best_params = params.copy()
+
+    def _plateau_message(self):
+        what = "Validation score" if self.validation else "Training loss"
+        return (
+            f"{what} did not improve more than tol={self.tol:f} for "
+            f"{self.n_iter_no_change} consecutive epochs."
+        )
+
+
+def _check_divergence(loss, params, epoch, optimizer):
+    if np.isfinite(loss) and np.isfinite(params).all():
+        return
+    raise ValueError(
+        f"Training diverged: the loss became {loss} at epoch {epoch}. Lower "
+        f"learning_rate_init (now {optimizer.learning_rate_init:g}), or scale "
+        "the features (for example with StandardScaler)."
+    )
