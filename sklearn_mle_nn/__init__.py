@@ -3,8 +3,10 @@
 # Authors: The sklearn_mle_nn developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+from ._autoencoder import MLEAutoencoder
+from ._classifier import MLEClassifier
 from ._regressor import MLERegressor
 
 __version__ = "0.1.0"
 
-__all__ = ["MLERegressor", "__version__"]
+__all__ = ["MLEAutoencoder", "MLEClassifier", "MLERegressor", "__version__"]

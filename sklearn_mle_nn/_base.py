@@ -26,7 +26,7 @@ from sklearn.utils.validation import (
 )
 
 from ._activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
-from ._network import Layout, forward, glorot_uniform, rescale_output
+from ._network import Layout, Standardization, forward, glorot_uniform
 from ._optimizers import make_optimizer
 from ._training import (
     BatchSource,
@@ -103,13 +103,17 @@ class BaseMLE(BaseEstimator, metaclass=ABCMeta):
         """Labels to stratify the early-stopping split on, or None."""
         return None
 
-    def _standardizes_targets(self):
-        """Whether training sees targets standardized to zero mean, unit variance.
+    def _fit_standardizations(self, X, Y, sample_weight):
+        """How training standardizes ``(inputs, targets)``; None leaves them.
 
-        True only where the link is the identity, so that an affine map of the
-        output layer can undo it exactly.
+        Gaussian targets on the identity link are standardized, so that ``y``
+        needs no rescaling by hand; a squashing link fixes the scale of the
+        mean, so its targets are left as they are.
         """
-        return False
+        distribution = self._distribution
+        if distribution.name == "gaussian" and distribution.is_canonical:
+            return None, Standardization.fit(Y, sample_weight)
+        return None, None
 
     # ---- training ----------------------------------------------------------
 
@@ -136,7 +140,7 @@ class BaseMLE(BaseEstimator, metaclass=ABCMeta):
             X, Y = self._validate_targets(X, y, reset=not continuing, classes=classes)
             sample_weight = _check_weights(sample_weight, X)
             if not continuing:
-                self._start_new_model(Y, sample_weight)
+                self._start_new_model(X, Y, sample_weight)
             self._distribution.check_target(Y)
             # One random state per call, drawn from first for the initial
             # weights, then for the split and the shuffles, as scikit-learn does.
@@ -148,17 +152,12 @@ class BaseMLE(BaseEstimator, metaclass=ABCMeta):
             self._set_fitted_network(model, X, Y, sample_weight)
         return self
 
-    def _start_new_model(self, Y, sample_weight):
+    def _start_new_model(self, X, Y, sample_weight):
         self._distribution = self._build_distribution()
         self._hidden_activations = [name for _, name in self._hidden_layers()]
-        if self._standardizes_targets():
-            self._target_shift = np.average(Y, axis=0, weights=sample_weight)
-            spread = np.average((Y - self._target_shift) ** 2, axis=0, weights=sample_weight)
-            # A constant target keeps unit scale rather than dividing by zero.
-            self._target_scale = np.where(spread > 0, np.sqrt(spread), 1.0)
-        else:
-            self._target_shift = np.zeros(Y.shape[1])
-            self._target_scale = np.ones(Y.shape[1])
+        self._input_scaling, self._target_scaling = self._fit_standardizations(
+            X, Y, sample_weight
+        )
         for name in ("coefs_", "intercepts_", "_optimizer", "sigma_"):
             self.__dict__.pop(name, None)
 
@@ -191,16 +190,24 @@ class BaseMLE(BaseEstimator, metaclass=ABCMeta):
         return params
 
     def _to_training_space(self, coefs, intercepts):
-        rescale_output(
-            coefs,
-            intercepts,
-            1.0 / self._target_scale,
-            -self._target_shift / self._target_scale,
-        )
+        if self._target_scaling is not None:
+            self._target_scaling.output_to_training(coefs, intercepts)
+        if self._input_scaling is not None:
+            self._input_scaling.input_to_training(coefs, intercepts)
+
+    def _to_data_space(self, coefs, intercepts):
+        if self._target_scaling is not None:
+            self._target_scaling.output_to_data(coefs, intercepts)
+        if self._input_scaling is not None:
+            self._input_scaling.input_to_data(coefs, intercepts)
 
     def _train(self, model, X, Y, sample_weight, continuing, incremental, random_state):
-        Y = (Y - self._target_shift) / self._target_scale
-        Y = Y.astype(X.dtype, copy=False)
+        loss_offset = 0.0
+        if self._target_scaling is not None:
+            Y = self._target_scaling.to_training(Y)
+            loss_offset = self._target_scaling.log_jacobian()
+        if self._input_scaling is not None:
+            X = self._input_scaling.to_training(X)
         validation = None
         if self.early_stopping:
             (X, Y, sample_weight), validation = split_validation(
@@ -230,7 +237,7 @@ class BaseMLE(BaseEstimator, metaclass=ABCMeta):
             monitor=monitor,
             incremental=incremental,
             verbose=self.verbose,
-            loss_offset=float(np.sum(np.log(self._target_scale))),
+            loss_offset=loss_offset,
         )
         if monitor.best_params is not None:
             model.params[...] = monitor.best_params
@@ -294,7 +301,7 @@ class BaseMLE(BaseEstimator, metaclass=ABCMeta):
 
     def _set_fitted_network(self, model, X, Y, sample_weight):
         coefs, intercepts = model.split()
-        rescale_output(coefs, intercepts, self._target_scale, self._target_shift)
+        self._to_data_space(coefs, intercepts)
         self.coefs_, self.intercepts_ = coefs, intercepts
         self.n_layers_ = len(model.layout.layer_units)
         self.n_outputs_ = Y.shape[1]
@@ -305,10 +312,10 @@ class BaseMLE(BaseEstimator, metaclass=ABCMeta):
 
     # ---- prediction --------------------------------------------------------
 
-    def _raw(self, X, n_layers=None):
-        """Raw output of the first ``n_layers`` weight layers (all by default)."""
-        hidden = [ACTIVATIONS[name] for name in self._hidden_activations]
-        return forward(X, self.coefs_[:n_layers], self.intercepts_[:n_layers], hidden)
+    def _raw(self, X, layers=slice(None)):
+        """Raw output of a run of weight ``layers`` (all by default)."""
+        hidden = [ACTIVATIONS[name] for name in self._hidden_activations[layers]]
+        return forward(X, self.coefs_[layers], self.intercepts_[layers], hidden)
 
     def _validate_X(self, X):
         """``X`` checked against the fitted model, for prediction."""
@@ -319,13 +326,14 @@ class BaseMLE(BaseEstimator, metaclass=ABCMeta):
         """Mean of p(y | x) in network-target space, for validated ``X``."""
         return self._distribution.mean(self._raw(X))
 
-    def _draw(self, mean, n_samples, random_state):
-        """Draws from the fitted distribution around ``mean``."""
+    def _draw(self, mean, n_samples, random_state, distribution=None):
+        """Draws around ``mean`` from ``distribution`` (the fitted one by default)."""
         _check_n_samples(n_samples)
+        distribution = self._distribution if distribution is None else distribution
         random_state = check_random_state(random_state)
-        if self._distribution.name == "gaussian":
-            return self._distribution.sample(mean, n_samples, random_state, self.sigma_)
-        return self._distribution.sample(mean, n_samples, random_state)
+        if distribution.name == "gaussian":
+            return distribution.sample(mean, n_samples, random_state, self.sigma_)
+        return distribution.sample(mean, n_samples, random_state)
 
     def _network_log_likelihood(self, X, Y):
         """``log p(Y_i | x_i)`` for validated ``X`` and network targets ``Y``."""

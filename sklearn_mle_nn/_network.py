@@ -103,11 +103,72 @@ def forward(X, coefs, intercepts, hidden_activations):
     return A
 
 
-def rescale_output(coefs, intercepts, scale, shift):
-    """Make the raw output ``r`` of the network ``r * scale + shift``, in place."""
+class Standardization:
+    """The affine map ``data = training * scale + shift``, per column.
+
+    Training sees standardized values; the fitted network works on the data
+    as given. Because the first and last layers are affine, the map folds
+    into their weights exactly, in either direction.
+
+    Parameters
+    ----------
+    shift, scale : ndarray of shape (n_columns,)
+        Column means and spreads of the data.
+    """
+
+    def __init__(self, shift, scale):
+        self.shift = shift
+        self.scale = scale
+
+    @classmethod
+    def fit(cls, values, sample_weight=None, pooled=False):
+        """Weighted mean and standard deviation per column.
+
+        ``pooled`` uses one spread for every column (the root of their mean
+        variance), which keeps the columns' relative weight in a squared
+        error. A column without spread keeps unit scale.
+        """
+        shift = np.average(values, axis=0, weights=sample_weight)
+        spread = np.average((values - shift) ** 2, axis=0, weights=sample_weight)
+        if pooled:
+            spread = np.full_like(spread, spread.mean())
+        scale = np.where(spread > 0, np.sqrt(spread), 1.0)
+        return cls(shift, scale)
+
+    def to_training(self, values):
+        """Standardize data-space ``values`` (sparse ones must have no shift)."""
+        if sp.issparse(values):
+            return (values @ sp.diags(1 / self.scale)).astype(values.dtype).tocsr()
+        return ((values - self.shift) / self.scale).astype(values.dtype, copy=False)
+
+    def log_jacobian(self):
+        """``log |d data / d training|``: what standardizing adds to an NLL."""
+        return float(np.sum(np.log(self.scale)))
+
+    def output_to_training(self, coefs, intercepts):
+        _affine_output(coefs, intercepts, 1 / self.scale, -self.shift / self.scale)
+
+    def output_to_data(self, coefs, intercepts):
+        _affine_output(coefs, intercepts, self.scale, self.shift)
+
+    def input_to_training(self, coefs, intercepts):
+        _affine_input(coefs, intercepts, self.scale, self.shift)
+
+    def input_to_data(self, coefs, intercepts):
+        _affine_input(coefs, intercepts, 1 / self.scale, -self.shift / self.scale)
+
+
+def _affine_output(coefs, intercepts, scale, shift):
+    """Make the network's raw output ``r`` become ``r * scale + shift``."""
     coefs[-1] *= scale
     intercepts[-1] *= scale
     intercepts[-1] += shift
+
+
+def _affine_input(coefs, intercepts, scale, shift):
+    """Make the network take ``x`` where it took ``x * scale + shift``."""
+    intercepts[0] += shift @ coefs[0]
+    coefs[0] *= scale[:, np.newaxis]
 
 
 class Workspace:

@@ -147,12 +147,6 @@ class MLERegressor(RegressorMixin, BaseMLE):
     def _build_distribution(self):
         return DISTRIBUTIONS[self.distribution](self.out_activation)
 
-    def _standardizes_targets(self):
-        return self.distribution == "gaussian" and self.out_activation in (
-            None,
-            "identity",
-        )
-
     def _validation_score(self, raw, Y, sample_weight):
         return r2_score(Y, self._distribution.mean(raw), sample_weight=sample_weight)
 
@@ -339,6 +333,11 @@ class MLERegressor(RegressorMixin, BaseMLE):
         X, Y = self._validate_targets(X, y, reset=False)
         self._distribution.check_target(Y)
         return self._network_log_likelihood(X, Y)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
 
     def _shape_outputs(self, values):
         return values.ravel() if self.n_outputs_ == 1 else values

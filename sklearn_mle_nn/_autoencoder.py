@@ -1,0 +1,432 @@
+"""MLEAutoencoder: a network whose target is its own input."""
+
+# Authors: The sklearn_mle_nn developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+from numbers import Integral
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+
+from ._activations import HIDDEN_ACTIVATIONS
+from ._base import VALIDATION, BaseMLE
+from ._docstrings import fill_docstring
+from ._network import Standardization
+from .distributions import DISTRIBUTIONS
+
+
+@fill_docstring
+class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE):
+    """Autoencoder fitted by maximum likelihood: p(x | code(x)).
+
+    The encoder (``hidden_layer_sizes``) maps ``x`` to a linear code of
+    ``n_components`` units; the decoder, the encoder's mirror image, maps the
+    code back to the parameters of a distribution over ``x``. Training
+    minimises the negative log-likelihood of ``x`` itself: squared error for
+    ``distribution='gaussian'``, cross-entropy for ``'bernoulli'`` (``x`` in
+    [0, 1], such as pixel intensities). The code is the transform; the
+    per-sample log-likelihood is an anomaly score; the fitted distribution can
+    be sampled.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : array-like of shape (n_encoder_layers,), \
+            default=(100,)
+        Units of each encoder layer; the decoder uses them in reverse.
+        ``()`` with ``activation='identity'`` is a linear autoencoder, which
+        spans the principal subspace.
+
+    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
+        Activation of the encoder and decoder layers (the code is linear).
+
+    n_components : int, default=2
+        Size of the code.
+
+    distribution : {'gaussian', 'bernoulli'}, default='gaussian'
+        The likelihood of the reconstruction, which sets the loss.
+
+    out_activation : {'identity', 'logistic', 'tanh', 'relu'} or None, \
+            default=None
+        The output activation (the link to the mean). None takes the
+        distribution's canonical link.
+
+    {solver_parameters}
+
+    Attributes
+    ----------
+    sigma_ : ndarray of shape (n_features_in_,)
+        Maximum-likelihood standard deviation of the Gaussian reconstruction
+        noise, per feature. Set only with ``distribution='gaussian'``.
+
+    {training_attributes}
+
+    See Also
+    --------
+    sklearn.decomposition.PCA : The linear, closed-form counterpart.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_mle_nn import MLEAutoencoder
+    >>> X = load_digits().data / 16
+    >>> ae = MLEAutoencoder(n_components=8, distribution="bernoulli",
+    ...                     max_iter=20, random_state=0).fit(X)
+    >>> ae.transform(X[:3]).shape
+    (3, 8)
+    >>> ae.sample(X[:3], n_samples=2, random_state=0).shape
+    (3, 64, 2)
+    >>> ae.get_feature_names_out()[:2].tolist()
+    ['mleautoencoder0', 'mleautoencoder1']
+    """
+
+    _parameter_constraints: dict = {
+        **BaseMLE._parameter_constraints,
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "out_activation": [StrOptions(set(HIDDEN_ACTIVATIONS)), None],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        n_components=2,
+        distribution="gaussian",
+        out_activation=None,
+        solver="sgd",
+        alpha=1e-4,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.01,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.n_components = n_components
+        self.distribution = distribution
+        self.out_activation = out_activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+
+    # ---- what the shared core asks of an autoencoder -----------------------
+
+    def _hidden_layers(self):
+        encoder = super()._hidden_layers()
+        return [*encoder, (self.n_components, "identity"), *encoder[::-1]]
+
+    def _fit_standardizations(self, X, Y, sample_weight):
+        """Gaussian data is standardized on both sides of the network.
+
+        One pooled scale for every feature keeps training's squared error
+        proportional to the reconstruction error of the data as given.
+        Sparse input is scaled but not centred, to stay sparse.
+        """
+        _, targets = super()._fit_standardizations(X, Y, sample_weight)
+        if targets is None:
+            return None, None
+        targets = Standardization.fit(Y, sample_weight, pooled=True)
+        inputs = Standardization(
+            np.zeros_like(targets.shift) if sp.issparse(X) else targets.shift,
+            targets.scale,
+        )
+        return inputs, targets
+
+    def _validate_targets(self, X, y, *, reset, classes=None):
+        X = validate_data(self, X, reset=reset, **VALIDATION)
+        return X, X.toarray() if sp.issparse(X) else X
+
+    def _build_distribution(self):
+        return DISTRIBUTIONS[self.distribution](self.out_activation)
+
+    def _validation_score(self, raw, Y, sample_weight):
+        return -float(np.average(self._distribution.nll(Y, raw), weights=sample_weight))
+
+    @property
+    def _code_layer(self):
+        """Index of the weight layer whose output is the code."""
+        return (len(self.coefs_) - 1) // 2
+
+    @property
+    def _n_features_out(self):
+        return self.n_components
+
+    # ---- public API --------------------------------------------------------
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, sample_weight=None, *, coefs_init=None, intercepts_init=None):
+        """Fit the autoencoder to ``X`` by maximum likelihood.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The data; in [0, 1] for 'bernoulli'.
+
+        y : None
+            Ignored.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the samples in the likelihood.
+
+        coefs_init : list of array-like, default=None
+            Initial weight matrices, shaped as ``coefs_`` will be.
+
+        intercepts_init : list of array-like, default=None
+            Initial bias vectors, shaped as ``intercepts_`` will be.
+
+        Returns
+        -------
+        self : MLEAutoencoder
+            The fitted estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_mle_nn import MLEAutoencoder
+        >>> X = np.random.RandomState(0).rand(50, 5)
+        >>> ae = MLEAutoencoder(n_components=2, max_iter=5, random_state=0).fit(X)
+        >>> [coef.shape for coef in ae.coefs_]
+        [(5, 100), (100, 2), (2, 100), (100, 5)]
+        """
+        return self._fit(
+            X,
+            y,
+            sample_weight,
+            coefs_init=coefs_init,
+            intercepts_init=intercepts_init,
+        )
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """Train for exactly one epoch over the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The data.
+
+        y : None
+            Ignored.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the samples.
+
+        Returns
+        -------
+        self : MLEAutoencoder
+            The updated estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_mle_nn import MLEAutoencoder
+        >>> X = np.random.RandomState(0).rand(50, 5)
+        >>> ae = MLEAutoencoder(random_state=0).partial_fit(X).partial_fit(X)
+        >>> ae.n_iter_
+        2
+        """
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def transform(self, X):
+        """Encode ``X``: the code layer's output.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The data.
+
+        Returns
+        -------
+        codes : ndarray of shape (n_samples, n_components)
+            The codes.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_mle_nn import MLEAutoencoder
+        >>> X = np.random.RandomState(0).rand(50, 5)
+        >>> MLEAutoencoder(max_iter=5, random_state=0).fit(X).transform(X).shape
+        (50, 2)
+        """
+        return self._raw(self._validate_X(X), slice(0, self._code_layer + 1))
+
+    def inverse_transform(self, X):
+        """Decode codes into the mean of p(x | code).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components)
+            Codes, as :meth:`transform` returns them.
+
+        Returns
+        -------
+        X_mean : ndarray of shape (n_samples, n_features_in_)
+            The reconstruction mean.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_mle_nn import MLEAutoencoder
+        >>> X = np.random.RandomState(0).rand(50, 5)
+        >>> ae = MLEAutoencoder(max_iter=5, random_state=0).fit(X)
+        >>> ae.inverse_transform(ae.transform(X)).shape
+        (50, 5)
+        """
+        check_is_fitted(self)
+        codes = check_array(X, dtype=[np.float64, np.float32])
+        if codes.shape[1] != self.n_components:
+            raise ValueError(
+                f"inverse_transform expects codes with {self.n_components} "
+                f"columns (n_components), got {codes.shape[1]}."
+            )
+        raw = self._raw(codes, slice(self._code_layer + 1, None))
+        return self._distribution.mean(raw)
+
+    def predict(self, X):
+        """Reconstruct ``X``: the mean of p(x | code(x)).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The data.
+
+        Returns
+        -------
+        X_mean : ndarray of shape (n_samples, n_features)
+            The reconstruction mean.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_mle_nn import MLEAutoencoder
+        >>> X = np.random.RandomState(0).rand(50, 5)
+        >>> MLEAutoencoder(max_iter=5, random_state=0).fit(X).predict(X).shape
+        (50, 5)
+        """
+        return self._predict_mean(self._validate_X(X))
+
+    def score_samples(self, X):
+        """Log-likelihood ``log p(x_i | code(x_i))`` of every sample.
+
+        Low values flag samples the autoencoder cannot reconstruct: an
+        anomaly score. Uses ``sigma_`` as the Gaussian noise scale.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The data.
+
+        Returns
+        -------
+        log_likelihood : ndarray of shape (n_samples,)
+            Summed over features.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_mle_nn import MLEAutoencoder
+        >>> X = np.random.RandomState(0).rand(50, 5)
+        >>> ae = MLEAutoencoder(max_iter=5, random_state=0).fit(X)
+        >>> ae.score_samples(X).shape
+        (50,)
+        """
+        X = self._validate_X(X)
+        Y = X.toarray() if sp.issparse(X) else X
+        self._distribution.check_target(Y)
+        return self._network_log_likelihood(X, Y)
+
+    def score(self, X, y=None):
+        """Mean log-likelihood of the samples, ``mean(score_samples(X))``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The data.
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+            Mean log-likelihood.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_mle_nn import MLEAutoencoder
+        >>> X = np.random.RandomState(0).rand(50, 5)
+        >>> ae = MLEAutoencoder(max_iter=5, random_state=0).fit(X)
+        >>> bool(ae.score(X) == ae.score_samples(X).mean())
+        True
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    def sample(self, X, n_samples=1, random_state=None):
+        """Draw reconstructions from p(x | code(x)).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples_X, n_features)
+            The data to encode.
+
+        n_samples : int, default=1
+            Number of draws per row of ``X``.
+
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draws; None uses numpy's global random state.
+
+        Returns
+        -------
+        X_samples : ndarray of shape (n_samples_X, n_features, n_samples)
+            The draws; 0/1 for 'bernoulli'.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_mle_nn import MLEAutoencoder
+        >>> X = np.random.RandomState(0).rand(50, 5)
+        >>> ae = MLEAutoencoder(max_iter=5, random_state=0).fit(X)
+        >>> ae.sample(X[:4], n_samples=3, random_state=0).shape
+        (4, 5, 3)
+        """
+        return self._draw(self.predict(X), n_samples, random_state)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = False
+        return tags

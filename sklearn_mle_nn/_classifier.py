@@ -1,0 +1,434 @@
+"""MLEClassifier: a network that fits p(label | x)."""
+
+# Authors: The sklearn_mle_nn developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.multiclass import type_of_target, unique_labels
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+
+from ._activations import Logistic, Softmax
+from ._base import VALIDATION, BaseMLE
+from ._docstrings import fill_docstring
+from .distributions import Bernoulli, Categorical, Gaussian
+
+
+@fill_docstring
+class MLEClassifier(ClassifierMixin, BaseMLE):
+    """Neural-network classifier fitted by maximum likelihood.
+
+    The network's outputs are class probabilities: one logistic output for
+    two classes, a softmax over the classes for more, one logistic output per
+    label for a multilabel indicator matrix. ``distribution='bernoulli'``
+    (also called ``'categorical'`` for more than two classes) trains them by
+    cross-entropy, the negative log-likelihood of the labels;
+    ``distribution='gaussian'`` trains the same outputs by squared error, so
+    that the two losses compare on equal footing (for example in a
+    ``GridSearchCV`` over ``distribution``).
+
+    Parameters
+    ----------
+    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+        Units of each hidden layer; ``()`` fits a logistic regression.
+
+    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
+        Activation of the hidden layers.
+
+    distribution : {'bernoulli', 'categorical', 'gaussian'}, \
+            default='bernoulli'
+        The loss on the probability outputs: cross-entropy ('bernoulli', or
+        'categorical', its name for a softmax output) or squared error
+        ('gaussian').
+
+    {solver_parameters}
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels; for multilabel targets, the label indices.
+
+    sigma_ : ndarray of shape (n_outputs,)
+        With ``distribution='gaussian'``: the root-mean-square residual of
+        the training probabilities.
+
+    {training_attributes}
+
+    See Also
+    --------
+    MLERegressor : The same model for real-valued targets.
+    sklearn.neural_network.MLPClassifier : scikit-learn's network classifier.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sklearn_mle_nn import MLEClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = make_pipeline(StandardScaler(), MLEClassifier(random_state=0))
+    >>> clf = clf.fit(X, y)
+    >>> clf.score(X, y) > 0.95
+    True
+    >>> clf.predict_proba(X[:1]).shape
+    (1, 3)
+    >>> clf[-1].sample(X[:2], n_samples=4, random_state=0).shape
+    (2, 4)
+    """
+
+    _parameter_constraints: dict = {
+        **BaseMLE._parameter_constraints,
+        "distribution": [StrOptions({"bernoulli", "categorical", "gaussian"})],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        distribution="bernoulli",
+        solver="sgd",
+        alpha=1e-4,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.01,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.distribution = distribution
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+
+    # ---- what the shared core asks of a classifier -------------------------
+
+    def _validate_targets(self, X, y, *, reset, classes=None):
+        X, y = validate_data(
+            self, X, y, reset=reset, multi_output=True, **VALIDATION
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if reset:
+            multilabel = type_of_target(y) == "multilabel-indicator"
+            self._fit_labels(y if classes is None or multilabel else classes)
+        else:
+            self._check_known_labels(y, classes)
+        return X, self._label_binarizer.transform(y).astype(X.dtype)
+
+    def _fit_labels(self, labels):
+        binarizer = LabelBinarizer().fit(labels)
+        if len(binarizer.classes_) < 2:
+            raise ValueError(
+                "MLEClassifier needs samples of at least 2 classes in the data, "
+                f"but the data contains only one class: {binarizer.classes_[0]!r}."
+            )
+        self._label_binarizer = binarizer
+        self.classes_ = binarizer.classes_
+
+    def _check_known_labels(self, y, classes):
+        if classes is not None and not np.array_equal(
+            unique_labels(classes), self.classes_
+        ):
+            raise ValueError(
+                f"classes={classes!r} differs from the classes_ of the first "
+                f"call, {self.classes_!r}."
+            )
+        unknown = np.setdiff1d(unique_labels(y), self.classes_)
+        if len(unknown):
+            raise ValueError(
+                f"y has labels {unknown.tolist()} that are not in classes_ "
+                f"{self.classes_.tolist()}; pass every class to the first "
+                "partial_fit through `classes`."
+            )
+
+    @property
+    def _is_multiclass(self):
+        return self._label_binarizer.y_type_ == "multiclass"
+
+    def _build_distribution(self):
+        multilabel = self._label_binarizer.y_type_ == "multilabel-indicator"
+        if self.distribution == "gaussian":
+            return Gaussian("softmax" if self._is_multiclass else "logistic")
+        if self.distribution == "categorical" and multilabel:
+            raise ValueError(
+                "distribution='categorical' needs one label per sample; use "
+                "'bernoulli' for a multilabel indicator matrix."
+            )
+        return Categorical() if self._is_multiclass else Bernoulli()
+
+    def _label_distribution(self):
+        """The likelihood of the labels given the predicted probabilities."""
+        return Categorical() if self._is_multiclass else Bernoulli()
+
+    def _stratify(self, Y):
+        if self._label_binarizer.y_type_ == "multilabel-indicator":
+            return None
+        return Y.argmax(axis=1) if self._is_multiclass else Y.ravel()
+
+    def _validation_score(self, raw, Y, sample_weight):
+        if self._is_multiclass:
+            correct = raw.argmax(axis=1) == Y.argmax(axis=1)
+        else:
+            correct = np.all((raw > 0) == (Y > 0.5), axis=1)
+        return float(np.average(correct, weights=sample_weight))
+
+    # ---- public API --------------------------------------------------------
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None, *, coefs_init=None, intercepts_init=None):
+        """Fit the network to the labels by maximum likelihood.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data. float32 input is trained in float32.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels (any type), or a multilabel indicator matrix.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the samples in the likelihood.
+
+        coefs_init : list of array-like, default=None
+            Initial weight matrices, shaped as ``coefs_`` will be.
+
+        intercepts_init : list of array-like, default=None
+            Initial bias vectors, shaped as ``intercepts_`` will be.
+
+        Returns
+        -------
+        self : MLEClassifier
+            The fitted estimator.
+
+        Examples
+        --------
+        >>> from sklearn_mle_nn import MLEClassifier
+        >>> clf = MLEClassifier(random_state=0).fit([[0.0], [1.0]], ["no", "yes"])
+        >>> clf.classes_.tolist()
+        ['no', 'yes']
+        """
+        return self._fit(
+            X,
+            y,
+            sample_weight,
+            coefs_init=coefs_init,
+            intercepts_init=intercepts_init,
+        )
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train for exactly one epoch over the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, all among ``classes``.
+
+        classes : array-like of shape (n_classes,), default=None
+            Every class of the stream. Required on the first call, when the
+            first batch need not hold every class; optional later.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the samples.
+
+        Returns
+        -------
+        self : MLEClassifier
+            The updated estimator.
+
+        Examples
+        --------
+        >>> from sklearn_mle_nn import MLEClassifier
+        >>> clf = MLEClassifier(random_state=0)
+        >>> clf = clf.partial_fit([[0.0], [1.0]], [0, 1], classes=[0, 1, 2])
+        >>> clf = clf.partial_fit([[2.0]], [2])
+        >>> clf.n_iter_
+        2
+        """
+        if classes is None and not hasattr(self, "classes_"):
+            raise ValueError("classes must be passed on the first call to partial_fit.")
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def predict(self, X):
+        """Most probable label (or labels, for multilabel targets).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            Predicted labels.
+
+        Examples
+        --------
+        >>> from sklearn_mle_nn import MLEClassifier
+        >>> X, y = [[-2.0], [-1.0], [1.0], [2.0]], ["a", "a", "b", "b"]
+        >>> clf = MLEClassifier(random_state=0).fit(X, y)
+        >>> clf.predict([[-3.0], [3.0]]).tolist()
+        ['a', 'b']
+        """
+        mean = self._predict_mean(self._validate_X(X))
+        return self._label_binarizer.inverse_transform(mean)
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probability of each class in ``classes_``; for multilabel targets,
+            the probability of each label.
+
+        Examples
+        --------
+        >>> from sklearn_mle_nn import MLEClassifier
+        >>> clf = MLEClassifier(random_state=0).fit([[-1.0], [1.0]], [0, 1])
+        >>> clf.predict_proba([[0.0]]).sum()
+        1.0
+        """
+        mean = self._predict_mean(self._validate_X(X))
+        if len(self.classes_) == 2 and mean.shape[1] == 1:
+            return np.hstack([1 - mean, mean])
+        return mean
+
+    def predict_log_proba(self, X):
+        """Logarithm of the class probabilities, computed from the raw outputs.
+
+        It stays finite where :meth:`predict_proba` rounds to 0 or 1.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probability of each class in ``classes_``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_mle_nn import MLEClassifier
+        >>> clf = MLEClassifier(random_state=0).fit([[-1.0], [1.0]], [0, 1])
+        >>> bool(np.isfinite(clf.predict_log_proba([[1e6]])).all())
+        True
+        """
+        raw = self._raw(self._validate_X(X))
+        if self._is_multiclass:
+            return Softmax.log_forward(raw)
+        if len(self.classes_) == 2 and raw.shape[1] == 1:
+            return np.hstack([Logistic.log_forward(-raw), Logistic.log_forward(raw)])
+        return Logistic.log_forward(raw)
+
+    def sample(self, X, n_samples=1, random_state=None):
+        """Draw labels from the predicted class probabilities.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples_X, n_features)
+            The input data.
+
+        n_samples : int, default=1
+            Number of draws per row of ``X``.
+
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draws; None uses numpy's global random state.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples_X, n_samples) or \
+                (n_samples_X, n_labels, n_samples)
+            Labels from ``classes_``; 0/1 indicators for multilabel targets.
+
+        Examples
+        --------
+        >>> from sklearn_mle_nn import MLEClassifier
+        >>> clf = MLEClassifier(random_state=0).fit([[-1.0], [1.0]], ["a", "b"])
+        >>> clf.sample([[0.0]], n_samples=6, random_state=0).shape
+        (1, 6)
+        """
+        proba = self.predict_proba(X)
+        if self._label_binarizer.y_type_ == "multilabel-indicator":
+            return self._draw(proba, n_samples, random_state, Bernoulli())
+        return self.classes_[self._draw(proba, n_samples, random_state, Categorical())]
+
+    def log_likelihood(self, X, y):
+        """Log-probability of the observed labels, ``log p(y_i | x_i)``.
+
+        Computed from the raw outputs (log-sigmoid or log-softmax), whatever
+        the training ``distribution``: minus the per-sample log-loss.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Labels from ``classes_``.
+
+        Returns
+        -------
+        log_likelihood : ndarray of shape (n_samples,)
+            Summed over labels for multilabel targets.
+
+        Examples
+        --------
+        >>> from sklearn_mle_nn import MLEClassifier
+        >>> clf = MLEClassifier(random_state=0).fit([[-1.0], [1.0]], [0, 1])
+        >>> bool((clf.log_likelihood([[-1.0], [1.0]], [0, 1]) < 0).all())
+        True
+        """
+        check_is_fitted(self)
+        X, Y = self._validate_targets(X, y, reset=False)
+        return -self._label_distribution().nll(Y, self._raw(X))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags

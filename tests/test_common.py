@@ -1,0 +1,47 @@
+"""scikit-learn's estimator checks, over every public estimator."""
+
+import inspect
+
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import sklearn_mle_nn
+
+
+def _public_estimators():
+    return [
+        cls
+        for _, cls in inspect.getmembers(sklearn_mle_nn, inspect.isclass)
+        if cls.__module__.startswith("sklearn_mle_nn")
+    ]
+
+
+_PREDICT_IS_A_RECONSTRUCTION = (
+    "MLEAutoencoder.predict returns the reconstruction, of shape (n_samples, "
+    "n_features), as its API specifies; the check asserts that predict returns "
+    "one target column. Sparse input itself is supported and tested in "
+    "tests/test_autoencoder.py."
+)
+
+
+def _expected_failed_checks(estimator):
+    if type(estimator).__name__ == "MLEAutoencoder":
+        return {
+            "check_estimator_sparse_array": _PREDICT_IS_A_RECONSTRUCTION,
+            "check_estimator_sparse_matrix": _PREDICT_IS_A_RECONSTRUCTION,
+        }
+    return {}
+
+
+@parametrize_with_checks(
+    [cls(random_state=0) for cls in _public_estimators()],
+    expected_failed_checks=_expected_failed_checks,
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+def test_every_public_estimator_is_checked():
+    assert {cls.__name__ for cls in _public_estimators()} == set(sklearn_mle_nn.__all__) - {
+        "__version__"
+    }
