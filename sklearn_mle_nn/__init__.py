@@ -6,7 +6,6 @@
 from ._autoencoder import MLEAutoencoder
 from ._classifier import MLEClassifier
 from ._regressor import MLERegressor
-
-__version__ = "0.1.0"
+from ._version import __version__
 
 __all__ = ["MLEAutoencoder", "MLEClassifier", "MLERegressor", "__version__"]

@@ -109,9 +109,7 @@ class Softmax:
 
 
 #: Activations a user may choose, for hidden layers and for ``out_activation``.
-HIDDEN_ACTIVATIONS = {
-    cls.name: cls for cls in (Identity, Logistic, Tanh, Relu)
-}
+HIDDEN_ACTIVATIONS = {cls.name: cls for cls in (Identity, Logistic, Tanh, Relu)}
 
 #: Every activation, softmax included (output layers only).
 ACTIVATIONS = {**HIDDEN_ACTIVATIONS, Softmax.name: Softmax}

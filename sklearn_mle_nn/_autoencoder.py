@@ -97,10 +97,10 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
         distribution="gaussian",
         out_activation=None,
         solver="sgd",
-        alpha=1e-4,
-        batch_size="auto",
+        alpha=0.05,
+        batch_size=32,
         learning_rate="constant",
-        learning_rate_init=0.01,
+        learning_rate_init=0.005,
         power_t=0.5,
         max_iter=200,
         shuffle=True,
@@ -188,7 +188,9 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
     # ---- public API --------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None, sample_weight=None, *, coefs_init=None, intercepts_init=None):
+    def fit(
+        self, X, y=None, sample_weight=None, *, coefs_init=None, intercepts_init=None
+    ):
         """Fit the autoencoder to ``X`` by maximum likelihood.
 
         Parameters

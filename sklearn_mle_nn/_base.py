@@ -28,6 +28,7 @@ from sklearn.utils.validation import (
 from ._activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from ._network import Layout, Standardization, forward, glorot_uniform
 from ._optimizers import make_optimizer
+from ._persistence import VersionedState
 from ._training import (
     BatchSource,
     ConvergenceMonitor,
@@ -38,12 +39,11 @@ from ._training import (
     train,
 )
 
-
 #: How every estimator validates X: sparse allowed, float32 kept.
 VALIDATION = {"accept_sparse": ["csr", "csc"], "dtype": [np.float64, np.float32]}
 
 
-class BaseMLE(BaseEstimator, metaclass=ABCMeta):
+class BaseMLE(VersionedState, BaseEstimator, metaclass=ABCMeta):
     """Base class of the maximum-likelihood networks. Do not use it directly."""
 
     _parameter_constraints: dict = {
@@ -70,7 +70,7 @@ class BaseMLE(BaseEstimator, metaclass=ABCMeta):
         "warm_start": ["boolean"],
         "momentum": [Interval(Real, 0, 1, closed="both")],
         "nesterovs_momentum": ["boolean"],
-        "early_stopping": ["boolean"],
+        "early_stopping": ["boolean", StrOptions({"auto"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
@@ -97,7 +97,9 @@ class BaseMLE(BaseEstimator, metaclass=ABCMeta):
 
     def _hidden_layers(self):
         """``(units, activation name)`` of every hidden layer."""
-        return [(units, self.activation) for units in _as_sizes(self.hidden_layer_sizes)]
+        return [
+            (units, self.activation) for units in _as_sizes(self.hidden_layer_sizes)
+        ]
 
     def _stratify(self, Y):
         """Labels to stratify the early-stopping split on, or None."""
@@ -128,8 +130,6 @@ class BaseMLE(BaseEstimator, metaclass=ABCMeta):
         intercepts_init=None,
         classes=None,
     ):
-        if incremental and self.early_stopping:
-            raise ValueError("partial_fit does not support early_stopping=True.")
         with _restore_on_error(self):
             continuing = (
                 hasattr(self, "coefs_")
@@ -148,7 +148,9 @@ class BaseMLE(BaseEstimator, metaclass=ABCMeta):
             model = self._training_model(
                 X, Y, continuing, coefs_init, intercepts_init, random_state
             )
-            self._train(model, X, Y, sample_weight, continuing, incremental, random_state)
+            self._train(
+                model, X, Y, sample_weight, continuing, incremental, random_state
+            )
             self._set_fitted_network(model, X, Y, sample_weight)
         return self
 
@@ -161,7 +163,9 @@ class BaseMLE(BaseEstimator, metaclass=ABCMeta):
         for name in ("coefs_", "intercepts_", "_optimizer", "sigma_"):
             self.__dict__.pop(name, None)
 
-    def _training_model(self, X, Y, continuing, coefs_init, intercepts_init, random_state):
+    def _training_model(
+        self, X, Y, continuing, coefs_init, intercepts_init, random_state
+    ):
         if continuing:
             sizes = [len(intercept) for intercept in self.intercepts_[:-1]]
         else:
@@ -208,8 +212,9 @@ class BaseMLE(BaseEstimator, metaclass=ABCMeta):
             loss_offset = self._target_scaling.log_jacobian()
         if self._input_scaling is not None:
             X = self._input_scaling.to_training(X)
+        early_stopping = self._uses_early_stopping(X.shape[0], incremental)
         validation = None
-        if self.early_stopping:
+        if early_stopping:
             (X, Y, sample_weight), validation = split_validation(
                 X,
                 Y,
@@ -221,8 +226,10 @@ class BaseMLE(BaseEstimator, metaclass=ABCMeta):
         batch_size = self._resolve_batch_size(X.shape[0])
         optimizer = self._make_or_resume_optimizer(model, incremental and continuing)
         step = MiniBatchStep(model, optimizer, self.alpha, batch_size, X.dtype)
-        batches = BatchSource(X, Y, sample_weight, batch_size, self.shuffle, random_state)
-        history = self._resume_history(continuing)
+        batches = BatchSource(
+            X, Y, sample_weight, batch_size, self.shuffle, random_state
+        )
+        history = self._resume_history(continuing, early_stopping)
         monitor = ConvergenceMonitor(
             self.tol,
             self.n_iter_no_change,
@@ -242,7 +249,19 @@ class BaseMLE(BaseEstimator, metaclass=ABCMeta):
         if monitor.best_params is not None:
             model.params[...] = monitor.best_params
         self._optimizer = optimizer
-        self._set_history(history)
+        self._set_history(history, early_stopping)
+
+    def _uses_early_stopping(self, n_samples, incremental):
+        """Whether this call holds out a validation set.
+
+        partial_fit trains on all it is given: early stopping is for fit.
+        'auto' asks for a validation set of at least 10 samples.
+        """
+        if incremental or self.early_stopping is False:
+            return False
+        if self.early_stopping == "auto":
+            return np.ceil(self.validation_fraction * n_samples) >= 10
+        return True
 
     def _make_or_resume_optimizer(self, model, resume):
         if resume and hasattr(self, "_optimizer"):
@@ -272,29 +291,30 @@ class BaseMLE(BaseEstimator, metaclass=ABCMeta):
 
         return score
 
-    def _resume_history(self, continuing):
+    def _resume_history(self, continuing, early_stopping):
+        history = History()
         if continuing:
-            return History(
+            history = History(
                 loss_curve=list(self.loss_curve_),
                 n_iter=self.n_iter_,
                 t=self.t_,
                 best_loss=np.inf if self.best_loss_ is None else self.best_loss_,
-                validation_scores=None
-                if self.validation_scores_ is None
-                else list(self.validation_scores_),
-                best_validation_score=self.best_validation_score_,
                 no_improvement_count=self._no_improvement_count,
             )
-        if self.early_stopping:
-            return History(validation_scores=[], best_validation_score=-np.inf)
-        return History()
+        previous = self.validation_scores_ if continuing else None
+        if early_stopping or previous is not None:
+            history.validation_scores = list(previous or [])
+            history.best_validation_score = max(
+                history.validation_scores, default=-np.inf
+            )
+        return history
 
-    def _set_history(self, history):
+    def _set_history(self, history, early_stopping):
         self.loss_curve_ = history.loss_curve
         self.loss_ = history.loss_curve[-1]
         self.n_iter_ = history.n_iter
         self.t_ = history.t
-        self.best_loss_ = None if self.early_stopping else history.best_loss
+        self.best_loss_ = None if early_stopping else history.best_loss
         self.validation_scores_ = history.validation_scores
         self.best_validation_score_ = history.best_validation_score
         self._no_improvement_count = history.no_improvement_count
@@ -390,7 +410,11 @@ def _check_weights(sample_weight, X):
 
 
 def _check_n_samples(n_samples):
-    if not isinstance(n_samples, Integral) or isinstance(n_samples, bool) or n_samples < 1:
+    if (
+        not isinstance(n_samples, Integral)
+        or isinstance(n_samples, bool)
+        or n_samples < 1
+    ):
         raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
 
 

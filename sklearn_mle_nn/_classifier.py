@@ -90,10 +90,10 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
         *,
         distribution="bernoulli",
         solver="sgd",
-        alpha=1e-4,
-        batch_size="auto",
+        alpha=0.05,
+        batch_size=32,
         learning_rate="constant",
-        learning_rate_init=0.01,
+        learning_rate_init=0.005,
         power_t=0.5,
         max_iter=200,
         shuffle=True,
@@ -137,9 +137,7 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
     # ---- what the shared core asks of a classifier -------------------------
 
     def _validate_targets(self, X, y, *, reset, classes=None):
-        X, y = validate_data(
-            self, X, y, reset=reset, multi_output=True, **VALIDATION
-        )
+        X, y = validate_data(self, X, y, reset=reset, multi_output=True, **VALIDATION)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if reset:
@@ -328,7 +326,7 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
         --------
         >>> from sklearn_mle_nn import MLEClassifier
         >>> clf = MLEClassifier(random_state=0).fit([[-1.0], [1.0]], [0, 1])
-        >>> clf.predict_proba([[0.0]]).sum()
+        >>> float(clf.predict_proba([[0.0]]).sum())
         1.0
         """
         mean = self._predict_mean(self._validate_X(X))

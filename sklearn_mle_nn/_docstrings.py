@@ -7,76 +7,82 @@ that the twenty solver parameters are described once, not three times.
 # Authors: The sklearn_mle_nn developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import inspect
+import re
+
 SOLVER_PARAMETERS = """\
-solver : {'sgd', 'adam'}, default='sgd'
+solver : {'sgd', 'adam'}, default=@solver@
         The mini-batch optimizer. 'sgd' is stochastic gradient descent with
         (Nesterov) momentum, the method the maximum-likelihood view derives;
         'adam' is Kingma and Ba's adaptive variant.
 
-    alpha : float, default=1e-4
+    alpha : float, default=@alpha@
         Strength of the L2 penalty on the weights (not the intercepts). The
         objective of a batch is ``(sum_i w_i NLL_i + alpha / 2 * ||W||^2) /
         sum_i w_i``, as in scikit-learn's MLP.
 
-    batch_size : int or 'auto', default='auto'
+    batch_size : int or 'auto', default=@batch_size@
         Samples per mini-batch; 'auto' is ``min(200, n_samples)``.
 
-    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default=@learning_rate@
         Step-size schedule for ``solver='sgd'``: constant; divided by
         ``t ** power_t`` after ``t`` samples; or divided by 5 whenever the loss
         stops improving (as scikit-learn's MLP).
 
-    learning_rate_init : float, default=0.01
+    learning_rate_init : float, default=@learning_rate_init@
         The initial step size.
 
-    power_t : float, default=0.5
+    power_t : float, default=@power_t@
         Exponent of the 'invscaling' schedule.
 
-    max_iter : int, default=200
+    max_iter : int, default=@max_iter@
         Maximum number of epochs (passes over the training data).
 
-    shuffle : bool, default=True
+    shuffle : bool, default=@shuffle@
         Whether to shuffle the samples in every epoch.
 
-    random_state : int, RandomState instance or None, default=None
+    random_state : int, RandomState instance or None, default=@random_state@
         Seeds the initial weights, the early-stopping split and the shuffles.
         An int makes ``fit`` reproducible.
 
-    tol : float, default=1e-4
+    tol : float, default=@tol@
         Training stops once the loss (or validation score with
         ``early_stopping``) has not improved by ``tol`` for
         ``n_iter_no_change`` consecutive epochs.
 
-    verbose : bool, default=False
+    verbose : bool, default=@verbose@
         Whether to print the loss of every epoch.
 
-    warm_start : bool, default=False
+    warm_start : bool, default=@warm_start@
         Whether ``fit`` starts from the weights of the previous fit.
 
-    momentum : float, default=0.9
+    momentum : float, default=@momentum@
         Momentum of ``solver='sgd'``, in [0, 1].
 
-    nesterovs_momentum : bool, default=True
+    nesterovs_momentum : bool, default=@nesterovs_momentum@
         Whether ``solver='sgd'`` uses Nesterov's momentum.
 
-    early_stopping : bool, default=False
-        Whether to hold out ``validation_fraction`` of the training data, stop
-        when its score stops improving, and keep the weights of the best
-        score.
+    early_stopping : bool or 'auto', default=@early_stopping@
+        Whether ``fit`` holds out ``validation_fraction`` of the training
+        data, stops when its score (R² for the regressor, accuracy for the
+        classifier, mean log-likelihood for the autoencoder) stops improving,
+        and keeps the weights of the best score. 'auto' does so when the
+        validation set would hold at least 10 samples. ``partial_fit`` trains
+        on all the data it is given and ignores it.
 
-    validation_fraction : float, default=0.1
+    validation_fraction : float, default=@validation_fraction@
         Fraction of the training data held out with ``early_stopping``.
 
-    beta_1 : float, default=0.9
+    beta_1 : float, default=@beta_1@
         Decay rate of Adam's first-moment estimate, in [0, 1).
 
-    beta_2 : float, default=0.999
+    beta_2 : float, default=@beta_2@
         Decay rate of Adam's second-moment estimate, in [0, 1).
 
-    epsilon : float, default=1e-8
+    epsilon : float, default=@epsilon@
         Numerical stabiliser of Adam.
 
-    n_iter_no_change : int, default=10
+    n_iter_no_change : int, default=@n_iter_no_change@
         Epochs without improvement by ``tol`` before training stops."""
 
 TRAINING_ATTRIBUTES = """\
@@ -129,8 +135,19 @@ loss_ : float
 
 
 def fill_docstring(cls):
-    """Class decorator: put the shared parameter text into ``cls.__doc__``."""
-    cls.__doc__ = cls.__doc__.replace(
-        "{solver_parameters}", SOLVER_PARAMETERS
-    ).replace("{training_attributes}", TRAINING_ATTRIBUTES)
+    """Class decorator: put the shared parameter text into ``cls.__doc__``.
+
+    Every ``@name@`` marker becomes the default of ``name`` in the class's
+    ``__init__``, so the documented defaults cannot drift from the code.
+    """
+    defaults = {
+        name: parameter.default
+        for name, parameter in inspect.signature(cls.__init__).parameters.items()
+    }
+    solver_parameters = re.sub(
+        r"@(\w+)@", lambda match: repr(defaults[match.group(1)]), SOLVER_PARAMETERS
+    )
+    cls.__doc__ = cls.__doc__.replace("{solver_parameters}", solver_parameters).replace(
+        "{training_attributes}", TRAINING_ATTRIBUTES
+    )
     return cls

@@ -70,8 +70,8 @@ class MLERegressor(RegressorMixin, BaseMLE):
     >>> from sklearn_mle_nn import MLERegressor
     >>> X, y = make_regression(n_samples=200, n_features=4, noise=5, random_state=0)
     >>> reg = MLERegressor(random_state=0).fit(X, y)
-    >>> round(reg.score(X, y), 2)
-    0.99
+    >>> reg.score(X, y) > 0.95
+    True
     >>> mean, std = reg.predict(X[:2], return_std=True)
     >>> reg.sample(X[:2], n_samples=5, random_state=0).shape
     (2, 5)
@@ -90,10 +90,10 @@ class MLERegressor(RegressorMixin, BaseMLE):
         distribution="gaussian",
         out_activation=None,
         solver="sgd",
-        alpha=1e-4,
-        batch_size="auto",
+        alpha=0.05,
+        batch_size=32,
         learning_rate="constant",
-        learning_rate_init=0.01,
+        learning_rate_init=0.005,
         power_t=0.5,
         max_iter=200,
         shuffle=True,
@@ -103,7 +103,7 @@ class MLERegressor(RegressorMixin, BaseMLE):
         warm_start=False,
         momentum=0.9,
         nesterovs_momentum=True,
-        early_stopping=False,
+        early_stopping="auto",
         validation_fraction=0.1,
         beta_1=0.9,
         beta_2=0.999,
@@ -258,8 +258,8 @@ class MLERegressor(RegressorMixin, BaseMLE):
         >>> X, y = [[0.0], [1.0], [2.0], [3.0]], [0.0, 1.0, 2.0, 3.0]
         >>> reg = MLERegressor(hidden_layer_sizes=(), random_state=0).fit(X, y)
         >>> mean, std = reg.predict([[4.0]], return_std=True)
-        >>> round(float(mean[0]), 1)
-        4.0
+        >>> round(float(mean[0]))
+        4
         """
         mean = self._predict_mean(self._validate_X(X))
         if not return_std:

@@ -2,7 +2,6 @@
 
 import inspect
 
-import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import sklearn_mle_nn
@@ -42,6 +41,6 @@ def test_sklearn_compatible(estimator, check):
 
 
 def test_every_public_estimator_is_checked():
-    assert {cls.__name__ for cls in _public_estimators()} == set(sklearn_mle_nn.__all__) - {
-        "__version__"
-    }
+    assert {cls.__name__ for cls in _public_estimators()} == set(
+        sklearn_mle_nn.__all__
+    ) - {"__version__"}

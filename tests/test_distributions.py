@@ -1,0 +1,349 @@
+"""Tests of the likelihoods in sklearn_mle_nn.distributions.
+
+Every numerical claim is checked against an independent reference:
+scipy.stats, scipy.special, central finite differences or a closed form.
+"""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy import stats
+from scipy.optimize import minimize_scalar
+from scipy.special import expit, log_softmax, logsumexp, softmax
+
+from sklearn_mle_nn.distributions import Bernoulli, Categorical, Gaussian
+
+# Every (distribution, link) pair a distribution accepts.
+ALLOWED = [
+    (Gaussian, "identity"),
+    (Gaussian, "logistic"),
+    (Gaussian, "tanh"),
+    (Gaussian, "relu"),
+    (Gaussian, "softmax"),
+    (Bernoulli, "logistic"),
+    (Categorical, "softmax"),
+]
+ALLOWED_IDS = [f"{cls.__name__}-{link}" for cls, link in ALLOWED]
+
+# The link functions written independently of the library.
+REFERENCE_LINKS = {
+    "identity": lambda raw: raw,
+    "logistic": expit,
+    "tanh": np.tanh,
+    "relu": lambda raw: np.maximum(raw, 0),
+    "softmax": lambda raw: softmax(raw, axis=1),
+}
+
+
+def _raw(rng, n_samples=6, n_outputs=3, link=None):
+    """Raw outputs; for relu, kept at least 0.1 away from the kink at 0."""
+    raw = rng.normal(scale=1.5, size=(n_samples, n_outputs))
+    if link == "relu":
+        raw = np.sign(raw) * (np.abs(raw) + 0.1)
+    return raw
+
+
+def _target(cls, rng, shape):
+    """Targets in each distribution's domain (soft targets for the discrete ones)."""
+    if cls is Gaussian:
+        return rng.normal(size=shape)
+    if cls is Bernoulli:
+        return rng.uniform(size=shape)
+    return rng.dirichlet(np.ones(shape[1]), size=shape[0])
+
+
+def _finite_difference(func, x, eps=1e-6):
+    """Central finite differences of the scalar ``func`` at ``x``."""
+    grad = np.empty_like(x)
+    for index in np.ndindex(x.shape):
+        step = np.zeros_like(x)
+        step[index] = eps
+        grad[index] = (func(x + step) - func(x - step)) / (2 * eps)
+    return grad
+
+
+@pytest.mark.parametrize("scale", [1.0, 0.3, np.array([0.5, 2.0, 3.0])])
+@pytest.mark.parametrize("link", ["identity", "logistic", "tanh", "relu", "softmax"])
+def test_gaussian_nll_matches_scipy_norm(link, scale):
+    """Gaussian NLL is -sum_k norm.logpdf(y_k, mean_k, scale_k)."""
+    rng = np.random.RandomState(0)
+    raw, y = _raw(rng, link=link), rng.normal(size=(6, 3))
+    expected = -stats.norm.logpdf(y, REFERENCE_LINKS[link](raw), scale).sum(axis=1)
+    assert_allclose(Gaussian(link).nll(y, raw, scale), expected, rtol=1e-12)
+
+
+def test_gaussian_nll_default_scale_is_one():
+    """Gaussian NLL without a scale uses a unit standard deviation."""
+    rng = np.random.RandomState(0)
+    raw, y = rng.normal(size=(5, 2)), rng.normal(size=(5, 2))
+    expected = -stats.norm.logpdf(y, raw, 1.0).sum(axis=1)
+    assert_allclose(Gaussian().nll(y, raw), expected, rtol=1e-12)
+
+
+def test_bernoulli_nll_matches_scipy_bernoulli():
+    """Bernoulli NLL on binary y is -sum_k bernoulli.logpmf(y_k, expit(raw_k))."""
+    rng = np.random.RandomState(0)
+    raw = rng.normal(scale=3, size=(8, 3))
+    y = rng.randint(0, 2, size=(8, 3)).astype(float)
+    expected = -stats.bernoulli.logpmf(y, expit(raw)).sum(axis=1)
+    assert_allclose(Bernoulli().nll(y, raw), expected, rtol=1e-12)
+
+
+def test_bernoulli_nll_soft_targets_is_cross_entropy():
+    """Bernoulli NLL on y in [0, 1] is the binary cross-entropy."""
+    rng = np.random.RandomState(0)
+    raw, y = rng.normal(scale=3, size=(8, 3)), rng.uniform(size=(8, 3))
+    p = expit(raw)
+    expected = -(y * np.log(p) + (1 - y) * np.log1p(-p)).sum(axis=1)
+    assert_allclose(Bernoulli().nll(y, raw), expected, rtol=1e-12)
+
+
+def test_categorical_nll_matches_scipy_multinomial():
+    """Categorical NLL on one-hot y is -multinomial.logpmf(y, 1, softmax(raw))."""
+    rng = np.random.RandomState(0)
+    raw = rng.normal(scale=3, size=(8, 4))
+    y = np.eye(4)[rng.randint(0, 4, size=8)]
+    expected = [
+        -stats.multinomial.logpmf(y_row, 1, p_row)
+        for y_row, p_row in zip(y, softmax(raw, axis=1))
+    ]
+    assert_allclose(Categorical().nll(y, raw), expected, rtol=1e-10)
+
+
+def test_categorical_nll_soft_targets_is_cross_entropy():
+    """Categorical NLL on probability rows is -sum_k y_k log_softmax(raw)_k."""
+    rng = np.random.RandomState(0)
+    raw = rng.normal(scale=3, size=(8, 4))
+    y = rng.dirichlet(np.ones(4), size=8)
+    expected = -(y * log_softmax(raw, axis=1)).sum(axis=1)
+    assert_allclose(Categorical().nll(y, raw), expected, rtol=1e-12)
+
+
+def test_bernoulli_nll_is_finite_for_extreme_raw():
+    """Bernoulli NLL at raw = +-1000 is the finite closed form, not inf or nan."""
+    raw = np.array([[1000.0, -1000.0, 1000.0, -1000.0]])
+    y = np.array([[1.0, 0.0, 0.0, 1.0]])
+    # Right with certainty costs 0; wrong costs |raw| (log(1 + e^1000) - 0).
+    assert_allclose(Bernoulli().nll(y, raw), [2000.0], rtol=1e-12)
+    assert_allclose(Bernoulli().gradient(y, raw), [[0.0, 0.0, 1.0, -1.0]])
+
+
+def test_categorical_nll_is_finite_for_extreme_raw():
+    """Categorical NLL at raw = +-1000 equals logsumexp(raw) - raw_k."""
+    raw = np.array([[1000.0, -1000.0, 0.0], [-1000.0, -1000.0, 1000.0]])
+    y = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    expected = logsumexp(raw, axis=1) - (y * raw).sum(axis=1)
+    nll = Categorical().nll(y, raw)
+    assert np.all(np.isfinite(nll))
+    assert_allclose(nll, expected, rtol=1e-12)
+    assert_allclose(nll, [2000.0, 0.0], atol=1e-12)
+
+
+@pytest.mark.parametrize("cls, link", ALLOWED, ids=ALLOWED_IDS)
+def test_mean_is_the_link(cls, link):
+    """mean(raw) applies the link and leaves raw untouched."""
+    rng = np.random.RandomState(0)
+    raw = _raw(rng, link=link)
+    raw_before = raw.copy()
+    assert_allclose(cls(link).mean(raw), REFERENCE_LINKS[link](raw), rtol=1e-12)
+    assert_array_equal(raw, raw_before)
+
+
+@pytest.mark.parametrize("cls, link", ALLOWED, ids=ALLOWED_IDS)
+def test_gradient_matches_finite_differences(cls, link):
+    """gradient(y, raw) is d NLL / d raw by central finite differences."""
+    rng = np.random.RandomState(0)
+    raw = _raw(rng, link=link)
+    y = _target(cls, rng, raw.shape)
+    distribution = cls(link)
+    expected = _finite_difference(lambda r: distribution.nll(y, r).sum(), raw)
+    assert_allclose(distribution.gradient(y, raw), expected, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize(
+    "cls", [Gaussian, Bernoulli, Categorical], ids=lambda cls: cls.__name__
+)
+def test_canonical_gradient_is_mean_minus_y(cls):
+    """With the canonical link the gradient is exactly mean - y."""
+    rng = np.random.RandomState(0)
+    raw = _raw(rng)
+    y = _target(cls, rng, raw.shape)
+    distribution = cls()
+    assert distribution.is_canonical
+    assert_array_equal(distribution.gradient(y, raw), distribution.mean(raw) - y)
+
+
+@pytest.mark.parametrize("link", ["logistic", "tanh", "relu", "softmax"])
+def test_gaussian_non_canonical_link_is_flagged(link):
+    """Only the identity link is canonical for the Gaussian."""
+    assert not Gaussian(link).is_canonical
+
+
+@pytest.mark.parametrize("cls, link", ALLOWED, ids=ALLOWED_IDS)
+def test_gradient_writes_into_out_and_keeps_raw(cls, link):
+    """gradient(out=buffer) fills and returns the buffer; raw is not modified."""
+    rng = np.random.RandomState(0)
+    raw = _raw(rng, link=link)
+    y = _target(cls, rng, raw.shape)
+    raw_before = raw.copy()
+    distribution = cls(link)
+    buffer = np.full_like(raw, np.nan)
+    returned = distribution.gradient(y, raw, out=buffer)
+    assert returned is buffer
+    assert_array_equal(buffer, distribution.gradient(y, raw))
+    assert_array_equal(raw, raw_before)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("cls, link", ALLOWED, ids=ALLOWED_IDS)
+def test_nll_and_gradient_agrees_with_nll_and_gradient(cls, link, weighted):
+    """nll_and_gradient returns sum_i w_i NLL_i and fills the buffer with gradient()."""
+    rng = np.random.RandomState(0)
+    raw = _raw(rng, link=link)
+    y = _target(cls, rng, raw.shape)
+    sample_weight = rng.uniform(0, 3, size=raw.shape[0]) if weighted else None
+    distribution = cls(link)
+    buffer = np.empty_like(raw)
+    total = distribution.nll_and_gradient(y, raw, buffer, sample_weight)
+    weights = np.ones(raw.shape[0]) if sample_weight is None else sample_weight
+    assert_allclose(total, np.sum(weights * distribution.nll(y, raw)), rtol=1e-12)
+    assert_array_equal(buffer, distribution.gradient(y, raw))
+
+
+@pytest.mark.parametrize(
+    "cls, link",
+    [
+        (Bernoulli, "identity"),
+        (Bernoulli, "tanh"),
+        (Bernoulli, "softmax"),
+        (Categorical, "logistic"),
+        (Categorical, "identity"),
+        (Gaussian, "softplus"),
+    ],
+)
+def test_disallowed_link_raises_naming_it(cls, link):
+    """A link outside a distribution's domain raises a ValueError naming the link."""
+    with pytest.raises(ValueError, match=repr(link)):
+        cls(link)
+
+
+def test_gaussian_sample_moments_match_mean_and_scale():
+    """Gaussian draws have the given mean and per-output scale."""
+    rng = np.random.RandomState(0)
+    mean = rng.normal(size=(3, 2))
+    scale = np.array([0.5, 2.0])
+    n_draws = 20_000
+    draws = Gaussian().sample(mean, n_draws, np.random.RandomState(1), scale)
+    assert draws.shape == (3, 2, n_draws)
+    # Five standard errors of the sample mean and the sample standard deviation.
+    assert_allclose(draws.mean(axis=-1), mean, atol=5 * scale.max() / np.sqrt(n_draws))
+    expected_std = np.broadcast_to(scale, mean.shape)
+    assert_allclose(draws.std(axis=-1), expected_std, rtol=5 / np.sqrt(2 * n_draws))
+
+
+def test_gaussian_sample_keeps_float32():
+    """Gaussian draws around a float32 mean are float32."""
+    mean = np.zeros((2, 3), dtype=np.float32)
+    draws = Gaussian().sample(mean, 4, np.random.RandomState(0), np.ones(3))
+    assert draws.dtype == np.float32
+
+
+def test_bernoulli_sample_frequencies_match_p():
+    """Bernoulli draws are 0/1 with frequency p, p = 0 and p = 1 included."""
+    p = np.array([[0.1, 0.5], [0.9, 0.0], [1.0, 0.3]])
+    n_draws = 20_000
+    draws = Bernoulli().sample(p, n_draws, np.random.RandomState(0))
+    assert draws.shape == (3, 2, n_draws)
+    assert set(np.unique(draws)) <= {0.0, 1.0}
+    tolerance = 5 * np.sqrt(p * (1 - p) / n_draws)
+    assert np.all(np.abs(draws.mean(axis=-1) - p) <= tolerance)
+
+
+def test_categorical_sample_frequencies_match_probabilities():
+    """Categorical draws are class indices with the given probabilities."""
+    proba = np.array([[0.1, 0.2, 0.3, 0.4], [0.0, 0.5, 0.0, 0.5], [0.0, 0.0, 1.0, 0.0]])
+    n_draws = 20_000
+    draws = Categorical().sample(proba, n_draws, np.random.RandomState(0))
+    assert draws.shape == (3, n_draws)
+    assert np.issubdtype(draws.dtype, np.integer)
+    frequencies = np.array([np.bincount(row, minlength=4) / n_draws for row in draws])
+    tolerance = 5 * np.sqrt(proba * (1 - proba) / n_draws)
+    assert np.all(np.abs(frequencies - proba) <= tolerance)
+
+
+@pytest.mark.parametrize(
+    "distribution, mean, args",
+    [
+        (Gaussian(), np.zeros((3, 2)), (np.array([1.0, 2.0]),)),
+        (Bernoulli(), np.full((3, 2), 0.4), ()),
+        (Categorical(), np.full((3, 4), 0.25), ()),
+    ],
+    ids=["gaussian", "bernoulli", "categorical"],
+)
+def test_sample_same_random_state_same_draws(distribution, mean, args):
+    """Two samplings from equally seeded random states are identical, others differ."""
+    first = distribution.sample(mean, 50, np.random.RandomState(3), *args)
+    second = distribution.sample(mean, 50, np.random.RandomState(3), *args)
+    other = distribution.sample(mean, 50, np.random.RandomState(4), *args)
+    assert_array_equal(first, second)
+    assert not np.array_equal(first, other)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_fit_scale_is_weighted_rms_residual(weighted):
+    """fit_scale is sqrt(sum_i w_i (y_i - mean_i)^2 / sum_i w_i) per output."""
+    rng = np.random.RandomState(0)
+    y = rng.normal(size=(40, 3)) * [1.0, 5.0, 0.1]
+    mean = y + rng.normal(size=(40, 3)) * [0.3, 2.0, 0.05]
+    weights = rng.uniform(0, 2, size=40) if weighted else np.ones(40)
+    sigma = Gaussian().fit_scale(y, mean, weights if weighted else None)
+    residual = y - mean
+    expected = np.sqrt((weights[:, None] * residual**2).sum(axis=0) / weights.sum())
+    assert_allclose(sigma, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_fit_scale_maximises_gaussian_likelihood(weighted):
+    """fit_scale is the sigma that minimises the weighted Gaussian NLL."""
+    rng = np.random.RandomState(0)
+    y = rng.normal(size=(30, 1))
+    mean = rng.normal(scale=0.2, size=(30, 1))
+    weights = rng.uniform(0, 2, size=30) if weighted else np.ones(30)
+    sigma = Gaussian().fit_scale(y, mean, weights if weighted else None)
+
+    def weighted_nll(scale):
+        return -np.sum(weights * stats.norm.logpdf(y[:, 0], mean[:, 0], scale))
+
+    best = minimize_scalar(
+        weighted_nll, bounds=(1e-3, 10), method="bounded", options={"xatol": 1e-10}
+    )
+    assert best.success
+    assert_allclose(sigma, [best.x], rtol=1e-6)
+
+
+def test_fit_scale_is_positive_for_a_perfect_fit():
+    """A perfect fit gives a tiny positive sigma, so the likelihood stays finite."""
+    y = np.linspace(-1, 1, 10).reshape(-1, 1)
+    sigma = Gaussian().fit_scale(y, y.copy())
+    assert np.all(sigma > 0) and np.all(sigma < 1e-10)
+    assert np.all(np.isfinite(Gaussian().nll(y, y, sigma)))
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.5])
+@pytest.mark.parametrize("cls", [Bernoulli, Categorical], ids=lambda c: c.__name__)
+def test_check_target_rejects_values_outside_unit_interval(cls, bad):
+    """Bernoulli and Categorical targets outside [0, 1] raise a ValueError saying so."""
+    y = np.array([[0.0, 1.0], [0.5, bad]])
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        cls().check_target(y)
+
+
+@pytest.mark.parametrize("cls", [Bernoulli, Categorical], ids=lambda c: c.__name__)
+def test_check_target_accepts_unit_interval(cls):
+    """Targets on the closed interval [0, 1], ends included, are accepted."""
+    assert cls().check_target(np.array([[0.0, 1.0], [0.25, 0.75]])) is None
+
+
+def test_gaussian_check_target_accepts_any_real():
+    """The Gaussian accepts any real target."""
+    assert Gaussian().check_target(np.array([[-1e6, 3.0], [0.5, 1e6]])) is None

@@ -1,0 +1,656 @@
+"""Tests of MLERegressor's public API (see DESIGN.md).
+
+References: the seed's one-neuron experiment written as a plain numpy loop,
+scikit-learn's MLPRegressor (same initialisation, optimizers and loop),
+scipy.stats, and closed forms.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy import stats
+from sklearn.datasets import load_diabetes
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import BayesianRidge
+from sklearn.metrics import r2_score
+from sklearn.model_selection import GridSearchCV, ShuffleSplit
+from sklearn.neural_network import MLPRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_mle_nn import MLERegressor
+
+# Most fits here run a handful of epochs on purpose, to stay fast.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+HALF_LOG_2PI = 0.5 * np.log(2 * np.pi)
+
+# Every training parameter the tests rely on, spelled out, so that they do not
+# depend on MLERegressor's defaults (which are tuned for out-of-the-box
+# results). These are scikit-learn's MLP defaults with the 'sgd' solver.
+BASE = {
+    "solver": "sgd",
+    "learning_rate_init": 0.01,
+    "alpha": 1e-4,
+    "batch_size": "auto",
+    "learning_rate": "constant",
+    "momentum": 0.9,
+    "nesterovs_momentum": True,
+    "early_stopping": False,
+    "tol": 1e-4,
+    "n_iter_no_change": 10,
+    "shuffle": True,
+    "random_state": 0,
+}
+
+
+def _regressor(hidden_layer_sizes=(5,), **params):
+    return MLERegressor(hidden_layer_sizes, **{**BASE, **params})
+
+
+def _regression_data(n_samples=40, n_features=3, n_outputs=1, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n_samples, n_features))
+    W = rng.normal(size=(n_features, n_outputs))
+    y = np.sin(X @ W) + X @ W + 0.1 * rng.normal(size=(n_samples, n_outputs))
+    return X, (y[:, 0] if n_outputs == 1 else y)
+
+
+def _unit_interval_data(n_samples=60, seed=0):
+    """Targets in [0, 1]: noisy probabilities of a logistic model."""
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n_samples, 3))
+    y = np.clip(
+        1 / (1 + np.exp(-X @ [1.5, -1.0, 0.5])) + 0.05 * rng.normal(size=n_samples),
+        0,
+        1,
+    )
+    return X, y
+
+
+def _binary_data(n_samples=60, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n_samples, 3))
+    p = 1 / (1 + np.exp(-X @ [2.0, -1.0, 0.5]))
+    return X, (rng.uniform(size=n_samples) < p).astype(float)
+
+
+def _standardize(y, sample_weight=None):
+    """Weighted mean 0 and weighted (ddof=0) standard deviation 1, per column."""
+    mean = np.average(y, axis=0, weights=sample_weight)
+    std = np.sqrt(np.average((y - mean) ** 2, axis=0, weights=sample_weight))
+    return (y - mean) / std
+
+
+def _assert_same_network(a, b, rtol=1e-7, atol=1e-10):
+    assert len(a.coefs_) == len(b.coefs_)
+    for got, expected in zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_):
+        assert_allclose(got, expected, rtol=rtol, atol=atol)
+
+
+# ---- the seed's experiment (SEED_NOTES item 4) ------------------------------
+
+SEED_TABLE = [
+    ("gaussian", 0.6, 0.9, 0.09),
+    ("gaussian", 2.0, 2.0, 0.20),
+    ("bernoulli", 0.6, 0.9, 0.01),
+    ("bernoulli", 2.0, 2.0, 0.01),
+]
+SEED_IDS = [f"{d}-start({w},{b})" for d, w, b, _ in SEED_TABLE]
+
+
+def _one_sigmoid_neuron(w, b, distribution, learning_rate=0.15, n_steps=300):
+    """The seed's experiment: gradient steps on one sigmoid neuron, x = 1, y = 0."""
+    x, y = 1.0, 0.0
+    for _ in range(n_steps):
+        a = 1 / (1 + np.exp(-(w * x + b)))
+        # dC/dz: squared error keeps sigma'(z) = a (1 - a); cross-entropy cancels it.
+        delta = (a - y) * a * (1 - a) if distribution == "gaussian" else a - y
+        w, b = w - learning_rate * delta * x, b - learning_rate * delta
+    return 1 / (1 + np.exp(-(w * x + b)))
+
+
+def _seed_regressor(distribution, **params):
+    return MLERegressor(
+        hidden_layer_sizes=(),
+        distribution=distribution,
+        out_activation="logistic",
+        solver="sgd",
+        learning_rate_init=0.15,
+        momentum=0,
+        batch_size=1,
+        alpha=0,
+        max_iter=300,
+        shuffle=False,
+        **params,
+    )
+
+
+@pytest.mark.parametrize("distribution, w, b, table", SEED_TABLE, ids=SEED_IDS)
+def test_seed_table_with_the_specified_parameters(distribution, w, b, table):
+    """The seed's table through the public API, with exactly the specified parameters."""
+    reg = _seed_regressor(distribution).fit(
+        [[1.0]], [0.0], coefs_init=[[[w]]], intercepts_init=[[b]]
+    )
+    prediction = reg.predict([[1.0]])[0]
+    assert_allclose(prediction, _one_sigmoid_neuron(w, b, distribution), rtol=1e-9)
+    assert abs(prediction - table) <= 0.01
+
+
+@pytest.mark.parametrize("distribution, w, b, table", SEED_TABLE, ids=SEED_IDS)
+def test_seed_table_for_all_300_steps(distribution, w, b, table):
+    """The seed's table, with the stopping rule off so all 300 steps run."""
+    reg = _seed_regressor(distribution, tol=0, n_iter_no_change=1000).fit(
+        [[1.0]], [0.0], coefs_init=[[[w]]], intercepts_init=[[b]]
+    )
+    assert reg.n_iter_ == 300
+    prediction = reg.predict([[1.0]])[0]
+    assert_allclose(prediction, _one_sigmoid_neuron(w, b, distribution), rtol=1e-9)
+    assert abs(prediction - table) <= 0.01
+
+
+def test_seed_cross_entropy_learns_faster_from_saturated_start():
+    """From the saturated start (2, 2), the Bernoulli NLL ends far closer to 0 than MSE."""
+    mse, xent = (
+        _seed_regressor(d, tol=0, n_iter_no_change=1000)
+        .fit([[1.0]], [0.0], coefs_init=[[[2.0]]], intercepts_init=[[2.0]])
+        .predict([[1.0]])[0]
+        for d in ("gaussian", "bernoulli")
+    )
+    assert xent < mse / 10
+
+
+# ---- equivalence with scikit-learn's MLPRegressor ---------------------------
+
+# Both estimators get every parameter, as their defaults differ.
+TWIN = BASE
+
+SKLEARN_CASES = {
+    "sgd-nesterov": {"solver": "sgd"},
+    "sgd-momentum": {"solver": "sgd", "nesterovs_momentum": False},
+    "sgd-plain": {"solver": "sgd", "momentum": 0},
+    "sgd-invscaling": {
+        "solver": "sgd",
+        "learning_rate": "invscaling",
+        "learning_rate_init": 0.1,
+    },
+    "sgd-adaptive": {
+        "solver": "sgd",
+        "learning_rate": "adaptive",
+        "tol": 1e3,
+        "n_iter_no_change": 1,
+    },
+    "adam": {"solver": "adam", "learning_rate_init": 0.01},
+    "adam-tanh-batch7": {"solver": "adam", "activation": "tanh", "batch_size": 7},
+    "alpha": {"solver": "sgd", "alpha": 0.5},
+    "early-stopping": {
+        "solver": "sgd",
+        "early_stopping": True,
+        "validation_fraction": 0.25,
+        "tol": 0,
+        "n_iter_no_change": 2,
+    },
+    "no-shuffle": {"solver": "sgd", "shuffle": False},
+    "batch-1": {"solver": "sgd", "batch_size": 1},
+    "batch-larger-than-n": {"solver": "sgd", "batch_size": 100},
+    "batch-auto-logistic": {
+        "solver": "sgd",
+        "batch_size": "auto",
+        "activation": "logistic",
+    },
+    "identity": {"solver": "adam", "activation": "identity", "alpha": 0.1},
+}
+
+
+# Both estimators warn that batch_size=100 is clipped to the 40 samples.
+@pytest.mark.filterwarnings("ignore:Got .*batch_size:UserWarning")
+@pytest.mark.parametrize("params", SKLEARN_CASES.values(), ids=SKLEARN_CASES.keys())
+def test_same_fit_as_mlp_regressor(params):
+    """On standardized y, MLERegressor trains exactly as MLPRegressor does."""
+    X, y = _regression_data()
+    y = _standardize(y)
+    common = {
+        **TWIN,
+        "hidden_layer_sizes": (5, 4),
+        "max_iter": 8,
+        "batch_size": 10,
+        **params,
+    }
+    ours = MLERegressor(**common).fit(X, y)
+    theirs = MLPRegressor(**common).fit(X, y)
+    _assert_same_network(ours, theirs)
+    assert ours.n_iter_ == theirs.n_iter_
+    assert ours.t_ == theirs.t_
+    # scikit-learn's loss is half the squared error; the NLL adds log(2 pi) / 2.
+    assert_allclose(
+        ours.loss_curve_, np.add(theirs.loss_curve_, HALF_LOG_2PI), rtol=1e-10
+    )
+    if common.get("early_stopping"):
+        assert_allclose(ours.validation_scores_, theirs.validation_scores_, rtol=1e-10)
+        assert_allclose(ours.best_validation_score_, theirs.best_validation_score_)
+
+
+def test_same_fit_as_mlp_regressor_with_sample_weight():
+    """With sample weights (and y standardized with them) both fits coincide."""
+    X, y = _regression_data()
+    sample_weight = np.random.RandomState(1).uniform(0.1, 3, size=len(y))
+    y = _standardize(y, sample_weight)
+    params = {**TWIN, "hidden_layer_sizes": (5,), "max_iter": 6, "batch_size": 8}
+    ours = MLERegressor(**params).fit(X, y, sample_weight=sample_weight)
+    theirs = MLPRegressor(**params).fit(X, y, sample_weight=sample_weight)
+    _assert_same_network(ours, theirs)
+    # No loss comparison: scikit-learn averages weighted batch means by batch
+    # *size*, not weight, so its epoch loss is not the weighted mean NLL.
+
+
+def test_same_fit_as_mlp_regressor_multi_output():
+    """With two standardized outputs both fits coincide."""
+    X, Y = _regression_data(n_outputs=2)
+    Y = _standardize(Y)
+    params = {**TWIN, "hidden_layer_sizes": (6,), "max_iter": 6, "batch_size": 8}
+    ours = MLERegressor(**params).fit(X, Y)
+    _assert_same_network(ours, MLPRegressor(**params).fit(X, Y))
+
+
+# ---- likelihood, predictive distribution, sampling --------------------------
+
+
+@pytest.mark.parametrize("n_outputs", [1, 2])
+def test_gaussian_log_likelihood_matches_scipy(n_outputs):
+    """log_likelihood is sum_k norm.logpdf(y_k, predict(X)_k, sigma_k)."""
+    X, y = _regression_data(n_outputs=n_outputs)
+    y = 10 * y + 3
+    reg = _regressor((6,), random_state=0, max_iter=30).fit(X, y)
+    mean = reg.predict(X).reshape(len(X), n_outputs)
+    expected = stats.norm.logpdf(y.reshape(len(X), n_outputs), mean, reg.sigma_).sum(
+        axis=1
+    )
+    assert_allclose(reg.log_likelihood(X, y), expected, rtol=1e-10)
+
+
+def test_bernoulli_log_likelihood_matches_scipy():
+    """Bernoulli log_likelihood on binary y is bernoulli.logpmf(y, predict(X))."""
+    X, y = _binary_data()
+    reg = _regressor((6,), distribution="bernoulli", random_state=0, max_iter=30)
+    reg.fit(X, y)
+    expected = stats.bernoulli.logpmf(y, reg.predict(X))
+    assert_allclose(reg.log_likelihood(X, y), expected, rtol=1e-10)
+
+
+@pytest.mark.parametrize("n_outputs", [1, 2])
+def test_gaussian_return_std_is_sigma(n_outputs):
+    """predict(return_std=True) gives sigma_ for every row, shaped like the mean."""
+    X, y = _regression_data(n_outputs=n_outputs)
+    reg = _regressor((6,), random_state=0, max_iter=20).fit(X, 5 * y)
+    mean, std = reg.predict(X, return_std=True)
+    assert_array_equal(mean, reg.predict(X))
+    assert std.shape == mean.shape
+    assert_array_equal(std.reshape(len(X), n_outputs), np.tile(reg.sigma_, (len(X), 1)))
+
+
+def test_bernoulli_return_std_is_binomial():
+    """Bernoulli predict(return_std=True) gives sqrt(p (1 - p))."""
+    X, y = _unit_interval_data()
+    reg = _regressor((6,), distribution="bernoulli", random_state=0, max_iter=20)
+    p, std = reg.fit(X, y).predict(X, return_std=True)
+    assert np.all((p > 0) & (p < 1))
+    assert_allclose(std, np.sqrt(p * (1 - p)), rtol=1e-12)
+    assert not hasattr(reg, "sigma_")
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("n_outputs", [1, 2])
+def test_sigma_is_weighted_rms_training_residual(n_outputs, weighted):
+    """sigma_ is the (weighted) root-mean-square of y - predict(X) on the training data."""
+    X, y = _regression_data(n_outputs=n_outputs)
+    y = 4 * y - 1
+    weights = np.random.RandomState(2).uniform(0, 2, len(y)) if weighted else None
+    reg = _regressor((6,), random_state=0, max_iter=20).fit(X, y, sample_weight=weights)
+    residual = (y - reg.predict(X)).reshape(len(X), n_outputs)
+    w = np.ones(len(X)) if weights is None else weights
+    expected = np.sqrt((w[:, None] * residual**2).sum(axis=0) / w.sum())
+    assert reg.sigma_.shape == (n_outputs,)
+    assert_allclose(reg.sigma_, expected, rtol=1e-10)
+
+
+@pytest.mark.parametrize("n_outputs, shape", [(1, (7, 11)), (2, (7, 2, 11))])
+def test_sample_shape(n_outputs, shape):
+    """sample has draws on the last axis: (n, S) for 1-D y, (n, n_outputs, S) for 2-D."""
+    X, y = _regression_data(n_outputs=n_outputs)
+    reg = _regressor((4,), random_state=0, max_iter=5).fit(X, y)
+    assert reg.sample(X[:7], n_samples=11, random_state=0).shape == shape
+    assert reg.sample(X[:7], random_state=0).shape == (*shape[:-1], 1)
+
+
+def test_gaussian_sample_moments_match_predict_and_sigma():
+    """The mean and std of many draws match predict(X) and sigma_."""
+    X, Y = _regression_data(n_outputs=2)
+    Y = Y * [1.0, 20.0]
+    reg = _regressor((6,), random_state=0, max_iter=20).fit(X, Y)
+    n_draws = 20_000
+    draws = reg.sample(X[:5], n_samples=n_draws, random_state=0)
+    assert_allclose(
+        draws.mean(axis=-1),
+        reg.predict(X[:5]),
+        atol=5 * reg.sigma_.max() / np.sqrt(n_draws),
+    )
+    expected_std = np.tile(reg.sigma_, (5, 1))
+    assert_allclose(draws.std(axis=-1), expected_std, rtol=5 / np.sqrt(2 * n_draws))
+
+
+def test_bernoulli_sample_is_binary_with_predicted_frequency():
+    """Bernoulli draws are 0/1 and their frequency matches predict(X)."""
+    X, y = _unit_interval_data()
+    reg = _regressor((6,), distribution="bernoulli", random_state=0, max_iter=20)
+    reg.fit(X, y)
+    n_draws = 20_000
+    draws = reg.sample(X[:6], n_samples=n_draws, random_state=0)
+    assert set(np.unique(draws)) == {0.0, 1.0}
+    p = reg.predict(X[:6])
+    assert np.all(np.abs(draws.mean(axis=-1) - p) <= 5 * np.sqrt(p * (1 - p) / n_draws))
+
+
+def test_sample_random_state_int_is_reproducible():
+    """An int random_state gives the same draws; another int gives others."""
+    X, y = _regression_data()
+    reg = _regressor((4,), random_state=0, max_iter=5).fit(X, y)
+    first = reg.sample(X, n_samples=3, random_state=42)
+    assert_array_equal(first, reg.sample(X, n_samples=3, random_state=42))
+    assert not np.array_equal(first, reg.sample(X, n_samples=3, random_state=43))
+
+
+def test_sample_random_state_none_uses_numpy_global_state():
+    """random_state=None draws from numpy's global state (np.random.seed controls it)."""
+    X, y = _regression_data()
+    reg = _regressor((4,), random_state=0, max_iter=5).fit(X, y)
+    state = np.random.get_state()
+    try:
+        np.random.seed(7)
+        first = reg.sample(X, n_samples=3)
+        following = reg.sample(X, n_samples=3)
+        np.random.seed(7)
+        again = reg.sample(X, n_samples=3)
+    finally:
+        np.random.set_state(state)
+    assert_array_equal(first, again)
+    assert not np.array_equal(first, following)
+    # The global state seeded with 7 is RandomState(7).
+    assert_array_equal(first, reg.sample(X, n_samples=3, random_state=7))
+
+
+# ---- reproducibility and sample weights -------------------------------------
+
+
+def test_random_state_makes_fit_reproducible():
+    """Two fits with the same int random_state have identical weights; others differ."""
+    X, y = _regression_data()
+    params = {"hidden_layer_sizes": (5,), "max_iter": 5, "batch_size": 8}
+    first = _regressor(random_state=3, **params).fit(X, y)
+    second = _regressor(random_state=3, **params).fit(X, y)
+    other = _regressor(random_state=4, **params).fit(X, y)
+    for a, b in zip(
+        first.coefs_ + first.intercepts_, second.coefs_ + second.intercepts_
+    ):
+        assert_array_equal(a, b)
+    assert not np.allclose(first.coefs_[0], other.coefs_[0])
+
+
+FULL_BATCH = {
+    "hidden_layer_sizes": (5,),
+    "random_state": 0,
+    "max_iter": 10,
+    "shuffle": False,
+}
+
+
+@pytest.mark.parametrize("distribution", ["gaussian", "bernoulli"])
+def test_zero_sample_weight_equals_dropping_the_row(distribution):
+    """A zero-weight row changes nothing: same fit as without it (full batch)."""
+    X, y = _unit_interval_data(n_samples=30)
+    weights = np.ones(len(y))
+    weights[[3, 17]] = 0
+    reg = _regressor(distribution=distribution, alpha=0.1, **FULL_BATCH)
+    with_zeros = reg.fit(X, y, sample_weight=weights)
+    keep = weights > 0
+    dropped = _regressor(distribution=distribution, alpha=0.1, **FULL_BATCH)
+    dropped.fit(X[keep], y[keep])
+    _assert_same_network(with_zeros, dropped, rtol=1e-10)
+    assert_allclose(with_zeros.loss_curve_, dropped.loss_curve_, rtol=1e-10)
+
+
+def test_zero_sample_weight_alone_in_a_mini_batch():
+    """A zero-weight row alone in a mini-batch is a no-op step, not a divergence."""
+    X, y = _regression_data(n_samples=20)
+    weights = np.ones(len(y))
+    weights[3] = 0
+    # Plain SGD without penalty, so that a no-op step is exactly a skipped row.
+    params = {
+        "hidden_layer_sizes": (4,),
+        "batch_size": 1,
+        "momentum": 0,
+        "alpha": 0,
+        "shuffle": False,
+        "max_iter": 5,
+        "random_state": 0,
+    }
+    reg = _regressor(**params).fit(X, y, sample_weight=weights)
+    dropped = _regressor(**params).fit(np.delete(X, 3, axis=0), np.delete(y, 3))
+    _assert_same_network(reg, dropped, rtol=1e-10)
+
+
+@pytest.mark.parametrize("distribution", ["gaussian", "bernoulli"])
+def test_integer_sample_weight_equals_repeating_rows(distribution):
+    """Integer weights give the same fit as repeating each row that many times."""
+    X, y = _unit_interval_data(n_samples=25)
+    repeats = np.random.RandomState(0).randint(1, 4, size=len(y))
+    weighted = _regressor(distribution=distribution, **FULL_BATCH)
+    weighted.fit(X, y, sample_weight=repeats)
+    repeated = _regressor(distribution=distribution, **FULL_BATCH)
+    repeated.fit(np.repeat(X, repeats, axis=0), np.repeat(y, repeats))
+    _assert_same_network(weighted, repeated, rtol=1e-9)
+    if distribution == "gaussian":
+        assert_allclose(weighted.sigma_, repeated.sigma_, rtol=1e-9)
+
+
+# ---- shapes, dtypes, sparse input --------------------------------------------
+
+
+def test_multi_output_predict_shape():
+    """2-D y gives (n, n_outputs) predictions; a one-column y gives 1-D ones."""
+    X, Y = _regression_data(n_outputs=2)
+    reg = _regressor((4,), random_state=0, max_iter=5).fit(X, Y)
+    assert reg.n_outputs_ == 2
+    assert reg.predict(X).shape == (len(X), 2)
+    column = _regressor((4,), random_state=0, max_iter=5).fit(X, Y[:, :1])
+    assert column.n_outputs_ == 1
+    assert column.predict(X).shape == (len(X),)
+    flat = _regressor((4,), random_state=0, max_iter=5).fit(X, Y[:, 0])
+    assert_allclose(column.predict(X), flat.predict(X), rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dtype_is_kept(dtype):
+    """float32 X trains and predicts in float32; float64 stays float64."""
+    X, y = _regression_data()
+    reg = _regressor((5,), random_state=0, max_iter=5).fit(X.astype(dtype), y)
+    assert all(c.dtype == dtype for c in reg.coefs_ + reg.intercepts_)
+    assert reg.predict(X.astype(dtype)).dtype == dtype
+    assert reg.predict(X.astype(dtype), return_std=True)[1].dtype == dtype
+    assert reg.sample(X.astype(dtype), n_samples=2, random_state=0).dtype == dtype
+
+
+def test_float32_fit_close_to_float64_fit():
+    """A float32 fit approximates the float64 fit of the same data."""
+    X, y = _regression_data()
+    params = {"hidden_layer_sizes": (5,), "random_state": 0, "max_iter": 5}
+    reg32 = _regressor(**params).fit(X.astype(np.float32), y)
+    reg64 = _regressor(**params).fit(X, y)
+    assert_allclose(
+        reg32.predict(X.astype(np.float32)), reg64.predict(X), rtol=1e-4, atol=1e-4
+    )
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_sparse_input_gives_dense_fit(shuffle):
+    """CSR X gives the same network and predictions as dense X."""
+    X, y = _regression_data()
+    X[np.abs(X) < 0.7] = 0.0
+    params = {
+        "hidden_layer_sizes": (5,),
+        "random_state": 0,
+        "max_iter": 6,
+        "batch_size": 9,
+    }
+    dense = _regressor(shuffle=shuffle, **params).fit(X, y)
+    sparse = _regressor(shuffle=shuffle, **params).fit(sp.csr_matrix(X), y)
+    _assert_same_network(sparse, dense, rtol=1e-10)
+    assert_allclose(sparse.predict(sp.csr_matrix(X)), dense.predict(X), rtol=1e-10)
+
+
+def test_fitted_weight_shapes():
+    """coefs_ and intercepts_ are shaped by the layers, input and output included."""
+    X, Y = _regression_data(n_features=4, n_outputs=2)
+    reg = _regressor((5, 3), random_state=0, max_iter=2).fit(X, Y)
+    assert [c.shape for c in reg.coefs_] == [(4, 5), (5, 3), (3, 2)]
+    assert [b.shape for b in reg.intercepts_] == [(5,), (3,), (2,)]
+    assert reg.n_layers_ == 4
+    assert reg.n_outputs_ == 2
+    assert reg.n_features_in_ == 4
+    assert reg.out_activation_ == "identity"
+
+
+def test_coefs_init_is_the_starting_point():
+    """With a negligible learning rate the fit stays at coefs_init / intercepts_init."""
+    X, y = _regression_data()
+    y = 30 * y + 100
+    rng = np.random.RandomState(0)
+    coefs = [rng.normal(size=(3, 4)), rng.normal(size=(4, 1))]
+    intercepts = [rng.normal(size=4), rng.normal(size=1)]
+    reg = _regressor((4,), learning_rate_init=1e-12, max_iter=1, random_state=0)
+    reg.fit(X, y, coefs_init=coefs, intercepts_init=intercepts)
+    for got, given in zip(reg.coefs_ + reg.intercepts_, coefs + intercepts):
+        assert_allclose(got, given, rtol=1e-8, atol=1e-8)
+
+
+@pytest.mark.parametrize(
+    "coefs_init, intercepts_init",
+    [
+        ([np.ones((3, 5)), np.ones((4, 1))], [np.ones(4), np.ones(1)]),
+        ([np.ones((3, 4)), np.ones((4, 2))], [np.ones(4), np.ones(1)]),
+        ([np.ones((3, 4)), np.ones((4, 1))], [np.ones(3), np.ones(1)]),
+        ([np.ones((3, 4))], [np.ones(4)]),
+        ([np.ones((3, 4)), np.ones((4, 1))], None),
+    ],
+    ids=[
+        "coef-shape",
+        "output-count",
+        "intercept-shape",
+        "missing-layer",
+        "coefs-only",
+    ],
+)
+def test_coefs_init_with_wrong_shapes_raises(coefs_init, intercepts_init):
+    """coefs_init / intercepts_init not shaped like coefs_ / intercepts_ raise ValueError."""
+    X, y = _regression_data()
+    reg = _regressor((4,), random_state=0, max_iter=1)
+    with pytest.raises(ValueError, match="coefs_init|intercepts_init"):
+        reg.fit(X, y, coefs_init=coefs_init, intercepts_init=intercepts_init)
+    assert not hasattr(reg, "coefs_")
+
+
+# ---- errors -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", [-0.5, 1.5])
+def test_bernoulli_targets_outside_unit_interval_raise(bad):
+    """Bernoulli targets outside [0, 1] raise a ValueError that says [0, 1]."""
+    X, y = _unit_interval_data()
+    y[4] = bad
+    reg = _regressor((4,), distribution="bernoulli", random_state=0)
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        reg.fit(X, y)
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        reg.partial_fit(X, y)
+    fitted = reg.set_params(max_iter=2).fit(X, np.clip(y, 0, 1))
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        fitted.log_likelihood(X, y)
+
+
+def test_bernoulli_with_identity_output_raises():
+    """out_activation='identity' cannot be a Bernoulli mean: ValueError naming it."""
+    X, y = _unit_interval_data()
+    reg = _regressor(distribution="bernoulli", out_activation="identity")
+    with pytest.raises(ValueError, match="identity"):
+        reg.fit(X, y)
+
+
+# ---- model selection ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("in_pipeline", [False, True], ids=["plain", "pipeline"])
+def test_grid_search_over_distribution(in_pipeline):
+    """GridSearchCV searches distribution on [0, 1] targets, alone or in a Pipeline."""
+    X, y = _unit_interval_data(n_samples=90)
+    reg = _regressor((8,), random_state=0, max_iter=40)
+    if in_pipeline:
+        estimator = make_pipeline(StandardScaler(), reg)
+        grid = {"mleregressor__distribution": ["gaussian", "bernoulli"]}
+    else:
+        estimator, grid = reg, {"distribution": ["gaussian", "bernoulli"]}
+    search = GridSearchCV(estimator, grid, cv=3).fit(X, y)
+    scores = search.cv_results_["mean_test_score"]
+    assert scores.shape == (2,) and np.all(np.isfinite(scores))
+    # Both likelihoods learn the [0, 1] targets; the best one is refitted.
+    assert np.all(scores > 0.5)
+    [(key, candidates)] = grid.items()
+    assert search.best_params_[key] == candidates[np.argmax(scores)]
+    assert search.predict(X).shape == y.shape
+
+
+# ---- real data -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def diabetes_scores():
+    """Held-out R^2 and Gaussian NLL of three regressors over five splits."""
+    X, y = load_diabetes(return_X_y=True)
+    scores = {name: {"r2": [], "nll": []} for name in ("mle", "mlp", "ridge")}
+    splits = ShuffleSplit(n_splits=5, test_size=0.25, random_state=0).split(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for train, test in splits:
+            models = {
+                "mle": make_pipeline(StandardScaler(), MLERegressor(random_state=0)),
+                "mlp": make_pipeline(StandardScaler(), MLPRegressor(random_state=0)),
+                "ridge": make_pipeline(StandardScaler(), BayesianRidge()),
+            }
+            for name, model in models.items():
+                model.fit(X[train], y[train])
+                prediction = model.predict(X[test])
+                scores[name]["r2"].append(r2_score(y[test], prediction))
+                if name == "mle":
+                    X_test = model[:-1].transform(X[test])
+                    nll = -model[-1].log_likelihood(X_test, y[test]).mean()
+                else:
+                    sigma = np.std(y[train] - model.predict(X[train]))
+                    nll = -stats.norm.logpdf(y[test], prediction, sigma).mean()
+                scores[name]["nll"].append(nll)
+    return {name: {k: np.mean(v) for k, v in s.items()} for name, s in scores.items()}
+
+
+def test_diabetes_r2_better_than_mlp_regressor(diabetes_scores):
+    """Default MLERegressor beats default MLPRegressor on held-out R^2 by a clear margin."""
+    assert diabetes_scores["mle"]["r2"] > diabetes_scores["mlp"]["r2"] + 0.2
+
+
+def test_diabetes_r2_close_to_bayesian_ridge(diabetes_scores):
+    """Default MLERegressor's held-out R^2 is within 0.05 of BayesianRidge's."""
+    assert diabetes_scores["mle"]["r2"] > diabetes_scores["ridge"]["r2"] - 0.05
+
+
+def test_diabetes_nll_better_than_mlp_regressor(diabetes_scores):
+    """Default MLERegressor has a clearly lower held-out Gaussian NLL than MLPRegressor."""
+    assert diabetes_scores["mle"]["nll"] < diabetes_scores["mlp"]["nll"] - 0.2
