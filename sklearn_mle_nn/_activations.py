@@ -59,7 +59,9 @@ class Tanh:
 
     @staticmethod
     def backward(A, delta):
-        delta -= delta * A * A
+        derivative = np.multiply(A, A)
+        np.subtract(1, derivative, out=derivative)
+        delta *= derivative
         return delta
 
 
@@ -74,8 +76,9 @@ class Relu:
 
     @staticmethod
     def backward(A, delta):
-        delta[A <= 0] = 0
-        return delta
+        # A multiply by the 0/1 mask is an order of magnitude faster than
+        # boolean-mask assignment.
+        return np.multiply(delta, A > 0, out=delta)
 
 
 class Softmax:

@@ -197,6 +197,9 @@ class Workspace:
         self.inputs = np.empty((batch_size, units[0]), dtype=dtype)
         self.outputs = [np.empty((batch_size, n), dtype=dtype) for n in units[1:]]
         self.deltas = [np.empty((batch_size, n), dtype=dtype) for n in units[1:]]
+        # Summing a delta over the batch as ones @ delta runs in BLAS (gemv),
+        # several times faster than np.sum(delta, axis=0).
+        self._ones = np.ones(batch_size, dtype=dtype)
 
     def forward(self, X, coefs, intercepts):
         """Fill every layer's output for the batch ``X``; return the raw output."""
@@ -229,7 +232,7 @@ class Workspace:
             delta = self.deltas[i][:n_rows]
             layer_input = X if i == 0 else self.outputs[i - 1][:n_rows]
             _dot_into(layer_input.T, delta, coef_grads[i])
-            np.sum(delta, axis=0, out=intercept_grads[i])
+            np.dot(self._ones[:n_rows], delta, out=intercept_grads[i])
             if i > 0:
                 below = self.deltas[i - 1][:n_rows]
                 np.dot(delta, coefs[i].T, out=below)

@@ -198,6 +198,16 @@ class Categorical(_Distribution):
         self.link.forward(out)
         return np.subtract(out, y, out=out)
 
+    def nll_and_gradient(self, y, raw, gradient, sample_weight=None):
+        # One pass shares the shifted exponentials between the softmax and
+        # the log-sum-exp; rows of y sum to one.
+        shifted = np.subtract(raw, raw.max(axis=1, keepdims=True), out=gradient)
+        target_term = np.einsum("ij,ij->i", y, shifted)
+        exp_sum = np.exp(shifted, out=gradient).sum(axis=1)
+        gradient /= exp_sum[:, np.newaxis]
+        gradient -= y
+        return _weighted_sum(np.log(exp_sum) - target_term, sample_weight)
+
     def check_target(self, y):
         _check_unit_interval(y, "targets")
 

@@ -171,7 +171,7 @@ def test_network_gradient_matches_finite_differences(
     "distribution, link", [("gaussian", "identity"), ("bernoulli", "logistic")]
 )
 def test_gradient_of_batch_smaller_than_workspace(distribution, link):
-    """A batch smaller than the workspace uses its leading rows and gets the same gradient."""
+    """A batch smaller than the workspace (its leading rows) gets the same gradient."""
     layout, hidden, X, Y, params, weights = _problem(distribution, "tanh", link)
     exact = _library_gradient(
         layout, hidden, distribution, link, params, X, Y, 0.1, weights, N_SAMPLES
@@ -287,7 +287,7 @@ def test_layout_pack_copies_and_checks_shapes():
 
 @pytest.mark.parametrize("activation, factor", [("relu", 6.0), ("logistic", 2.0)])
 def test_glorot_uniform_draws_as_scikit_learn(activation, factor):
-    """Initial weights are uniform(+-sqrt(factor/(fan_in+fan_out))), coef then intercept."""
+    """Initial weights are uniform(+-sqrt(factor / (fan_in + fan_out)))."""
     layout = Layout([3, 4, 2])
     params = glorot_uniform(layout, activation, np.random.RandomState(0), np.float64)
     rng = np.random.RandomState(0)

@@ -131,7 +131,7 @@ def _seed_regressor(distribution, **params):
 
 @pytest.mark.parametrize("distribution, w, b, table", SEED_TABLE, ids=SEED_IDS)
 def test_seed_table_with_the_specified_parameters(distribution, w, b, table):
-    """The seed's table through the public API, with exactly the specified parameters."""
+    """The seed's table with exactly the specified parameters."""
     reg = _seed_regressor(distribution).fit(
         [[1.0]], [0.0], coefs_init=[[[w]]], intercepts_init=[[b]]
     )
@@ -153,7 +153,7 @@ def test_seed_table_for_all_300_steps(distribution, w, b, table):
 
 
 def test_seed_cross_entropy_learns_faster_from_saturated_start():
-    """From the saturated start (2, 2), the Bernoulli NLL ends far closer to 0 than MSE."""
+    """From the saturated start (2, 2), cross-entropy ends far closer to 0 than MSE."""
     mse, xent = (
         _seed_regressor(d, tol=0, n_iter_no_change=1000)
         .fit([[1.0]], [0.0], coefs_init=[[[2.0]]], intercepts_init=[[2.0]])
@@ -304,7 +304,7 @@ def test_bernoulli_return_std_is_binomial():
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("n_outputs", [1, 2])
 def test_sigma_is_weighted_rms_training_residual(n_outputs, weighted):
-    """sigma_ is the (weighted) root-mean-square of y - predict(X) on the training data."""
+    """sigma_ is the (weighted) root-mean-square training residual y - predict(X)."""
     X, y = _regression_data(n_outputs=n_outputs)
     y = 4 * y - 1
     weights = np.random.RandomState(2).uniform(0, 2, len(y)) if weighted else None
@@ -318,7 +318,7 @@ def test_sigma_is_weighted_rms_training_residual(n_outputs, weighted):
 
 @pytest.mark.parametrize("n_outputs, shape", [(1, (7, 11)), (2, (7, 2, 11))])
 def test_sample_shape(n_outputs, shape):
-    """sample has draws on the last axis: (n, S) for 1-D y, (n, n_outputs, S) for 2-D."""
+    """Draws are the last axis: (n, S) for 1-D y, (n, n_outputs, S) for 2-D y."""
     X, y = _regression_data(n_outputs=n_outputs)
     reg = _regressor((4,), random_state=0, max_iter=5).fit(X, y)
     assert reg.sample(X[:7], n_samples=11, random_state=0).shape == shape
@@ -363,7 +363,7 @@ def test_sample_random_state_int_is_reproducible():
 
 
 def test_sample_random_state_none_uses_numpy_global_state():
-    """random_state=None draws from numpy's global state (np.random.seed controls it)."""
+    """random_state=None draws from numpy's global state, set by np.random.seed."""
     X, y = _regression_data()
     reg = _regressor((4,), random_state=0, max_iter=5).fit(X, y)
     state = np.random.get_state()
@@ -553,7 +553,7 @@ def test_coefs_init_is_the_starting_point():
     ],
 )
 def test_coefs_init_with_wrong_shapes_raises(coefs_init, intercepts_init):
-    """coefs_init / intercepts_init not shaped like coefs_ / intercepts_ raise ValueError."""
+    """Initial weights not shaped as coefs_ / intercepts_ raise a ValueError."""
     X, y = _regression_data()
     reg = _regressor((4,), random_state=0, max_iter=1)
     with pytest.raises(ValueError, match="coefs_init|intercepts_init"):
@@ -642,7 +642,7 @@ def diabetes_scores():
 
 
 def test_diabetes_r2_better_than_mlp_regressor(diabetes_scores):
-    """Default MLERegressor beats default MLPRegressor on held-out R^2 by a clear margin."""
+    """Default MLERegressor beats default MLPRegressor on held-out R^2, clearly."""
     assert diabetes_scores["mle"]["r2"] > diabetes_scores["mlp"]["r2"] + 0.2
 
 
@@ -652,5 +652,5 @@ def test_diabetes_r2_close_to_bayesian_ridge(diabetes_scores):
 
 
 def test_diabetes_nll_better_than_mlp_regressor(diabetes_scores):
-    """Default MLERegressor has a clearly lower held-out Gaussian NLL than MLPRegressor."""
+    """Default MLERegressor has a clearly lower held-out NLL than MLPRegressor."""
     assert diabetes_scores["mle"]["nll"] < diabetes_scores["mlp"]["nll"] - 0.2

@@ -1,0 +1,336 @@
+"""Tests of the shared training loop, through the public estimators."""
+
+import copy
+import re
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy import stats
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import r2_score
+from sklearn.model_selection import train_test_split
+
+from sklearn_mle_nn import MLERegressor
+
+# Every training parameter the tests rely on, spelled out, so that they do not
+# depend on MLERegressor's defaults (which are tuned for out-of-the-box
+# results). These are scikit-learn's MLP defaults with the 'sgd' solver.
+BASE = {
+    "solver": "sgd",
+    "learning_rate_init": 0.01,
+    "alpha": 1e-4,
+    "batch_size": "auto",
+    "learning_rate": "constant",
+    "momentum": 0.9,
+    "nesterovs_momentum": True,
+    "early_stopping": False,
+    "tol": 1e-4,
+    "n_iter_no_change": 10,
+    "shuffle": True,
+    "random_state": 0,
+}
+
+# No stopping rule: run exactly max_iter epochs.
+NEVER_STOP = {"tol": 0, "n_iter_no_change": 10_000}
+
+
+def _regressor(hidden_layer_sizes=(5,), **params):
+    return MLERegressor(hidden_layer_sizes, **{**BASE, **params})
+
+
+def _data(n_samples=40, seed=0, scale=1.0, shift=0.0):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n_samples, 3))
+    y = np.sin(X[:, 0]) + X[:, 1] * X[:, 2] + 0.1 * rng.normal(size=n_samples)
+    return X, scale * y + shift
+
+
+def _weights(estimator):
+    return [w.copy() for w in estimator.coefs_ + estimator.intercepts_]
+
+
+def _snapshot(estimator):
+    """Deep copies of every fitted attribute."""
+    return {
+        key: copy.deepcopy(value)
+        for key, value in vars(estimator).items()
+        if key.endswith("_") and not key.startswith("__")
+    }
+
+
+def _assert_same_state(estimator, snapshot):
+    assert set(snapshot) <= set(vars(estimator))
+    for key, value in snapshot.items():
+        current = getattr(estimator, key)
+        if isinstance(value, list) and value and isinstance(value[0], np.ndarray):
+            assert len(current) == len(value)
+            for a, b in zip(current, value):
+                assert_array_equal(a, b)
+        elif isinstance(value, np.ndarray):
+            assert_array_equal(current, value)
+        else:
+            assert current == value, key
+
+
+# ---- partial_fit ---------------------------------------------------------------
+
+
+def test_partial_fit_runs_one_epoch_per_call():
+    """Each partial_fit call adds one epoch: n_iter_ + 1, t_ + n_samples, one loss."""
+    X, y = _data()
+    reg = _regressor(batch_size=8)
+    for call in range(1, 4):
+        reg.partial_fit(X, y)
+        assert reg.n_iter_ == call
+        assert reg.t_ == call * len(X)
+        assert len(reg.loss_curve_) == call
+        assert reg.loss_ == reg.loss_curve_[-1]
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_partial_fit_calls_equal_one_fit(solver):
+    """n partial_fit calls equal fit(max_iter=n): the optimizer state is kept."""
+    X, y = _data(scale=3.0, shift=1.0)
+    params = {"solver": solver, "shuffle": False, "batch_size": 8, **NEVER_STOP}
+    incremental = _regressor(**params)
+    for _ in range(5):
+        incremental.partial_fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        full = _regressor(max_iter=5, **params).fit(X, y)
+    for a, b in zip(_weights(incremental), _weights(full)):
+        assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    assert_allclose(incremental.loss_curve_, full.loss_curve_, rtol=1e-9)
+
+
+def test_partial_fit_does_not_warn_about_convergence():
+    """partial_fit never raises a ConvergenceWarning (it always runs one epoch)."""
+    X, y = _data()
+    reg = _regressor(max_iter=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        for _ in range(3):
+            reg.partial_fit(X, y)
+    assert reg.n_iter_ == 3
+
+
+# ---- warm start ----------------------------------------------------------------
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_warm_start_continues_from_previous_weights():
+    """A warm-started fit begins at the previous fit's loss, not at a fresh start."""
+    X, y = _data()
+    reg = _regressor(max_iter=30, **NEVER_STOP).fit(X, y)
+    first_curve = list(reg.loss_curve_)
+    reg.set_params(warm_start=True, max_iter=5).fit(X, y)
+    warm_first = reg.loss_curve_[len(first_curve)]
+    cold = _regressor(max_iter=5, **NEVER_STOP).fit(X, y)
+    assert len(reg.loss_curve_) == len(first_curve) + 5
+    # The warm fit's first epoch is near the end of the first fit, far from a
+    # cold start's first epoch.
+    gap_warm = abs(warm_first - first_curve[-1])
+    gap_cold = abs(cold.loss_curve_[0] - first_curve[-1])
+    assert gap_warm < 0.1 * gap_cold
+    assert not np.allclose(reg.coefs_[0], cold.coefs_[0])
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_warm_start_with_plain_sgd_equals_one_longer_fit():
+    """With a stateless optimizer, fit(10) then warm fit(5) equals fit(15)."""
+    X, y = _data(scale=2.0)
+    params = {"momentum": 0, "shuffle": False, "batch_size": 8, **NEVER_STOP}
+    warm = _regressor(max_iter=10, **params).fit(X, y)
+    warm.set_params(warm_start=True, max_iter=5).fit(X, y)
+    long = _regressor(max_iter=15, **params).fit(X, y)
+    for a, b in zip(_weights(warm), _weights(long)):
+        assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+# ---- early stopping --------------------------------------------------------------
+
+
+def _early_stopping_fit(n_iter_no_change=3):
+    X, y = _data(n_samples=80)
+    reg = _regressor(
+        (8,),
+        early_stopping=True,
+        validation_fraction=0.25,
+        tol=0,
+        n_iter_no_change=n_iter_no_change,
+        max_iter=500,
+        learning_rate_init=0.05,
+    )
+    return reg.fit(X, y), X, y
+
+
+def test_early_stopping_stops_after_n_iter_no_change_epochs():
+    """With tol=0, training stops n_iter_no_change + 1 epochs after the best score."""
+    n_iter_no_change = 3
+    reg, _, _ = _early_stopping_fit(n_iter_no_change)
+    scores = reg.validation_scores_
+    assert reg.n_iter_ < 500  # stopped by the rule, not by max_iter
+    assert len(scores) == reg.n_iter_
+    assert reg.best_validation_score_ == max(scores)
+    best_epoch = int(np.argmax(scores)) + 1
+    assert reg.n_iter_ == best_epoch + n_iter_no_change + 1
+    assert reg.best_loss_ is None
+
+
+def test_early_stopping_restores_best_weights():
+    """After early stopping the model scores best_validation_score_ on held-out data."""
+    reg, X, y = _early_stopping_fit()
+    # Rebuild the split: the random state draws the initial weights first
+    # (uniform, coefficients then intercepts, layer by layer), then the split.
+    random_state = np.random.RandomState(0)
+    for fan_in, fan_out in [(3, 8), (8, 1)]:
+        random_state.uniform(size=(fan_in, fan_out))
+        random_state.uniform(size=fan_out)
+    _, X_val, _, y_val = train_test_split(
+        X, y, test_size=0.25, random_state=random_state
+    )
+    score = r2_score(y_val, reg.predict(X_val))
+    assert_allclose(score, reg.best_validation_score_, rtol=1e-9)
+    # The last epoch was worse: its weights were not kept.
+    assert reg.validation_scores_[-1] < reg.best_validation_score_
+
+
+# ---- verbose output, warnings ------------------------------------------------------
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_verbose_prints_the_loss_of_every_epoch(capsys):
+    """verbose=True prints 'Iteration i, loss = <loss_curve_[i-1]>' per epoch."""
+    X, y = _data()
+    reg = _regressor(verbose=True, max_iter=4, **NEVER_STOP).fit(X, y)
+    lines = re.findall(r"Iteration (\d+), loss = (\S+)", capsys.readouterr().out)
+    assert [int(i) for i, _ in lines] == [1, 2, 3, 4]
+    assert_allclose([float(loss) for _, loss in lines], reg.loss_curve_, atol=1e-8)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_silent_by_default(capsys):
+    """verbose=False prints nothing."""
+    X, y = _data()
+    _regressor(max_iter=50).fit(X, y)
+    assert capsys.readouterr().out == ""
+
+
+def test_convergence_warning_when_max_iter_is_reached():
+    """Reaching max_iter before convergence warns with a ConvergenceWarning."""
+    X, y = _data()
+    reg = _regressor(max_iter=3)
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
+        reg.fit(X, y)
+    assert reg.n_iter_ == 3
+
+
+def test_no_convergence_warning_when_training_converges():
+    """Training that stops by the tol rule does not warn."""
+    X, y = _data()
+    reg = _regressor(tol=1e3, n_iter_no_change=2, max_iter=50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        reg.fit(X, y)
+    # The first epoch sets best_loss_; the next three do not improve by tol.
+    assert reg.n_iter_ == 4
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_batch_size_larger_than_n_samples_warns_and_is_clipped():
+    """batch_size > n_samples warns and trains as batch_size = n_samples."""
+    X, y = _data(n_samples=30)
+    params = {"max_iter": 4, **NEVER_STOP}
+    with pytest.warns(UserWarning, match="batch_size"):
+        clipped = _regressor(batch_size=100, **params).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        exact = _regressor(batch_size=30, **params).fit(X, y)
+    for a, b in zip(_weights(clipped), _weights(exact)):
+        assert_array_equal(a, b)
+
+
+# ---- divergence ------------------------------------------------------------------
+
+
+DIVERGED = r"(?s)diverged.*learning_rate_init"
+
+
+def test_divergence_raises_and_leaves_estimator_unfitted():
+    """A huge step on unscaled features raises a clear error and fits nothing."""
+    X, y = _data(n_samples=20)
+    reg = _regressor((4,), learning_rate_init=1e4)
+    with pytest.raises(ValueError, match=DIVERGED):
+        reg.fit(1000 * X, y)
+    assert not hasattr(reg, "coefs_")
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_failed_warm_start_fit_keeps_the_fitted_model():
+    """A diverging warm-started fit leaves the previous model exactly as it was."""
+    X, y = _data(n_samples=20)
+    reg = _regressor((4,), max_iter=20, batch_size=1).fit(X, y)
+    before, prediction = _snapshot(reg), reg.predict(X)
+    reg.set_params(warm_start=True, learning_rate_init=1e4)
+    with pytest.raises(ValueError, match=DIVERGED):
+        reg.fit(1000 * X, y)
+    _assert_same_state(reg, before)
+    assert_array_equal(reg.predict(X), prediction)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_failed_partial_fit_keeps_the_fitted_model():
+    """A diverging partial_fit leaves the model, optimizer state included, unchanged."""
+    X, y = _data(n_samples=20)
+    reg = _regressor((), max_iter=20, batch_size=1).fit(X, y)
+    twin = copy.deepcopy(reg)
+    before = _snapshot(reg)
+    with pytest.raises(ValueError, match=DIVERGED):
+        reg.partial_fit(1e6 * X, y)
+    _assert_same_state(reg, before)
+    # The momentum was not touched either: the next step is the untouched twin's.
+    reg.partial_fit(X, y)
+    twin.partial_fit(X, y)
+    for a, b in zip(_weights(reg), _weights(twin)):
+        assert_array_equal(a, b)
+
+
+# ---- what the loss means ------------------------------------------------------------
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_loss_is_gaussian_nll_with_noise_scale_std_y():
+    """loss_ is the mean Gaussian NLL of the training targets with scale std(y)."""
+    X, y = _data(n_samples=60, scale=40.0, shift=100.0)
+    # Full batch and no penalty: the last epoch's loss is the NLL at the weights
+    # of the last step, one small step away from the final ones.
+    reg = _regressor((8,), alpha=0, max_iter=300, learning_rate_init=0.01).fit(X, y)
+    expected = -stats.norm.logpdf(y, reg.predict(X), np.std(y)).mean()
+    assert_allclose(reg.loss_, expected, rtol=2e-3)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_loss_with_sample_weight_is_weighted_mean_nll():
+    """With sample weights, loss_ is the weighted mean NLL, scale the weighted std."""
+    X, y = _data(n_samples=60, scale=5.0)
+    weights = np.random.RandomState(1).uniform(0.1, 3, size=len(y))
+    reg = _regressor((8,), alpha=0, max_iter=300, shuffle=False)
+    reg.fit(X, y, sample_weight=weights)
+    mean = np.average(y, weights=weights)
+    scale = np.sqrt(np.average((y - mean) ** 2, weights=weights))
+    nll = -stats.norm.logpdf(y, reg.predict(X), scale)
+    assert_allclose(reg.loss_, np.average(nll, weights=weights), rtol=2e-3)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_bernoulli_loss_is_mean_cross_entropy():
+    """For 'bernoulli' loss_ is the mean binary cross-entropy of the targets."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 3))
+    y = (rng.uniform(size=60) < 1 / (1 + np.exp(-2 * X[:, 0]))).astype(float)
+    reg = _regressor((8,), distribution="bernoulli", alpha=0, max_iter=300).fit(X, y)
+    expected = -stats.bernoulli.logpmf(y, reg.predict(X)).mean()
+    assert_allclose(reg.loss_, expected, rtol=5e-3)
