@@ -26,6 +26,7 @@ from sklearn.utils.validation import (
 )
 
 from ._activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
+from ._callbacks import CallbackSupportMixin, epoch_tasks
 from ._network import Layout, Standardization, forward, glorot_uniform
 from ._optimizers import make_optimizer
 from ._persistence import VersionedState
@@ -43,7 +44,7 @@ from ._training import (
 VALIDATION = {"accept_sparse": ["csr", "csc"], "dtype": [np.float64, np.float32]}
 
 
-class BaseMLE(VersionedState, BaseEstimator, metaclass=ABCMeta):
+class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
     """Base class of the maximum-likelihood networks. Do not use it directly."""
 
     _parameter_constraints: dict = {
@@ -148,8 +149,19 @@ class BaseMLE(VersionedState, BaseEstimator, metaclass=ABCMeta):
             model = self._training_model(
                 X, Y, continuing, coefs_init, intercepts_init, random_state
             )
+            tasks = epoch_tasks(
+                self,
+                X,
+                y,
+                sample_weight,
+                max_epochs=1 if incremental else self.max_iter,
+                # What callbacks evaluate between epochs: the network so far.
+                snapshot=lambda: self._network_attributes(
+                    model, model.params.copy(), X, Y, sample_weight
+                ),
+            )
             self._train(
-                model, X, Y, sample_weight, continuing, incremental, random_state
+                model, X, Y, sample_weight, continuing, incremental, random_state, tasks
             )
             self._set_fitted_network(model, X, Y, sample_weight)
         return self
@@ -205,7 +217,9 @@ class BaseMLE(VersionedState, BaseEstimator, metaclass=ABCMeta):
         if self._input_scaling is not None:
             self._input_scaling.input_to_data(coefs, intercepts)
 
-    def _train(self, model, X, Y, sample_weight, continuing, incremental, random_state):
+    def _train(
+        self, model, X, Y, sample_weight, continuing, incremental, random_state, tasks
+    ):
         loss_offset = 0.0
         if self._target_scaling is not None:
             Y = self._target_scaling.to_training(Y)
@@ -245,7 +259,9 @@ class BaseMLE(VersionedState, BaseEstimator, metaclass=ABCMeta):
             incremental=incremental,
             verbose=self.verbose,
             loss_offset=loss_offset,
+            tasks=tasks,
         )
+        tasks.fit_ends()
         if monitor.best_params is not None:
             model.params[...] = monitor.best_params
         self._optimizer = optimizer
@@ -320,15 +336,29 @@ class BaseMLE(VersionedState, BaseEstimator, metaclass=ABCMeta):
         self._no_improvement_count = history.no_improvement_count
 
     def _set_fitted_network(self, model, X, Y, sample_weight):
-        coefs, intercepts = model.split()
+        vars(self).update(
+            self._network_attributes(model, model.params, X, Y, sample_weight)
+        )
+
+    def _network_attributes(self, model, params, X, Y, sample_weight):
+        """The fitted attributes of the network whose weights are ``params``.
+
+        ``params`` (in training space) is mapped to the data space in place.
+        """
+        coefs, intercepts = model.layout.split(params)
         self._to_data_space(coefs, intercepts)
-        self.coefs_, self.intercepts_ = coefs, intercepts
-        self.n_layers_ = len(model.layout.layer_units)
-        self.n_outputs_ = Y.shape[1]
-        self.out_activation_ = self._distribution.link.name
+        attributes = {
+            "coefs_": coefs,
+            "intercepts_": intercepts,
+            "n_layers_": len(model.layout.layer_units),
+            "n_outputs_": model.layout.layer_units[-1],
+            "out_activation_": self._distribution.link.name,
+        }
         if self._distribution.name == "gaussian":
-            mean = self._distribution.mean(self._raw(X))
-            self.sigma_ = self._distribution.fit_scale(Y, mean, sample_weight)
+            raw = forward(X, coefs, intercepts, model.hidden_activations)
+            mean = self._distribution.mean(raw)
+            attributes["sigma_"] = self._distribution.fit_scale(Y, mean, sample_weight)
+        return attributes
 
     # ---- prediction --------------------------------------------------------
 

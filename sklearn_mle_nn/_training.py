@@ -146,7 +146,16 @@ def split_validation(X, Y, sample_weight, fraction, stratify, random_state):
 
 
 def train(
-    step, batches, history, *, n_epochs, monitor, incremental, verbose, loss_offset=0.0
+    step,
+    batches,
+    history,
+    *,
+    n_epochs,
+    monitor,
+    incremental,
+    verbose,
+    tasks,
+    loss_offset=0.0,
 ):
     """Run up to ``n_epochs`` epochs; ``history`` is updated in place.
 
@@ -166,6 +175,9 @@ def train(
         True for ``partial_fit``: one epoch and no convergence warning.
     verbose : bool
         Whether to print the loss of every epoch.
+    tasks : NoEpochTasks or EpochTasks
+        Tells scikit-learn callbacks where every epoch begins and ends; a
+        callback may ask to stop.
     loss_offset : float, default=0.0
         Added to every recorded loss: the log-Jacobian that turns the NLL of
         standardized targets into the NLL of the targets as given.
@@ -176,6 +188,7 @@ def train(
         else float(batches.sample_weight.sum())
     )
     for _ in range(n_epochs):
+        tasks.epoch_begins()
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 loss = sum(step(*batch) for batch in batches) / total_weight
@@ -191,7 +204,8 @@ def train(
             print(f"Iteration {history.n_iter}, loss = {loss:.8f}")
         _check_divergence(loss, step.model.params, history.n_iter, step.optimizer)
         step.optimizer.epoch_ends(history.t)
-        if monitor.should_stop(history, step):
+        stop_requested = tasks.epoch_ends()
+        if monitor.should_stop(history, step) or stop_requested:
             return
     if not incremental:
         warnings.warn(
