@@ -10,7 +10,6 @@ validation, training, state, sampling, lives here once.
 # SPDX-License-Identifier: BSD-3-Clause
 
 import copy
-import warnings
 from abc import ABCMeta, abstractmethod
 from contextlib import contextmanager
 from numbers import Integral, Real
@@ -288,11 +287,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
     def _resolve_batch_size(self, n_samples):
         if self.batch_size == "auto":
             return min(200, n_samples)
-        if self.batch_size > n_samples:
-            warnings.warn(
-                f"Got batch_size={self.batch_size} larger than the {n_samples} "
-                "training samples; using all of them in every batch."
-            )
+        # Clipped silently: a stream's small chunks are normal for partial_fit.
         return min(self.batch_size, n_samples)
 
     def _validation_scorer(self, model, validation):

@@ -22,7 +22,8 @@ solver : {'sgd', 'adam'}, default=@solver@
         sum_i w_i``, as in scikit-learn's MLP.
 
     batch_size : int or 'auto', default=@batch_size@
-        Samples per mini-batch; 'auto' is ``min(200, n_samples)``.
+        Samples per mini-batch; 'auto' is ``min(200, n_samples)``. A batch
+        size larger than the data is clipped to it.
 
     learning_rate : {'constant', 'invscaling', 'adaptive'}, default=@learning_rate@
         Step-size schedule for ``solver='sgd'``: constant; divided by
