@@ -242,7 +242,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         batches = BatchSource(
             X, Y, sample_weight, batch_size, self.shuffle, random_state
         )
-        history = self._resume_history(continuing, early_stopping)
+        history = self._resume_history(continuing, incremental, early_stopping)
         monitor = ConvergenceMonitor(
             self.tol,
             self.n_iter_no_change,
@@ -302,12 +302,14 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
 
         return score
 
-    def _resume_history(self, continuing, early_stopping):
+    def _resume_history(self, continuing, incremental, early_stopping):
         history = History()
         if continuing:
             history = History(
                 loss_curve=list(self.loss_curve_),
-                n_iter=self.n_iter_,
+                # As scikit-learn's: a warm-started fit counts its own epochs;
+                # partial_fit counts every epoch since the model was created.
+                n_iter=self.n_iter_ if incremental else 0,
                 t=self.t_,
                 best_loss=np.inf if self.best_loss_ is None else self.best_loss_,
                 no_improvement_count=self._no_improvement_count,

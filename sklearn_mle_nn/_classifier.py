@@ -98,7 +98,7 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
         max_iter=200,
         shuffle=True,
         random_state=None,
-        tol=1e-4,
+        tol=1e-6,
         verbose=False,
         warm_start=False,
         momentum=0.9,

@@ -107,7 +107,8 @@ loss_ : float
         The best of ``validation_scores_``.
 
     n_iter_ : int
-        Number of epochs run.
+        Number of epochs run by the latest ``fit``; with ``partial_fit``, the
+        number of calls since the model was created.
 
     t_ : int
         Number of training samples seen, over all epochs.

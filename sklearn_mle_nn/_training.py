@@ -69,6 +69,9 @@ class MiniBatchStep:
     def __call__(self, X, Y, sample_weight):
         """One update from the batch; returns ``sum_i w_i NLL_i + penalty``."""
         n_rows = X.shape[0]
+        if sample_weight is not None and not sample_weight.any():
+            # Nothing to learn from a batch of zero weight: skip it.
+            return 0.0
         raw = self.workspace.forward(X, self.coefs, self.intercepts)
         delta = self.workspace.output_delta[:n_rows]
         loss = self.model.distribution.nll_and_gradient(Y, raw, delta, sample_weight)
