@@ -151,7 +151,8 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             tasks = epoch_tasks(
                 self,
                 X,
-                y,
+                # An autoencoder's target is X itself: scorers compare with it.
+                Y if y is None else y,
                 sample_weight,
                 max_epochs=1 if incremental else self.max_iter,
                 # What callbacks evaluate between epochs: the network so far.
