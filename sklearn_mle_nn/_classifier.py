@@ -143,6 +143,8 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
         if reset:
             multilabel = type_of_target(y) == "multilabel-indicator"
             self._fit_labels(y if classes is None or multilabel else classes)
+            if classes is not None and not multilabel:
+                self._check_known_labels(y, None)
         else:
             self._check_known_labels(y, classes)
         return X, self._label_binarizer.transform(y).astype(X.dtype)
