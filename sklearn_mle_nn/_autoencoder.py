@@ -57,7 +57,7 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
 
     Attributes
     ----------
-    sigma_ : ndarray of shape (n_features_in_,)
+    sigma_ : ndarray of shape (`n_features_in_`,)
         Maximum-likelihood standard deviation of the Gaussian reconstruction
         noise, per feature. Set only with ``distribution='gaussian'``.
 
@@ -174,7 +174,13 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
         return DISTRIBUTIONS[self.distribution](self.out_activation)
 
     def _validation_score(self, raw, Y, sample_weight):
-        return -float(np.average(self._distribution.nll(Y, raw), weights=sample_weight))
+        # Mean log-likelihood of the data as given (standardized Gaussian data
+        # adds its log-Jacobian), with the noise scale held at the data's
+        # spread as in loss_: the fitted sigma_ does not exist yet.
+        nll = np.average(self._distribution.nll(Y, raw), weights=sample_weight)
+        if self._target_scaling is not None:
+            nll += self._target_scaling.log_jacobian()
+        return -float(nll)
 
     @property
     def _code_layer(self):
@@ -296,7 +302,7 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
 
         Returns
         -------
-        X_mean : ndarray of shape (n_samples, n_features_in_)
+        X_mean : ndarray of shape (n_samples, `n_features_in_`)
             The reconstruction mean.
 
         Examples

@@ -35,8 +35,20 @@ from ._training import (
     History,
     MiniBatchStep,
     Model,
+    divergence_error,
+    limit_blas_threads,
     split_validation,
     train,
+)
+
+#: Parameters that define the network and its likelihood; continued
+#: training (warm_start, partial_fit) must not change them.
+_STRUCTURAL_PARAMS = (
+    "hidden_layer_sizes",
+    "activation",
+    "n_components",
+    "distribution",
+    "out_activation",
 )
 
 #: How every estimator validates X: sparse allowed, float32 kept.
@@ -137,6 +149,8 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
                 and coefs_init is None
                 and intercepts_init is None
             )
+            if continuing:
+                self._check_structure_unchanged()
             X, Y = self._validate_targets(X, y, reset=not continuing, classes=classes)
             sample_weight = _check_weights(sample_weight, X)
             if not continuing:
@@ -166,7 +180,32 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             self._set_fitted_network(model, X, Y, sample_weight)
         return self
 
+    def _structural_params(self):
+        """The parameters that define the fitted model, not its training."""
+        params = self.get_params(deep=False)
+        return {name: params[name] for name in _STRUCTURAL_PARAMS if name in params}
+
+    def _check_structure_unchanged(self):
+        """Continued training (warm_start, partial_fit) keeps the fitted model."""
+        if self._structural_params() != self._structure:
+            # partial_fit skips scikit-learn's validation once fitted: name an
+            # invalid value as it would.
+            self._validate_params()
+        for name, value in self._structural_params().items():
+            fitted = self._structure[name]
+            if name == "hidden_layer_sizes":
+                same = np.array_equal(np.ravel(value), np.ravel(fitted))
+            else:
+                same = value == fitted
+            if not same:
+                raise ValueError(
+                    f"{name}={value!r} differs from {fitted!r}, with which the model "
+                    "was fitted; warm_start and partial_fit continue that model. "
+                    "Fit a new estimator (or without warm_start) to change it."
+                )
+
     def _start_new_model(self, X, Y, sample_weight):
+        self._structure = self._structural_params()
         self._distribution = self._build_distribution()
         self._hidden_activations = [name for _, name in self._hidden_layers()]
         self._input_scaling, self._target_scaling = self._fit_standardizations(
@@ -250,17 +289,18 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             validation=self._validation_scorer(model, validation),
             verbose=self.verbose,
         )
-        train(
-            step,
-            batches,
-            history,
-            n_epochs=1 if incremental else self.max_iter,
-            monitor=monitor,
-            incremental=incremental,
-            verbose=self.verbose,
-            loss_offset=loss_offset,
-            tasks=tasks,
-        )
+        with limit_blas_threads(model.layout, batch_size):
+            train(
+                step,
+                batches,
+                history,
+                n_epochs=1 if incremental else self.max_iter,
+                monitor=monitor,
+                incremental=incremental,
+                verbose=self.verbose,
+                loss_offset=loss_offset,
+                tasks=tasks,
+            )
         tasks.fit_ends()
         if monitor.best_params is not None:
             model.params[...] = monitor.best_params
@@ -352,10 +392,22 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             "n_outputs_": model.layout.layer_units[-1],
             "out_activation_": self._distribution.link.name,
         }
-        if self._distribution.name == "gaussian":
+        # The loss of the last epoch was summed before its last steps: check
+        # the outputs of the final weights too.
+        with np.errstate(over="ignore", invalid="ignore"):
             raw = forward(X, coefs, intercepts, model.hidden_activations)
-            mean = self._distribution.mean(raw)
-            attributes["sigma_"] = self._distribution.fit_scale(Y, mean, sample_weight)
+            if self._distribution.name == "gaussian":
+                mean = self._distribution.mean(raw)
+                attributes["sigma_"] = self._distribution.fit_scale(
+                    Y, mean, sample_weight
+                )
+        if not (
+            np.isfinite(raw).all() and np.isfinite(attributes.get("sigma_", 0)).all()
+        ):
+            raise divergence_error(
+                "the final network's outputs on the training data are not finite",
+                self.learning_rate_init,
+            )
         return attributes
 
     # ---- prediction --------------------------------------------------------

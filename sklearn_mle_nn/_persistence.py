@@ -32,6 +32,12 @@ class VersionedState:
         saved_version = state.pop("_sklearn_mle_nn_version", "unknown")
         saved_format = state.pop("_sklearn_mle_nn_state_format", None)
         name = type(self).__name__
+        if saved_format is None:
+            raise ValueError(
+                f"This {name} carries no sklearn_mle_nn state format: it was not "
+                f"saved by sklearn_mle_nn {__version__} or any release this version "
+                "can read. Fit it again."
+            )
         if saved_format != STATE_FORMAT:
             raise ValueError(
                 f"This {name} was saved by sklearn_mle_nn {saved_version} in "

@@ -141,6 +141,10 @@ class MLERegressor(RegressorMixin, BaseMLE):
         X, y = validate_data(
             self, X, y, reset=reset, multi_output=True, y_numeric=True, **VALIDATION
         )
+        if reset:
+            # sample's shape follows the targets': (n, S) for 1-D y, else
+            # (n, n_outputs, S), even with one column.
+            self._y_ndim = y.ndim
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
         return X, Y.astype(X.dtype, copy=False)
 
@@ -289,7 +293,8 @@ class MLERegressor(RegressorMixin, BaseMLE):
         y_samples : ndarray of shape (n_samples_X, n_samples) or \
                 (n_samples_X, n_outputs, n_samples)
             The draws, last axis over draws as in
-            ``GaussianProcessRegressor.sample_y``; 0/1 for 'bernoulli'.
+            ``GaussianProcessRegressor.sample_y``: the first shape for a 1-D
+            ``y`` at fit, the second for a 2-D one. 0/1 for 'bernoulli'.
 
         Examples
         --------
@@ -301,7 +306,7 @@ class MLERegressor(RegressorMixin, BaseMLE):
         """
         mean = self._predict_mean(self._validate_X(X))
         draws = self._draw(mean, n_samples, random_state)
-        return draws[:, 0, :] if self.n_outputs_ == 1 else draws
+        return draws[:, 0, :] if self._y_ndim == 1 else draws
 
     def log_likelihood(self, X, y):
         """Log-likelihood ``log p(y_i | x_i)`` of every sample.

@@ -8,6 +8,8 @@ epoch's loss, and check convergence.
 # Authors: The sklearn_mle_nn developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import contextlib
+import functools
 import warnings
 from dataclasses import dataclass, field
 
@@ -16,6 +18,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import gen_batches
+from threadpoolctl import ThreadpoolController
 
 from ._network import Workspace
 
@@ -131,6 +134,27 @@ class BatchSource:
         return X, Y, weight
 
 
+def limit_blas_threads(layout, batch_size):
+    """A context that runs small matrix products on one BLAS thread.
+
+    A mini-batch product below about 8 million multiply-adds is too small to
+    share between threads: waking a second thread costs more than it saves,
+    and on a busy machine it waits for a whole scheduler tick. Larger
+    products keep the library's default.
+    """
+    largest = max(fan_in * fan_out for fan_in, fan_out in layout.coef_shapes)
+    if batch_size * largest >= 2**23:
+        return contextlib.nullcontext()
+    return _threadpool_controller().limit(limits=1, user_api="blas")
+
+
+@functools.cache
+def _threadpool_controller():
+    # Inspecting the loaded libraries takes milliseconds: do it once, not at
+    # every partial_fit.
+    return ThreadpoolController()
+
+
 def split_validation(X, Y, sample_weight, fraction, stratify, random_state):
     """Hold out ``fraction`` of the data for early stopping."""
     arrays = (X, Y) if sample_weight is None else (X, Y, sample_weight)
@@ -190,6 +214,7 @@ def train(
         if batches.sample_weight is None
         else float(batches.sample_weight.sum())
     )
+    first_epoch = len(history.loss_curve)
     for _ in range(n_epochs):
         tasks.epoch_begins()
         try:
@@ -205,7 +230,9 @@ def train(
         history.loss_curve.append(loss)
         if verbose:
             print(f"Iteration {history.n_iter}, loss = {loss:.8f}")
-        _check_divergence(loss, step.model.params, history.n_iter, step.optimizer)
+        _check_divergence(
+            history.loss_curve[first_epoch:], step.model.params, step.optimizer
+        )
         step.optimizer.epoch_ends(history.t)
         stop_requested = tasks.epoch_ends()
         if monitor.should_stop(history, step) or stop_requested:
@@ -276,11 +303,31 @@ class ConvergenceMonitor:
         )
 
 
-def _check_divergence(loss, params, epoch, optimizer):
-    if np.isfinite(loss) and np.isfinite(params).all():
+#: A loss this many times its first epoch's value means training diverged.
+DIVERGENCE_FACTOR = 1e10
+
+
+def _check_divergence(losses, params, optimizer):
+    """Raise when this run's loss is not finite or has grown without bound.
+
+    Cross-entropy grows only linearly in the raw output, so a diverging
+    classifier can stop on the stopping rule long before its loss overflows:
+    growth by ten orders of magnitude counts as divergence too.
+    """
+    loss = losses[-1]
+    runaway = loss > DIVERGENCE_FACTOR * max(1.0, abs(losses[0]))
+    if np.isfinite(loss) and not runaway and np.isfinite(params).all():
         return
-    raise ValueError(
-        f"Training diverged: the loss became {loss} at epoch {epoch}. Lower "
-        f"learning_rate_init (now {optimizer.learning_rate_init:g}), or scale "
-        "the features (for example with StandardScaler)."
+    raise divergence_error(
+        f"the loss became {loss:.3g} at epoch {len(losses)}",
+        optimizer.learning_rate_init,
+    )
+
+
+def divergence_error(what, learning_rate_init):
+    """The error that says training diverged, and what to lower."""
+    return ValueError(
+        f"Training diverged: {what}. Lower learning_rate_init (now "
+        f"{learning_rate_init:g}), or scale the features (for example with "
+        "StandardScaler)."
     )

@@ -41,8 +41,15 @@ class _Distribution:
                 f"{self.name!r} distribution; use one of {sorted(self.links)} "
                 f"or None for the canonical {self.canonical_link!r}."
             )
-        self.link = ACTIVATIONS[link]
+        # The name, not the class, is stored: it pickles (and skops-loads) as
+        # a plain string.
+        self.link_name = link
         self.is_canonical = link == self.canonical_link
+
+    @property
+    def link(self):
+        """The activation that maps the raw output to the mean."""
+        return ACTIVATIONS[self.link_name]
 
     def __repr__(self):
         return f"{type(self).__name__}(link={self.link.name!r})"
@@ -157,7 +164,13 @@ class Bernoulli(_Distribution):
 
     def nll(self, y, raw):
         """Per-sample NLL, shape (n_samples,)."""
-        return np.sum(np.logaddexp(0, raw) - y * raw, axis=1)
+        if np.isfinite(raw).all():
+            return np.sum(np.logaddexp(0, raw) - y * raw, axis=1)
+        # An infinite raw output would give inf - inf: use the symmetric form
+        # y log(1 + e^-raw) + (1 - y) log(1 + e^raw), where 0 * inf counts as 0.
+        positive = np.where(y > 0, y * np.logaddexp(0, -raw), 0.0)
+        negative = np.where(y < 1, (1 - y) * np.logaddexp(0, raw), 0.0)
+        return np.sum(positive + negative, axis=1)
 
     def gradient(self, y, raw, out=None):
         """``d NLL / d raw = expit(raw) - y``: the canonical shortcut."""

@@ -1,0 +1,389 @@
+"""Bad input raises a ValueError naming the problem, before any state changes.
+
+Every bad input of DESIGN.md's "Errors" section is tried on every estimator it
+applies to: on an unfitted estimator, and on a fitted one through ``fit``,
+``partial_fit`` and a warm-started ``fit``. After the error, the estimator's
+whole state (every attribute, deep-compared) and its predictions are as before.
+
+``BAD_INPUTS`` lists every (estimator, bad input) pair tried.
+"""
+
+import copy
+from typing import Any, NamedTuple
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+from sklearn.exceptions import NotFittedError
+
+from sklearn_mle_nn import MLEAutoencoder, MLEClassifier, MLERegressor
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+ESTIMATORS = {
+    "regressor": MLERegressor,
+    "classifier": MLEClassifier,
+    "autoencoder": MLEAutoencoder,
+}
+SMALL = {"hidden_layer_sizes": (3,), "max_iter": 2, "batch_size": 4, "random_state": 0}
+
+_rng = np.random.RandomState(0)
+# In [0, 1], so valid for every distribution, Bernoulli included.
+X = _rng.uniform(size=(10, 3))
+TARGETS = {
+    "regressor": _rng.uniform(size=10),
+    "classifier": np.array([0, 1, 2] * 3 + [0]),
+    "autoencoder": None,
+}
+
+
+def _estimator(name, **params):
+    return ESTIMATORS[name](**{**SMALL, **params})
+
+
+def _train(estimator, method, X, y, **kwargs):
+    """``estimator.<method>(X, y, **kwargs)``, without y for the autoencoder."""
+    args = (X,) if isinstance(estimator, MLEAutoencoder) else (X, y)
+    return getattr(estimator, method)(*args, **kwargs)
+
+
+def _fitted(name, **params):
+    return _train(_estimator(name, **params), "fit", X, TARGETS[name])
+
+
+def _predictions(estimator):
+    if isinstance(estimator, MLEClassifier):
+        return estimator.predict_proba(X)
+    return estimator.predict(X)
+
+
+def _assert_same(before, after, path="state"):
+    """Deep equality of two snapshots: arrays exactly, objects by their vars."""
+    assert type(before) is type(after), path
+    if isinstance(before, np.ndarray):
+        assert before.dtype == after.dtype, path
+        assert np.array_equal(before, after, equal_nan=before.dtype.kind in "fc"), path
+    elif isinstance(before, dict):
+        assert before.keys() == after.keys(), path
+        for key in before:
+            _assert_same(before[key], after[key], f"{path}[{key!r}]")
+    elif isinstance(before, list | tuple):
+        assert len(before) == len(after), path
+        for i, (a, b) in enumerate(zip(before, after)):
+            _assert_same(a, b, f"{path}[{i}]")
+    elif hasattr(before, "__dict__") and not isinstance(before, type):
+        _assert_same(vars(before), vars(after), f"{path}.vars")
+    elif isinstance(before, float) and np.isnan(before):
+        assert np.isnan(after), path
+    else:
+        assert before == after, path
+
+
+# ---- the bad inputs ----------------------------------------------------------------
+
+
+def _with(value):
+    def corrupt(A):
+        A = np.array(A, dtype=float)
+        A.flat[1] = value
+        return A
+
+    return corrupt
+
+
+class BadFit(NamedTuple):
+    """A bad input to fit / partial_fit: a corrupted X, y, sample_weight or params."""
+
+    estimator: str
+    match: str
+    X: Any = None  # good X -> bad X
+    y: Any = None  # good y -> bad y
+    sample_weight: Any = None
+    params: dict = {}  # the estimator is built (and fitted) with these
+    set_params: dict = {}  # then these are set just before the bad call
+
+
+def _bad_fits(name):
+    supervised = name != "autoencoder"
+    cases = {
+        "nan-X": BadFit(name, "NaN", X=_with(np.nan)),
+        "inf-X": BadFit(name, "infinity", X=_with(np.inf)),
+        "empty-X": BadFit(
+            name,
+            "0 sample",
+            X=lambda X: X[:0],
+            y=(lambda y: y[:0]) if supervised else None,
+        ),
+        "1d-X": BadFit(name, "2D array", X=lambda X: X[:, 0]),
+        "string-X": BadFit(name, "string", X=lambda X: np.full(X.shape, "a")),
+        "negative-sample_weight": BadFit(
+            name,
+            "(?i)sample[_ ]weights?.*non-negative",
+            sample_weight=[-1.0] + [1.0] * 9,
+        ),
+        "zero-sample_weight": BadFit(
+            name, "(?i)sample[_ ]weights?.*zero", sample_weight=np.zeros(10)
+        ),
+        "short-sample_weight": BadFit(
+            name, r"sample_weight\.shape", sample_weight=np.ones(4)
+        ),
+        "unknown-distribution": BadFit(
+            name, "'distribution' parameter", set_params={"distribution": "poisson"}
+        ),
+    }
+    if supervised:
+        cases["nan-y"] = BadFit(name, "NaN", y=_with(np.nan))
+        cases["inf-y"] = BadFit(name, "infinity", y=_with(np.inf))
+    if name != "classifier":
+        # A new model names the link; continued training (warm_start,
+        # partial_fit) first names the distribution that changed under it.
+        cases["bernoulli-identity-link"] = BadFit(
+            name,
+            "out_activation='identity'.*'bernoulli'|distribution='bernoulli' differs",
+            set_params={"distribution": "bernoulli", "out_activation": "identity"},
+        )
+    if name == "regressor":
+        cases["bernoulli-y-outside-unit-interval"] = BadFit(
+            name, r"\[0, 1\]", y=lambda y: y + 1, params={"distribution": "bernoulli"}
+        )
+    if name == "autoencoder":
+        cases["bernoulli-X-outside-unit-interval"] = BadFit(
+            name, r"\[0, 1\]", X=lambda X: X - 1, params={"distribution": "bernoulli"}
+        )
+    return [pytest.param(case, id=f"{name}-{what}") for what, case in cases.items()]
+
+
+class BadCall(NamedTuple):
+    """Any other bad call, on a fitted (or, if ``fitted`` is False, a new) estimator."""
+
+    estimator: str
+    match: str
+    call: Any  # estimator -> None; makes the bad call
+    fitted: bool = True
+    params: dict = {}
+    error: type = ValueError
+
+
+FEATURES = r"X has 2 features, but \w+ is expecting 3 features"
+N_SAMPLES = "n_samples must be a positive integer"
+METHODS = {
+    "regressor": ["predict", "sample", "log_likelihood"],
+    "classifier": [
+        "predict",
+        "predict_proba",
+        "predict_log_proba",
+        "sample",
+        "log_likelihood",
+    ],
+    "autoencoder": ["predict", "transform", "sample", "score_samples"],
+}
+
+
+def _call(method, X, *args, **kwargs):
+    """A bad call of ``method``; y is added for methods that need it."""
+
+    def call(estimator):
+        name = type(estimator).__name__
+        y = TARGETS["regressor" if name == "MLERegressor" else "classifier"]
+        with_y = (
+            method in ("log_likelihood", "partial_fit") and name != "MLEAutoencoder"
+        )
+        getattr(estimator, method)(X, *((y,) if with_y else ()), *args, **kwargs)
+
+    return call
+
+
+def _bad_calls(name):
+    cases = {}
+    for method in [*METHODS[name], "partial_fit"]:
+        cases[f"wrong-n_features-{method}"] = BadCall(
+            name, FEATURES, _call(method, X[:, :2])
+        )
+    cases["nan-X-predict"] = BadCall(name, "NaN", _call("predict", _with(np.nan)(X)))
+    for n_samples in (0, -1, 1.5):
+        cases[f"n_samples={n_samples}"] = BadCall(
+            name, N_SAMPLES, _call("sample", X, n_samples=n_samples)
+        )
+    unfitted_methods = METHODS[name] + (["inverse_transform"] * (name == "autoencoder"))
+    for method in unfitted_methods:
+        cases[f"not-fitted-{method}"] = BadCall(
+            name, "not fitted", _call(method, X), fitted=False, error=NotFittedError
+        )
+    if name == "regressor":
+        cases["bernoulli-y-outside-unit-interval-log_likelihood"] = BadCall(
+            name,
+            r"\[0, 1\]",
+            lambda est: est.log_likelihood(X, TARGETS[name] + 1),
+            params={"distribution": "bernoulli"},
+        )
+    if name == "classifier":
+        y = TARGETS[name]
+        cases.update(
+            {
+                "partial_fit-labels-outside-classes_": BadCall(
+                    name, "not in classes_", lambda est: est.partial_fit(X, y + 3)
+                ),
+                "partial_fit-other-classes": BadCall(
+                    name,
+                    "differs from the classes_",
+                    lambda est: est.partial_fit(X, y, classes=[0, 1, 2, 3]),
+                ),
+                "first-partial_fit-without-classes": BadCall(
+                    name,
+                    "classes must be passed",
+                    lambda est: est.partial_fit(X, y),
+                    fitted=False,
+                ),
+                "first-partial_fit-labels-outside-classes": BadCall(
+                    name,
+                    "not in classes_",
+                    lambda est: est.partial_fit(X, y, classes=[0, 1]),
+                    fitted=False,
+                ),
+                "log_likelihood-labels-outside-classes_": BadCall(
+                    name, "not in classes_", lambda est: est.log_likelihood(X, y + 3)
+                ),
+            }
+        )
+    if name == "autoencoder":
+        cases["bernoulli-X-outside-unit-interval-score_samples"] = BadCall(
+            name,
+            r"\[0, 1\]",
+            lambda est: est.score_samples(X + 1),
+            params={"distribution": "bernoulli"},
+        )
+    return [pytest.param(case, id=f"{name}-{what}") for what, case in cases.items()]
+
+
+BAD_FITS = [case for name in ESTIMATORS for case in _bad_fits(name)]
+BAD_CALLS = [case for name in ESTIMATORS for case in _bad_calls(name)]
+#: Every (estimator, bad input) pair of this module; BAD_FITS are each tried
+#: four ways (ROUTES).
+BAD_INPUTS = BAD_FITS + BAD_CALLS
+
+ROUTES = ["fit-unfitted", "fit", "partial_fit", "warm_start-fit"]
+
+
+# ---- the tests -------------------------------------------------------------------
+
+
+def _prepare(case, route):
+    """The estimator the bad call is made on, and what the call does."""
+    if route == "fit-unfitted":
+        estimator = _estimator(case.estimator, **case.params)
+    else:
+        estimator = _fitted(case.estimator, **case.params)
+    if route == "warm_start-fit":
+        estimator.set_params(warm_start=True)
+    estimator.set_params(**case.set_params)
+    y = TARGETS[case.estimator]
+    bad_X = X if case.X is None else case.X(X)
+    bad_y = y if case.y is None else case.y(y)
+    kwargs = {}
+    if case.sample_weight is not None:
+        kwargs["sample_weight"] = case.sample_weight
+    method = "partial_fit" if route == "partial_fit" else "fit"
+    return estimator, lambda: _train(estimator, method, bad_X, bad_y, **kwargs)
+
+
+@pytest.mark.parametrize("route", ROUTES)
+@pytest.mark.parametrize("case", BAD_FITS)
+def test_bad_training_input_raises_before_any_state_change(case, route):
+    """A bad fit input raises a ValueError naming it; state and predictions stay."""
+    estimator, bad_call = _prepare(case, route)
+    state = copy.deepcopy(vars(estimator))
+    fitted = route != "fit-unfitted"
+    predictions = _predictions(estimator) if fitted else None
+    with pytest.raises(ValueError, match=case.match):
+        bad_call()
+    _assert_same(state, vars(estimator))
+    if fitted:
+        assert_array_equal(_predictions(estimator), predictions)
+
+
+@pytest.mark.parametrize("case", BAD_CALLS)
+def test_bad_call_raises_before_any_state_change(case):
+    """A bad call raises the documented error naming the problem; nothing changes."""
+    make = _fitted if case.fitted else _estimator
+    estimator = make(case.estimator, **case.params)
+    state = copy.deepcopy(vars(estimator))
+    predictions = _predictions(estimator) if case.fitted else None
+    with pytest.raises(case.error, match=case.match):
+        case.call(estimator)
+    _assert_same(state, vars(estimator))
+    if case.fitted:
+        assert_array_equal(_predictions(estimator), predictions)
+
+
+def test_state_comparison_detects_a_changed_weight():
+    """The deep comparison the tests rely on sees a one-weight change."""
+    estimator = _fitted("regressor")
+    state = copy.deepcopy(vars(estimator))
+    estimator.coefs_[0][0, 0] += 1.0
+    with pytest.raises(AssertionError):
+        _assert_same(state, vars(estimator))
+
+
+# ---- divergence ------------------------------------------------------------------
+
+DIVERGED = r"(?s)diverged.*learning_rate_init"
+# Features so large that any of the estimators overflows within an epoch: the
+# tests of state below need a fit that fails, whatever the estimator.
+HUGE = 1e100
+DIVERGING = [
+    pytest.param("regressor", TARGETS["regressor"], id="regressor"),
+    pytest.param("classifier", TARGETS["classifier"], id="classifier-multiclass"),
+    pytest.param("classifier", TARGETS["classifier"] % 2, id="classifier-binary"),
+    pytest.param("autoencoder", None, id="autoencoder"),
+]
+
+
+def _weights(estimator):
+    return [w.copy() for w in estimator.coefs_ + estimator.intercepts_]
+
+
+def _assert_same_weights(estimator, weights):
+    current = _weights(estimator)
+    assert len(current) == len(weights)
+    for a, b in zip(current, weights):
+        assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("batch_size", [4, 32], ids=["3-batches", "full-batch"])
+@pytest.mark.parametrize("name, y", DIVERGING)
+def test_huge_learning_rate_raises_divergence_error(name, y, batch_size):
+    """learning_rate_init=1e6 on unscaled features stops with an error naming it."""
+    estimator = _estimator(
+        name, solver="sgd", learning_rate_init=1e6, max_iter=50, batch_size=batch_size
+    )
+    with pytest.raises(ValueError, match=DIVERGED):
+        _train(estimator, "fit", 1e3 * X, y)
+    assert not hasattr(estimator, "coefs_")
+
+
+@pytest.mark.parametrize("name, y", DIVERGING)
+def test_failed_warm_start_fit_keeps_the_fitted_model(name, y):
+    """A diverging warm-started fit leaves the weights and predictions exactly."""
+    estimator = _train(_estimator(name, solver="sgd"), "fit", X, y)
+    weights, predictions = _weights(estimator), _predictions(estimator)
+    estimator.set_params(warm_start=True, learning_rate_init=1e6)
+    with pytest.raises(ValueError, match=DIVERGED):
+        _train(estimator, "fit", HUGE * X, y)
+    _assert_same_weights(estimator, weights)
+    assert_array_equal(_predictions(estimator), predictions)
+
+
+@pytest.mark.parametrize("name, y", DIVERGING)
+def test_failed_partial_fit_keeps_the_fitted_model(name, y):
+    """A diverging partial_fit keeps weights, optimizer state and predictions."""
+    estimator = _train(_estimator(name, solver="sgd"), "fit", X, y)
+    twin = copy.deepcopy(estimator)
+    weights, predictions = _weights(estimator), _predictions(estimator)
+    with pytest.raises(ValueError, match=DIVERGED):
+        _train(estimator, "partial_fit", HUGE * X, y)
+    _assert_same_weights(estimator, weights)
+    assert_array_equal(_predictions(estimator), predictions)
+    # The momentum was not touched either: the next step is the twin's.
+    _train(estimator, "partial_fit", X, y)
+    _train(twin, "partial_fit", X, y)
+    _assert_same_weights(estimator, _weights(twin))
