@@ -1,7 +1,7 @@
 """
-=====================================================
+=======================================================
 One sigmoid neuron: squared error against cross-entropy
-=====================================================
+=======================================================
 
 The experiment at the heart of the maximum-likelihood view, on the smallest
 possible network: one sigmoid neuron, one input ``x = 1``, target ``y = 0``,
@@ -30,7 +30,7 @@ See :ref:`canonical-link` in the user guide for the algebra.
 # -------------
 # ``hidden_layer_sizes=()`` leaves the network with no hidden layer: one
 # weight and one bias. Everything that could hide the effect is switched off:
-# no momentum, no penalty, one sample per step, no early stop. With one
+# no momentum, no penalty, one sample per step, no stopping rule. With one
 # sample and ``batch_size=1``, one epoch is one gradient step.
 import warnings
 
@@ -62,6 +62,7 @@ def single_neuron(max_iter, **likelihood):
         shuffle=False,
         tol=0,
         n_iter_no_change=1000,
+        early_stopping=False,
         **likelihood,
     )
 

@@ -1,7 +1,7 @@
 """
-==================================================
+===============================================
 Vanishing gradients in a deep stack of sigmoids
-==================================================
+===============================================
 
 Backpropagation carries the error signal from the output down to the first
 layer, and at every layer it multiplies the signal by the derivative of that
@@ -65,8 +65,10 @@ intercepts_init = [np.zeros(fan_out) for fan_out in layer_units[1:]]
 # %%
 # Training
 # --------
-# Plain settings (SGD with momentum, learning rate 0.01), 200 epochs, no
-# early stop, so that every curve is 200 epochs long.
+# SGD with momentum, learning rate 0.01, mini-batches of 200 and no weight
+# penalty (``alpha=0``, so that the weights move only where the gradient
+# moves them); 200 epochs with no stopping rule, so that every curve is 200
+# epochs long.
 n_epochs = 200
 
 
@@ -74,6 +76,10 @@ def deep_network(activation, hidden_layer_sizes=hidden):
     return MLEClassifier(
         hidden_layer_sizes=hidden_layer_sizes,
         activation=activation,
+        solver="sgd",
+        learning_rate_init=0.01,
+        batch_size=200,
+        alpha=0,
         max_iter=n_epochs,
         tol=0,
         n_iter_no_change=n_epochs,
