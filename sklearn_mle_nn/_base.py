@@ -16,7 +16,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -26,7 +26,13 @@ from sklearn.utils.validation import (
 
 from ._activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from ._callbacks import CallbackSupportMixin, epoch_tasks
-from ._network import Layout, Standardization, forward, glorot_uniform
+from ._network import (
+    FORWARD_CHUNK,
+    Layout,
+    Standardization,
+    forward,
+    glorot_uniform,
+)
 from ._optimizers import make_optimizer
 from ._persistence import VersionedState
 from ._training import (
@@ -392,23 +398,40 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             "n_outputs_": model.layout.layer_units[-1],
             "out_activation_": self._distribution.link.name,
         }
-        # The loss of the last epoch was summed before its last steps: check
-        # the outputs of the final weights too.
-        with np.errstate(over="ignore", invalid="ignore"):
-            raw = forward(X, coefs, intercepts, model.hidden_activations)
-            if self._distribution.name == "gaussian":
-                mean = self._distribution.mean(raw)
-                attributes["sigma_"] = self._distribution.fit_scale(
-                    Y, mean, sample_weight
-                )
-        if not (
-            np.isfinite(raw).all() and np.isfinite(attributes.get("sigma_", 0)).all()
-        ):
-            raise divergence_error(
-                "the final network's outputs on the training data are not finite",
-                self.learning_rate_init,
-            )
+        sigma = self._check_final_outputs(model, coefs, intercepts, X, Y, sample_weight)
+        if sigma is not None:
+            attributes["sigma_"] = sigma
         return attributes
+
+    def _check_final_outputs(self, model, coefs, intercepts, X, Y, sample_weight):
+        """Raise if the final network's training outputs are not finite.
+
+        The loss of the last epoch was summed before its last steps, so it
+        cannot vouch for the final weights. One pass in chunks of rows (the
+        hidden activations of all of X are never held at once) also gives
+        the Gaussian noise scale; it is returned (None for other likelihoods).
+        """
+        gaussian = self._distribution.name == "gaussian"
+        squares, total_weight = 0.0, 0.0
+        with np.errstate(over="ignore", invalid="ignore"):
+            for rows in gen_batches(X.shape[0], FORWARD_CHUNK):
+                raw = forward(X[rows], coefs, intercepts, model.hidden_activations)
+                finite = np.isfinite(raw).all()
+                if finite and gaussian:
+                    weight = None if sample_weight is None else sample_weight[rows]
+                    mean = self._distribution.mean(raw)
+                    chunk = self._distribution.residual_squares(Y[rows], mean, weight)
+                    squares, total_weight = squares + chunk[0], total_weight + chunk[1]
+                    finite = np.isfinite(squares).all()
+                if not finite:
+                    raise divergence_error(
+                        "the final network's outputs on the training data are not "
+                        "finite",
+                        self.learning_rate_init,
+                    )
+        if not gaussian:
+            return None
+        return self._distribution.scale_from_squares(squares, total_weight, X.dtype)
 
     # ---- prediction --------------------------------------------------------
 

@@ -147,7 +147,9 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
                 self._check_known_labels(y, None)
         else:
             self._check_known_labels(y, classes)
-        return X, self._label_binarizer.transform(y).astype(X.dtype)
+        # 0/1 indicators as booleans: an eighth of the memory of float64, and
+        # the likelihoods compute with them as with 0.0 and 1.0.
+        return X, self._label_binarizer.transform(y).astype(bool)
 
     def _fit_labels(self, labels):
         binarizer = LabelBinarizer().fit(labels)

@@ -13,6 +13,7 @@ from itertools import pairwise
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.utils import gen_batches
 from sklearn.utils.extmath import safe_sparse_dot
 
 
@@ -88,12 +89,28 @@ def glorot_uniform(layout, activation, random_state, dtype):
     return flat
 
 
+#: Rows per chunk of a prediction's forward pass: the hidden activations of
+#: a large X are never held all at once.
+FORWARD_CHUNK = 1024
+
+
 def forward(X, coefs, intercepts, hidden_activations):
     """Output of the last of ``coefs``' layers, for prediction.
 
     ``hidden_activations[i]`` follows layer ``i``; a layer beyond the list
-    gives its raw (pre-link) output.
+    gives its raw (pre-link) output. Large inputs run in chunks of rows.
     """
+    n_rows = X.shape[0]
+    if n_rows <= FORWARD_CHUNK:
+        return _forward_rows(X, coefs, intercepts, hidden_activations)
+    dtype = np.result_type(X.dtype, coefs[-1].dtype)
+    output = np.empty((n_rows, coefs[-1].shape[1]), dtype=dtype)
+    for rows in gen_batches(n_rows, FORWARD_CHUNK):
+        output[rows] = _forward_rows(X[rows], coefs, intercepts, hidden_activations)
+    return output
+
+
+def _forward_rows(X, coefs, intercepts, hidden_activations):
     A = X
     for i, (coef, intercept) in enumerate(zip(coefs, intercepts)):
         A = safe_sparse_dot(A, coef)

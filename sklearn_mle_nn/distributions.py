@@ -134,11 +134,28 @@ class Gaussian(_Distribution):
 
     def fit_scale(self, y, mean, sample_weight=None):
         """Maximum-likelihood sigma per output given the fitted means."""
+        squares, total_weight = self.residual_squares(y, mean, sample_weight)
+        return self.scale_from_squares(squares, total_weight, mean.dtype)
+
+    @staticmethod
+    def residual_squares(y, mean, sample_weight=None):
+        """``sum_i w_i (y_i - mean_i)**2`` per output, and ``sum_i w_i``.
+
+        What :meth:`fit_scale` needs, summed over chunks of rows when the data
+        is large.
+        """
         residual = y - mean
-        variance = np.average(residual * residual, axis=0, weights=sample_weight)
+        squared = residual * residual
+        if sample_weight is None:
+            return squared.sum(axis=0), len(y)
+        return sample_weight @ squared, sample_weight.sum()
+
+    @staticmethod
+    def scale_from_squares(squares, total_weight, dtype):
+        """The maximum-likelihood sigma from :meth:`residual_squares`."""
+        variance = np.asarray(squares / total_weight, dtype=dtype)
         # A perfect fit would give sigma = 0 and an infinite likelihood.
-        floor = np.finfo(mean.dtype).eps * np.maximum(1.0, np.abs(mean).max())
-        return np.sqrt(np.maximum(variance, floor**2))
+        return np.sqrt(np.maximum(variance, np.finfo(dtype).eps ** 2))
 
     def sample(self, mean, n_samples, random_state, scale=1.0):
         """Draws of shape ``mean.shape + (n_samples,)``."""
