@@ -125,12 +125,14 @@ class Gaussian(_Distribution):
             return super().nll_and_gradient(y, raw, gradient, sample_weight)
         # The residual is the gradient: reuse it for the loss.
         residual = self.gradient(y, raw, out=gradient)
-        squared = np.einsum("ij,ij->i", residual, residual)
-        n_outputs = y.shape[1]
-        total_weight = len(y) if sample_weight is None else sample_weight.sum()
-        return 0.5 * _weighted_sum(squared, sample_weight) + (
-            0.5 * n_outputs * _LOG_2PI * total_weight
-        )
+        if sample_weight is None:
+            squares, total_weight = np.vdot(residual, residual), len(y)
+        else:
+            squares = _weighted_sum(
+                np.einsum("ij,ij->i", residual, residual), sample_weight
+            )
+            total_weight = sample_weight.sum()
+        return float(0.5 * squares + 0.5 * y.shape[1] * _LOG_2PI * total_weight)
 
     def fit_scale(self, y, mean, sample_weight=None):
         """Maximum-likelihood sigma per output given the fitted means."""
@@ -229,13 +231,28 @@ class Categorical(_Distribution):
         return np.subtract(out, y, out=out)
 
     def nll_and_gradient(self, y, raw, gradient, sample_weight=None):
-        # One pass shares the shifted exponentials between the softmax and
-        # the log-sum-exp; rows of y sum to one.
-        shifted = np.subtract(raw, raw.max(axis=1, keepdims=True), out=gradient)
-        target_term = np.einsum("ij,ij->i", y, shifted)
-        exp_sum = np.exp(shifted, out=gradient).sum(axis=1)
+        # One pass shares the shifted exponentials between the softmax and the
+        # log-sum-exp; rows of y sum to one. The shift is the batch's maximum
+        # (one fast reduction, unlike a row-wise max over a short axis); a row
+        # whose exponentials all but underflow is redone with its own maximum.
+        ones = np.ones(raw.shape[1], dtype=raw.dtype)
+        small = np.sqrt(np.finfo(raw.dtype).tiny)
+        for top in (raw.max(), "rows"):
+            if top == "rows":
+                top = raw.max(axis=1, keepdims=True)
+            shifted = np.subtract(raw, top, out=gradient)
+            if sample_weight is None:
+                target_term = np.vdot(y, shifted)
+            else:
+                target_term = np.einsum("ij,ij->i", y, shifted)
+            # A matrix-vector product sums short rows faster than sum(axis=1).
+            exp_sum = np.exp(shifted, out=gradient) @ ones
+            if exp_sum.min() >= small:
+                break
         gradient /= exp_sum[:, np.newaxis]
         gradient -= y
+        if sample_weight is None:
+            return float(np.log(exp_sum).sum() - target_term)
         return _weighted_sum(np.log(exp_sum) - target_term, sample_weight)
 
     def check_target(self, y):
