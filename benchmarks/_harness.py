@@ -32,6 +32,7 @@ def common_params(hidden_layer_sizes, batch_size, epochs):
         tol=0.0,
         n_iter_no_change=epochs + 1,
         shuffle=True,
+        early_stopping=False,
         random_state=0,
     )
 

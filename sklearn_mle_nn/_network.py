@@ -91,7 +91,7 @@ def glorot_uniform(layout, activation, random_state, dtype):
 
 #: Rows per chunk of a prediction's forward pass: the hidden activations of
 #: a large X are never held all at once.
-FORWARD_CHUNK = 1024
+FORWARD_CHUNK = 256
 
 
 def forward(X, coefs, intercepts, hidden_activations):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.linalg import get_blas_funcs
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import gen_batches
@@ -67,7 +68,9 @@ class MiniBatchStep:
         self.workspace = Workspace(
             model.layout, model.hidden_activations, batch_size, dtype
         )
-        self._penalty = np.empty(model.layout.n_coef, dtype=dtype)
+        # BLAS axpy adds alpha / n * W to the gradient in place, with no
+        # buffer of the weights' size.
+        self._axpy = get_blas_funcs("axpy", dtype=dtype)
 
     def __call__(self, X, Y, sample_weight):
         """One update from the batch; returns ``sum_i w_i NLL_i + penalty``."""
@@ -91,9 +94,9 @@ class MiniBatchStep:
         return loss
 
     def _add_l2_gradient(self, total_weight):
-        weights = self.model.params[: self.model.layout.n_coef]
-        penalty = np.multiply(weights, self.alpha / total_weight, out=self._penalty)
-        self.grad[: self.model.layout.n_coef] += penalty
+        n_coef = self.model.layout.n_coef
+        weights = self.model.params[:n_coef]
+        self._axpy(weights, self.grad[:n_coef], a=self.alpha / total_weight)
         return 0.5 * self.alpha * float(weights @ weights)
 
 
@@ -105,7 +108,9 @@ class BatchSource:
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.random_state = random_state
-        self.order = np.arange(X.shape[0])
+        # int32 indices where they fit: half the memory of the default int64.
+        index_dtype = np.int32 if X.shape[0] < 2**31 else np.intp
+        self.order = np.arange(X.shape[0], dtype=index_dtype)
         self._dense = not sp.issparse(X)
         if shuffle and self._dense:
             self._X_buffer = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
