@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.linalg import get_blas_funcs
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import gen_batches
@@ -68,9 +67,6 @@ class MiniBatchStep:
         self.workspace = Workspace(
             model.layout, model.hidden_activations, batch_size, dtype
         )
-        # BLAS axpy adds alpha / n * W to the gradient in place, with no
-        # buffer of the weights' size.
-        self._axpy = get_blas_funcs("axpy", dtype=dtype)
 
     def __call__(self, X, Y, sample_weight):
         """One update from the batch; returns ``sum_i w_i NLL_i + penalty``."""
@@ -96,8 +92,18 @@ class MiniBatchStep:
     def _add_l2_gradient(self, total_weight):
         n_coef = self.model.layout.n_coef
         weights = self.model.params[:n_coef]
-        self._axpy(weights, self.grad[:n_coef], a=self.alpha / total_weight)
-        return 0.5 * self.alpha * float(weights @ weights)
+        decay = self.alpha / total_weight
+        gradient = self.grad[:n_coef]
+        if decay > 1e-20:
+            # g + decay * W as (g / decay + W) * decay: in place, without a
+            # buffer the size of the weights and without BLAS axpy, whose
+            # threads stall the next matrix product.
+            gradient /= decay
+            gradient += weights
+            gradient *= decay
+        else:
+            gradient += decay * weights
+        return 0.5 * self.alpha * float(np.einsum("i,i->", weights, weights))
 
 
 class BatchSource:
