@@ -184,6 +184,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
                 model, X, Y, sample_weight, continuing, incremental, random_state, tasks
             )
             self._set_fitted_network(model, X, Y, sample_weight)
+            tasks.fit_ends()
         return self
 
     def _structural_params(self):
@@ -193,22 +194,22 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
 
     def _check_structure_unchanged(self):
         """Continued training (warm_start, partial_fit) keeps the fitted model."""
-        if self._structural_params() != self._structure:
-            # partial_fit skips scikit-learn's validation once fitted: name an
-            # invalid value as it would.
-            self._validate_params()
-        for name, value in self._structural_params().items():
-            fitted = self._structure[name]
-            if name == "hidden_layer_sizes":
-                same = np.array_equal(np.ravel(value), np.ravel(fitted))
-            else:
-                same = value == fitted
-            if not same:
-                raise ValueError(
-                    f"{name}={value!r} differs from {fitted!r}, with which the model "
-                    "was fitted; warm_start and partial_fit continue that model. "
-                    "Fit a new estimator (or without warm_start) to change it."
-                )
+        changed = [
+            (name, value, self._structure[name])
+            for name, value in self._structural_params().items()
+            if not _same_param(value, self._structure[name])
+        ]
+        if not changed:
+            return
+        # partial_fit skips scikit-learn's validation once fitted: name an
+        # invalid value as it would.
+        self._validate_params()
+        name, value, fitted = changed[0]
+        raise ValueError(
+            f"{name}={value!r} differs from {fitted!r}, with which the model was "
+            "fitted; warm_start and partial_fit continue that model. Fit a new "
+            "estimator (or without warm_start) to change it."
+        )
 
     def _start_new_model(self, X, Y, sample_weight):
         self._structure = self._structural_params()
@@ -307,7 +308,6 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
                 loss_offset=loss_offset,
                 tasks=tasks,
             )
-        tasks.fit_ends()
         if monitor.best_params is not None:
             model.params[...] = monitor.best_params
         self._optimizer = optimizer
@@ -319,7 +319,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         partial_fit trains on all it is given: early stopping is for fit.
         'auto' asks for a validation set of at least 10 samples.
         """
-        if incremental or self.early_stopping is False:
+        if incremental or not self.early_stopping:
             return False
         if self.early_stopping == "auto":
             return np.ceil(self.validation_fraction * n_samples) >= 10
@@ -469,6 +469,12 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def _same_param(value, fitted):
+    if isinstance(value, str) or value is None or isinstance(fitted, str):
+        return value == fitted
+    return np.array_equal(np.ravel(value), np.ravel(fitted))
 
 
 def _as_sizes(hidden_layer_sizes):
