@@ -183,8 +183,10 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             self._train(
                 model, X, Y, sample_weight, continuing, incremental, random_state, tasks
             )
-            self._set_fitted_network(model, X, Y, sample_weight)
+            # After the best weights are restored, before the model's weights
+            # move to the data space for good.
             tasks.fit_ends()
+            self._set_fitted_network(model, X, Y, sample_weight)
         return self
 
     def _structural_params(self):

@@ -285,3 +285,16 @@ def test_digits_pipeline_on_dask(dask_client):
             pipe, {"mleautoencoder__n_components": [2, 8]}, cv=2, n_jobs=-1
         ).fit(X, y)
     assert search.best_params_ == {"mleautoencoder__n_components": 8}
+
+
+def test_fit_task_sees_the_restored_best_weights(cancer):
+    """With early stopping, the fit task ends on the weights fit keeps."""
+    callbacks = _callback_module()
+    X, y = cancer
+    monitor = callbacks.ScoringMonitor(scoring="accuracy")
+    clf = MLEClassifier(
+        **{**FAST, "max_iter": 40}, early_stopping=True, n_iter_no_change=2
+    )
+    clf.set_callbacks(monitor).fit(X, y)
+    fit_row = next(row for row in monitor.get_logs().data if row["task_name"] == "fit")
+    assert fit_row["accuracy"] == pytest.approx(clf.score(X, y))
