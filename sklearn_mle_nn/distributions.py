@@ -55,11 +55,45 @@ class _Distribution:
         return f"{type(self).__name__}(link={self.link.name!r})"
 
     def mean(self, raw):
-        """The mean of p(y | raw): the link applied to ``raw``."""
+        """The mean of p(y | raw): the link applied to ``raw``.
+
+        Parameters
+        ----------
+        raw : ndarray of shape (n_samples, n_outputs)
+            Raw network outputs.
+
+        Returns
+        -------
+        mean : ndarray of shape (n_samples, n_outputs)
+            A new array; ``raw`` is left as it is.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_mle_nn.distributions import Bernoulli
+        >>> Bernoulli().mean(np.array([[0.0, 2.0]])).round(3)
+        array([[0.5  , 0.881]])
+        """
         return self.link.forward(np.array(raw, copy=True))
 
     def check_target(self, y):
-        """Raise a ValueError when ``y`` lies outside the distribution's domain."""
+        """Raise a ValueError when ``y`` lies outside the distribution's domain.
+
+        Parameters
+        ----------
+        y : ndarray of shape (n_samples, n_outputs)
+            Targets.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_mle_nn.distributions import Bernoulli
+        >>> Bernoulli().check_target(np.array([[0.0], [0.3], [1.0]]))
+        >>> Bernoulli().check_target(np.array([[2.0]]))
+        Traceback (most recent call last):
+        ...
+        ValueError: distribution='bernoulli' needs targets in [0, 1] ...
+        """
 
     def nll_and_gradient(self, y, raw, gradient, sample_weight=None):
         """Sum of the (weighted) NLL of a batch and its per-sample gradient.
@@ -79,6 +113,18 @@ class _Distribution:
         -------
         nll : float
             ``sum_i w_i NLL_i``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_mle_nn.distributions import Gaussian
+        >>> y, raw = np.array([[1.0], [3.0]]), np.array([[0.0], [0.0]])
+        >>> buffer = np.empty_like(raw)
+        >>> total = Gaussian().nll_and_gradient(y, raw, buffer)
+        >>> bool(np.isclose(total, Gaussian().nll(y, raw).sum()))
+        True
+        >>> buffer.ravel().tolist()
+        [-1.0, -3.0]
         """
         self.gradient(y, raw, out=gradient)
         return _weighted_sum(self.nll(y, raw), sample_weight)
@@ -94,6 +140,26 @@ class Gaussian(_Distribution):
     ``NLL = 0.5 * sum_k ((y_k - mean_k) / sigma_k)**2 + sum_k log(sigma_k)
     + 0.5 * n_outputs * log(2 pi)``. Training holds ``sigma = 1``: the NLL is
     then half the squared error plus a constant.
+
+    Parameters
+    ----------
+    link : {'identity', 'logistic', 'tanh', 'relu', 'softmax'} or None, \
+            default=None
+        The activation from the raw output to the mean; None is the identity.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.stats import norm
+    >>> from sklearn_mle_nn.distributions import Gaussian
+    >>> y, raw = np.array([[1.0], [2.5]]), np.array([[0.5], [2.0]])
+    >>> nll = Gaussian().nll(y, raw, scale=2.0)
+    >>> bool(np.allclose(nll, -norm.logpdf(y, raw, 2.0).ravel()))
+    True
+    >>> Gaussian().gradient(y, raw).ravel().tolist()
+    [-0.5, -0.5]
+    >>> Gaussian("logistic").is_canonical
+    False
     """
 
     name = "gaussian"
@@ -101,7 +167,29 @@ class Gaussian(_Distribution):
     links = ("identity", "logistic", "tanh", "relu", "softmax")
 
     def nll(self, y, raw, scale=1.0):
-        """Per-sample NLL, shape (n_samples,)."""
+        """Negative log-likelihood of every sample, summed over outputs.
+
+        Parameters
+        ----------
+        y : ndarray of shape (n_samples, n_outputs)
+            Targets.
+        raw : ndarray of shape (n_samples, n_outputs)
+            Raw network outputs.
+        scale : float or ndarray of shape (n_outputs,), default=1.0
+            Standard deviation of the noise.
+
+        Returns
+        -------
+        nll : ndarray of shape (n_samples,)
+            ``-log p(y_i | raw_i)``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_mle_nn.distributions import Gaussian
+        >>> Gaussian().nll(np.array([[0.0]]), np.array([[0.0]])).round(4)
+        array([0.9189])
+        """
         z = (y - self.mean(raw)) / scale
         return (
             0.5 * np.einsum("ij,ij->i", z, z)
@@ -110,7 +198,30 @@ class Gaussian(_Distribution):
         )
 
     def gradient(self, y, raw, out=None):
-        """``d NLL / d raw`` at ``sigma = 1``: ``(mean - y) * link'(raw)``."""
+        """``d NLL / d raw`` at ``sigma = 1``: ``(mean - y) * link'(raw)``.
+
+        Parameters
+        ----------
+        y : ndarray of shape (n_samples, n_outputs)
+            Targets.
+        raw : ndarray of shape (n_samples, n_outputs)
+            Raw network outputs.
+        out : ndarray of shape (n_samples, n_outputs), default=None
+            Buffer for the result; a new array when None.
+
+        Returns
+        -------
+        gradient : ndarray of shape (n_samples, n_outputs)
+            Per-sample gradient with respect to ``raw``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_mle_nn.distributions import Gaussian
+        >>> y, raw = np.array([[0.0]]), np.array([[0.0]])
+        >>> Gaussian().gradient(y, raw), Gaussian("logistic").gradient(y, raw)
+        (array([[0.]]), array([[0.125]]))
+        """
         out = _copy(raw, out)
         mean = self.link.forward(out)
         if self.is_canonical:
@@ -121,6 +232,7 @@ class Gaussian(_Distribution):
         return self.link.backward(mean.copy(), np.subtract(mean, y, out=out))
 
     def nll_and_gradient(self, y, raw, gradient, sample_weight=None):
+        # Same contract as _Distribution.nll_and_gradient (documented there).
         if not self.is_canonical:
             return super().nll_and_gradient(y, raw, gradient, sample_weight)
         # The residual is the gradient: reuse it for the loss.
@@ -135,7 +247,30 @@ class Gaussian(_Distribution):
         return float(0.5 * squares + 0.5 * y.shape[1] * _LOG_2PI * total_weight)
 
     def fit_scale(self, y, mean, sample_weight=None):
-        """Maximum-likelihood sigma per output given the fitted means."""
+        """Maximum-likelihood sigma per output given the fitted means.
+
+        Parameters
+        ----------
+        y : ndarray of shape (n_samples, n_outputs)
+            Targets.
+        mean : ndarray of shape (n_samples, n_outputs)
+            Fitted means.
+        sample_weight : ndarray of shape (n_samples,), default=None
+            Weights of the samples.
+
+        Returns
+        -------
+        sigma : ndarray of shape (n_outputs,)
+            The weighted root-mean-square residual.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_mle_nn.distributions import Gaussian
+        >>> y, mean = np.array([[1.0], [-1.0]]), np.zeros((2, 1))
+        >>> Gaussian().fit_scale(y, mean)
+        array([1.])
+        """
         squares, total_weight = self.residual_squares(y, mean, sample_weight)
         return self.scale_from_squares(squares, total_weight, mean.dtype)
 
@@ -145,6 +280,27 @@ class Gaussian(_Distribution):
 
         What :meth:`fit_scale` needs, summed over chunks of rows when the data
         is large.
+
+        Parameters
+        ----------
+        y, mean : ndarray of shape (n_samples, n_outputs)
+            Targets and fitted means.
+        sample_weight : ndarray of shape (n_samples,), default=None
+            Weights of the samples.
+
+        Returns
+        -------
+        squares : ndarray of shape (n_outputs,)
+            Weighted sums of squared residuals.
+        total_weight : float
+            Sum of the weights.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_mle_nn.distributions import Gaussian
+        >>> Gaussian.residual_squares(np.array([[1.0], [-1.0]]), np.zeros((2, 1)))
+        (array([2.]), 2)
         """
         residual = y - mean
         squared = residual * residual
@@ -154,13 +310,60 @@ class Gaussian(_Distribution):
 
     @staticmethod
     def scale_from_squares(squares, total_weight, dtype):
-        """The maximum-likelihood sigma from :meth:`residual_squares`."""
+        """The maximum-likelihood sigma from :meth:`residual_squares`.
+
+        Parameters
+        ----------
+        squares : ndarray of shape (n_outputs,)
+            Weighted sums of squared residuals.
+        total_weight : float
+            Sum of the weights.
+        dtype : dtype
+            Dtype of the result.
+
+        Returns
+        -------
+        sigma : ndarray of shape (n_outputs,)
+            ``sqrt(squares / total_weight)``, at least machine epsilon.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_mle_nn.distributions import Gaussian
+        >>> Gaussian.scale_from_squares(np.array([8.0]), 2, np.float64)
+        array([2.])
+        """
         variance = np.asarray(squares / total_weight, dtype=dtype)
         # A perfect fit would give sigma = 0 and an infinite likelihood.
         return np.sqrt(np.maximum(variance, np.finfo(dtype).eps ** 2))
 
     def sample(self, mean, n_samples, random_state, scale=1.0):
-        """Draws of shape ``mean.shape + (n_samples,)``."""
+        """Draws from N(mean, scale**2).
+
+        Parameters
+        ----------
+        mean : ndarray of shape (n_samples_X, n_outputs)
+            Means.
+        n_samples : int
+            Draws per mean.
+        random_state : RandomState instance
+            Source of the draws.
+        scale : float or ndarray of shape (n_outputs,), default=1.0
+            Standard deviations.
+
+        Returns
+        -------
+        draws : ndarray of shape (n_samples_X, n_outputs, n_samples)
+            The draws, last axis over draws.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_mle_nn.distributions import Gaussian
+        >>> rng = np.random.RandomState(0)
+        >>> Gaussian().sample(np.zeros((2, 1)), 3, rng).shape
+        (2, 1, 3)
+        """
         scale = np.broadcast_to(scale, mean.shape[-1:])[:, np.newaxis]
         noise = random_state.standard_normal(mean.shape + (n_samples,))
         return (mean[..., np.newaxis] + scale * noise).astype(mean.dtype, copy=False)
@@ -175,6 +378,24 @@ class Bernoulli(_Distribution):
     ``NLL = sum_k log(1 + exp(raw_k)) - y_k raw_k``, the binary cross-entropy,
     computed from ``raw`` so that it stays finite where the mean rounds to 0
     or 1.
+
+    Parameters
+    ----------
+    link : {'logistic'} or None, default=None
+        The activation from the raw output to the mean.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.stats import bernoulli
+    >>> from scipy.special import expit
+    >>> from sklearn_mle_nn.distributions import Bernoulli
+    >>> y, raw = np.array([[1.0], [0.0]]), np.array([[0.3], [-40.0]])
+    >>> nll = Bernoulli().nll(y, raw)
+    >>> bool(np.allclose(nll, -bernoulli.logpmf(y, expit(raw)).ravel()))
+    True
+    >>> Bernoulli().nll(np.array([[1.0]]), np.array([[-1000.0]]))
+    array([1000.])
     """
 
     name = "bernoulli"
@@ -182,7 +403,27 @@ class Bernoulli(_Distribution):
     links = ("logistic",)
 
     def nll(self, y, raw):
-        """Per-sample NLL, shape (n_samples,)."""
+        """Negative log-likelihood of every sample, summed over outputs.
+
+        Parameters
+        ----------
+        y : ndarray of shape (n_samples, n_outputs)
+            Targets in [0, 1].
+        raw : ndarray of shape (n_samples, n_outputs)
+            Raw network outputs (log-odds).
+
+        Returns
+        -------
+        nll : ndarray of shape (n_samples,)
+            The binary cross-entropy.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_mle_nn.distributions import Bernoulli
+        >>> Bernoulli().nll(np.array([[1.0]]), np.array([[0.0]])).round(4)
+        array([0.6931])
+        """
         if np.isfinite(raw).all():
             return np.sum(np.logaddexp(0, raw) - y * raw, axis=1)
         # An infinite raw output would give inf - inf: use the symmetric form
@@ -192,7 +433,29 @@ class Bernoulli(_Distribution):
         return np.sum(positive + negative, axis=1)
 
     def gradient(self, y, raw, out=None):
-        """``d NLL / d raw = expit(raw) - y``: the canonical shortcut."""
+        """``d NLL / d raw = expit(raw) - y``: the canonical shortcut.
+
+        Parameters
+        ----------
+        y : ndarray of shape (n_samples, n_outputs)
+            Targets in [0, 1].
+        raw : ndarray of shape (n_samples, n_outputs)
+            Raw network outputs.
+        out : ndarray of shape (n_samples, n_outputs), default=None
+            Buffer for the result; a new array when None.
+
+        Returns
+        -------
+        gradient : ndarray of shape (n_samples, n_outputs)
+            ``mean - y``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_mle_nn.distributions import Bernoulli
+        >>> Bernoulli().gradient(np.array([[1.0]]), np.array([[0.0]]))
+        array([[-0.5]])
+        """
         out = expit(raw, out=out)
         return np.subtract(out, y, out=out)
 
@@ -200,7 +463,30 @@ class Bernoulli(_Distribution):
         _check_unit_interval(y, "targets")
 
     def sample(self, mean, n_samples, random_state):
-        """0/1 draws of shape ``mean.shape + (n_samples,)``."""
+        """0/1 draws with success probabilities ``mean``.
+
+        Parameters
+        ----------
+        mean : ndarray of shape (n_samples_X, n_outputs)
+            Probabilities.
+        n_samples : int
+            Draws per mean.
+        random_state : RandomState instance
+            Source of the draws.
+
+        Returns
+        -------
+        draws : ndarray of shape (n_samples_X, n_outputs, n_samples)
+            0.0 or 1.0, in the dtype of ``mean``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_mle_nn.distributions import Bernoulli
+        >>> rng = np.random.RandomState(0)
+        >>> Bernoulli().sample(np.array([[0.0, 1.0]]), 2, rng).tolist()
+        [[[0.0, 0.0], [1.0, 1.0]]]
+        """
         uniform = random_state.random_sample(mean.shape + (n_samples,))
         return (uniform < mean[..., np.newaxis]).astype(mean.dtype)
 
@@ -212,6 +498,22 @@ class Categorical(_Distribution):
     *Link*: softmax (canonical).
 
     ``NLL = logsumexp(raw) - sum_k y_k raw_k``, the categorical cross-entropy.
+
+    Parameters
+    ----------
+    link : {'softmax'} or None, default=None
+        The activation from the raw output to the class probabilities.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.special import log_softmax
+    >>> from sklearn_mle_nn.distributions import Categorical
+    >>> y, raw = np.array([[0.0, 1.0, 0.0]]), np.array([[1.0, 2.0, -1.0]])
+    >>> bool(np.isclose(Categorical().nll(y, raw)[0], -log_softmax(raw)[0, 1]))
+    True
+    >>> Categorical().gradient(y, raw).round(3)
+    array([[ 0.259, -0.295,  0.035]])
     """
 
     name = "categorical"
@@ -219,13 +521,55 @@ class Categorical(_Distribution):
     links = ("softmax",)
 
     def nll(self, y, raw):
-        """Per-sample NLL, shape (n_samples,)."""
+        """Negative log-likelihood of every sample.
+
+        Parameters
+        ----------
+        y : ndarray of shape (n_samples, n_classes)
+            One-hot labels (rows of probabilities).
+        raw : ndarray of shape (n_samples, n_classes)
+            Raw network outputs.
+
+        Returns
+        -------
+        nll : ndarray of shape (n_samples,)
+            The categorical cross-entropy, from a log-sum-exp.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_mle_nn.distributions import Categorical
+        >>> Categorical().nll(np.array([[1.0, 0.0]]), np.array([[0.0, 0.0]])).round(4)
+        array([0.6931])
+        """
         top = raw.max(axis=1, keepdims=True)
         logsumexp = np.log(np.exp(raw - top).sum(axis=1, keepdims=True)) + top
         return np.einsum("ij,ij->i", y, logsumexp - raw)
 
     def gradient(self, y, raw, out=None):
-        """``d NLL / d raw = softmax(raw) - y``: the canonical shortcut."""
+        """``d NLL / d raw = softmax(raw) - y``: the canonical shortcut.
+
+        Parameters
+        ----------
+        y : ndarray of shape (n_samples, n_classes)
+            One-hot labels.
+        raw : ndarray of shape (n_samples, n_classes)
+            Raw network outputs.
+        out : ndarray of shape (n_samples, n_classes), default=None
+            Buffer for the result; a new array when None.
+
+        Returns
+        -------
+        gradient : ndarray of shape (n_samples, n_classes)
+            ``softmax(raw) - y``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_mle_nn.distributions import Categorical
+        >>> Categorical().gradient(np.array([[1.0, 0.0]]), np.zeros((1, 2)))
+        array([[-0.5,  0.5]])
+        """
         out = _copy(raw, out)
         self.link.forward(out)
         return np.subtract(out, y, out=out)
@@ -259,7 +603,30 @@ class Categorical(_Distribution):
         _check_unit_interval(y, "targets")
 
     def sample(self, mean, n_samples, random_state):
-        """Class indices of shape ``(n_samples_X, n_samples)``."""
+        """Class indices drawn with probabilities ``mean``.
+
+        Parameters
+        ----------
+        mean : ndarray of shape (n_samples_X, n_classes)
+            Class probabilities, rows summing to one.
+        n_samples : int
+            Draws per row.
+        random_state : RandomState instance
+            Source of the draws.
+
+        Returns
+        -------
+        draws : ndarray of shape (n_samples_X, n_samples)
+            Column indices of ``mean``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_mle_nn.distributions import Categorical
+        >>> rng = np.random.RandomState(0)
+        >>> Categorical().sample(np.array([[0.0, 1.0, 0.0]]), 4, rng).tolist()
+        [[1, 1, 1, 1]]
+        """
         cumulative = np.cumsum(mean, axis=1)
         uniform = random_state.random_sample((mean.shape[0], 1, n_samples))
         # The class is the first whose cumulative probability exceeds the draw.
