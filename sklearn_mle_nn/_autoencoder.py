@@ -292,6 +292,60 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
         """
         return self._raw(self._validate_X(X), slice(0, self._code_layer + 1))
 
+    def fit_transform(self, X, y=None, **fit_params):
+        """Fit the autoencoder to ``X``, then encode ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The data.
+
+        y : None
+            Ignored.
+
+        **fit_params : dict
+            Passed to :meth:`fit` (``sample_weight``, ``coefs_init``,
+            ``intercepts_init``).
+
+        Returns
+        -------
+        codes : ndarray of shape (n_samples, n_components)
+            The codes of ``X``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_mle_nn import MLEAutoencoder
+        >>> X = np.random.RandomState(0).rand(50, 5)
+        >>> MLEAutoencoder(max_iter=5, random_state=0).fit_transform(X).shape
+        (50, 2)
+        """
+        return self.fit(X, y, **fit_params).transform(X)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the code's columns: ``mleautoencoder0``, ``mleautoencoder1``, ...
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Only checked against the names seen in :meth:`fit`.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            One name per component.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_mle_nn import MLEAutoencoder
+        >>> X = np.random.RandomState(0).rand(50, 5)
+        >>> ae = MLEAutoencoder(n_components=3, max_iter=5, random_state=0).fit(X)
+        >>> ae.get_feature_names_out().tolist()
+        ['mleautoencoder0', 'mleautoencoder1', 'mleautoencoder2']
+        """
+        return super().get_feature_names_out(input_features)
+
     def inverse_transform(self, X):
         """Decode codes into the mean of p(x | code).
 

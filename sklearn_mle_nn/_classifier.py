@@ -430,6 +430,37 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
         X, Y = self._validate_targets(X, y, reset=False)
         return -self._label_distribution().nll(Y, self._raw(X))
 
+    def score(self, X, y, sample_weight=None):
+        """Accuracy of ``predict(X)`` against ``y``.
+
+        Exact-match accuracy for multilabel targets. For the likelihood of
+        the labels, see :meth:`log_likelihood`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            True labels.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples.
+
+        Returns
+        -------
+        score : float
+            Fraction of correctly predicted samples.
+
+        Examples
+        --------
+        >>> from sklearn_mle_nn import MLEClassifier
+        >>> X, y = [[-2.0], [-1.0], [1.0], [2.0]], [0, 0, 1, 1]
+        >>> MLEClassifier(random_state=0).fit(X, y).score(X, y)
+        1.0
+        """
+        return super().score(X, y, sample_weight=sample_weight)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True

@@ -339,6 +339,37 @@ class MLERegressor(RegressorMixin, BaseMLE):
         self._distribution.check_target(Y)
         return self._network_log_likelihood(X, Y)
 
+    def score(self, X, y, sample_weight=None):
+        """Coefficient of determination R² of ``predict(X)`` against ``y``.
+
+        For the likelihood of the targets, see :meth:`log_likelihood`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True targets.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples.
+
+        Returns
+        -------
+        score : float
+            R², averaged uniformly over outputs.
+
+        Examples
+        --------
+        >>> from sklearn_mle_nn import MLERegressor
+        >>> X, y = [[0.0], [1.0], [2.0], [3.0]], [0.0, 1.0, 2.0, 3.0]
+        >>> reg = MLERegressor(hidden_layer_sizes=(), random_state=0).fit(X, y)
+        >>> reg.score(X, y) > 0.9
+        True
+        """
+        return super().score(X, y, sample_weight=sample_weight)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
