@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from _params import SKLEARN_SGD_DEFAULTS
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
 from scipy.linalg import subspace_angles
@@ -24,23 +25,7 @@ from sklearn_mle_nn import MLEAutoencoder
 # Most fits here run a handful of epochs on purpose, to stay fast.
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
-# Every training parameter the tests rely on, spelled out, so that they do not
-# depend on MLEAutoencoder's defaults (which are tuned for out-of-the-box
-# results). The real-data tests at the end use the defaults on purpose.
-BASE = {
-    "solver": "sgd",
-    "learning_rate_init": 0.01,
-    "alpha": 1e-4,
-    "batch_size": 32,
-    "learning_rate": "constant",
-    "momentum": 0.9,
-    "nesterovs_momentum": True,
-    "early_stopping": False,
-    "tol": 1e-4,
-    "n_iter_no_change": 10,
-    "shuffle": True,
-    "random_state": 0,
-}
+BASE = {**SKLEARN_SGD_DEFAULTS, "batch_size": 32}
 
 DISTRIBUTIONS = ["gaussian", "bernoulli"]
 

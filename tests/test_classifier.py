@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _params import SKLEARN_SGD_DEFAULTS
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
 from scipy.special import expit, log_expit, log_softmax, softmax
@@ -26,24 +27,7 @@ from sklearn_mle_nn import MLEClassifier
 # Most fits here run a handful of epochs on purpose, to stay fast.
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
-# Every training parameter the tests rely on, spelled out, so that they do not
-# depend on MLEClassifier's defaults (which are tuned for out-of-the-box
-# results). These are scikit-learn's MLP defaults with the 'sgd' solver.
-BASE = {
-    "solver": "sgd",
-    "learning_rate_init": 0.01,
-    "alpha": 1e-4,
-    "batch_size": "auto",
-    "learning_rate": "constant",
-    "momentum": 0.9,
-    "nesterovs_momentum": True,
-    "early_stopping": False,
-    "validation_fraction": 0.1,
-    "tol": 1e-4,
-    "n_iter_no_change": 10,
-    "shuffle": True,
-    "random_state": 0,
-}
+BASE = dict(SKLEARN_SGD_DEFAULTS)
 
 TARGETS = ["binary", "multiclass", "multilabel"]
 DISTRIBUTIONS = ["bernoulli", "gaussian"]

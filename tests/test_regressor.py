@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _params import SKLEARN_SGD_DEFAULTS
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
 from sklearn.datasets import load_diabetes
@@ -29,23 +30,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 
 HALF_LOG_2PI = 0.5 * np.log(2 * np.pi)
 
-# Every training parameter the tests rely on, spelled out, so that they do not
-# depend on MLERegressor's defaults (which are tuned for out-of-the-box
-# results). These are scikit-learn's MLP defaults with the 'sgd' solver.
-BASE = {
-    "solver": "sgd",
-    "learning_rate_init": 0.01,
-    "alpha": 1e-4,
-    "batch_size": "auto",
-    "learning_rate": "constant",
-    "momentum": 0.9,
-    "nesterovs_momentum": True,
-    "early_stopping": False,
-    "tol": 1e-4,
-    "n_iter_no_change": 10,
-    "shuffle": True,
-    "random_state": 0,
-}
+BASE = dict(SKLEARN_SGD_DEFAULTS)
 
 
 def _regressor(hidden_layer_sizes=(5,), **params):

@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _params import SKLEARN_SGD_DEFAULTS
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
 from sklearn.exceptions import ConvergenceWarning
@@ -14,23 +15,7 @@ from sklearn.model_selection import train_test_split
 
 from sklearn_mle_nn import MLERegressor
 
-# Every training parameter the tests rely on, spelled out, so that they do not
-# depend on MLERegressor's defaults (which are tuned for out-of-the-box
-# results). These are scikit-learn's MLP defaults with the 'sgd' solver.
-BASE = {
-    "solver": "sgd",
-    "learning_rate_init": 0.01,
-    "alpha": 1e-4,
-    "batch_size": "auto",
-    "learning_rate": "constant",
-    "momentum": 0.9,
-    "nesterovs_momentum": True,
-    "early_stopping": False,
-    "tol": 1e-4,
-    "n_iter_no_change": 10,
-    "shuffle": True,
-    "random_state": 0,
-}
+BASE = dict(SKLEARN_SGD_DEFAULTS)
 
 # No stopping rule: run exactly max_iter epochs.
 NEVER_STOP = {"tol": 0, "n_iter_no_change": 10_000}
