@@ -224,7 +224,11 @@ class Workspace:
         n_rows = X.shape[0]
         for i, (coef, intercept) in enumerate(zip(coefs, intercepts)):
             Z = self.outputs[i][:n_rows]
-            _dot_into(A, coef, Z)
+            # Only the input can be sparse; hidden layers go straight to BLAS.
+            if i == 0:
+                _dot_into(A, coef, Z)
+            else:
+                np.dot(A, coef, out=Z)
             Z += intercept
             if i < len(self.hidden_activations):
                 self.hidden_activations[i].forward(Z)
@@ -248,7 +252,10 @@ class Workspace:
         for i in range(len(coefs) - 1, -1, -1):
             delta = self.deltas[i][:n_rows]
             layer_input = X if i == 0 else self.outputs[i - 1][:n_rows]
-            _dot_into(layer_input.T, delta, coef_grads[i])
+            if i == 0:
+                _dot_into(layer_input.T, delta, coef_grads[i])
+            else:
+                np.dot(layer_input.T, delta, out=coef_grads[i])
             np.dot(self._ones[:n_rows], delta, out=intercept_grads[i])
             if i > 0:
                 below = self.deltas[i - 1][:n_rows]

@@ -137,8 +137,8 @@ class BatchSource:
             rows = self.order[batch]
             if self._dense:
                 n_rows = len(rows)
-                X = np.take(self.X, rows, axis=0, out=self._X_buffer[:n_rows])
-                Y = np.take(self.Y, rows, axis=0, out=self._Y_buffer[:n_rows])
+                X = self.X.take(rows, axis=0, out=self._X_buffer[:n_rows])
+                Y = self.Y.take(rows, axis=0, out=self._Y_buffer[:n_rows])
             else:
                 X, Y = self.X[rows], self.Y[rows]
         weight = None if self.sample_weight is None else self.sample_weight[rows]

@@ -15,6 +15,8 @@ derivative back through the chain rule (see :meth:`Gaussian.gradient`).
 # Authors: The sklearn_mle_nn developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import functools
+
 import numpy as np
 from scipy.special import expit
 
@@ -579,8 +581,7 @@ class Categorical(_Distribution):
         # log-sum-exp; rows of y sum to one. The shift is the batch's maximum
         # (one fast reduction, unlike a row-wise max over a short axis); a row
         # whose exponentials all but underflow is redone with its own maximum.
-        ones = np.ones(raw.shape[1], dtype=raw.dtype)
-        small = np.sqrt(np.finfo(raw.dtype).tiny)
+        ones, small = _ones_and_small(raw.shape[1], raw.dtype)
         for top in (raw.max(), "rows"):
             if top == "rows":
                 top = raw.max(axis=1, keepdims=True)
@@ -637,6 +638,14 @@ class Categorical(_Distribution):
 
 #: Distribution classes by the name the ``distribution`` parameter uses.
 DISTRIBUTIONS = {cls.name: cls for cls in (Gaussian, Bernoulli, Categorical)}
+
+
+@functools.cache
+def _ones_and_small(n_columns, dtype):
+    """A ones vector to sum rows with, and the smallest safe row sum."""
+    ones = np.ones(n_columns, dtype=dtype)
+    ones.flags.writeable = False
+    return ones, np.sqrt(np.finfo(dtype).tiny)
 
 
 def _copy(raw, out):
