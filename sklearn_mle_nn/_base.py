@@ -456,16 +456,17 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         _check_n_samples(n_samples)
         distribution = self._distribution if distribution is None else distribution
         random_state = check_random_state(random_state)
-        if distribution.name == "gaussian":
-            return distribution.sample(mean, n_samples, random_state, self.sigma_)
-        return distribution.sample(mean, n_samples, random_state)
+        scale = self._fitted_scale(distribution)
+        return distribution.sample(mean, n_samples, random_state, **scale)
 
     def _network_log_likelihood(self, X, Y):
         """``log p(Y_i | x_i)`` for validated ``X`` and network targets ``Y``."""
-        raw = self._raw(X)
-        if self._distribution.name == "gaussian":
-            return -self._distribution.nll(Y, raw, self.sigma_)
-        return -self._distribution.nll(Y, raw)
+        scale = self._fitted_scale(self._distribution)
+        return -self._distribution.nll(Y, self._raw(X), **scale)
+
+    def _fitted_scale(self, distribution):
+        """The Gaussian's fitted noise scale as keyword arguments; none otherwise."""
+        return {"scale": self.sigma_} if distribution.name == "gaussian" else {}
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
