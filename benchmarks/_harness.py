@@ -3,6 +3,11 @@
 Both estimators see the same data, architecture, solver, batch size, number of
 epochs and dtype. Runs are interleaved (ours, theirs, ours, ...) so that the
 machine's load affects both alike; the median of the repeats is reported.
+
+Alongside, the harness times the matrix products of an epoch alone, with
+nothing else: the work that both libraries must do. scikit-learn's time per
+epoch divided by it is the largest speed-up that any implementation calling
+the same BLAS could reach.
 """
 
 import gc
@@ -13,6 +18,7 @@ import warnings
 import numpy as np
 import sklearn
 from sklearn.exceptions import ConvergenceWarning
+from threadpoolctl import threadpool_limits
 
 import sklearn_mle_nn
 
@@ -65,6 +71,54 @@ def _predict_one_row_seconds(estimator, X, repeats=2000):
     return (time.perf_counter() - start) / repeats
 
 
+def _epoch_of_products(coef_shapes, n_samples, batch_size, dtype):
+    """A function that runs one epoch's matrix products, and nothing else.
+
+    Per batch: each layer's input times its weights (forward), each layer's
+    input transposed times its error signal (weight gradient) and, below the
+    output, the error signal times the transposed weights (backward).
+    """
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n_samples, coef_shapes[0][0])).astype(dtype)
+    coefs = [0.1 * rng.standard_normal(shape).astype(dtype) for shape in coef_shapes]
+    grads = [np.empty_like(coef) for coef in coefs]
+    units = [shape[1] for shape in coef_shapes]
+    outputs = [np.empty((batch_size, n), dtype) for n in units]
+    deltas = [0.1 * rng.standard_normal((batch_size, n)).astype(dtype) for n in units]
+
+    def epoch():
+        for start in range(0, n_samples - batch_size + 1, batch_size):
+            A = X[start : start + batch_size]
+            inputs = [A]
+            for coef, out in zip(coefs, outputs):
+                A = np.dot(A, coef, out=out)
+                inputs.append(A)
+            for i in range(len(coefs) - 1, -1, -1):
+                np.dot(inputs[i].T, deltas[i], out=grads[i])
+                if i > 0:
+                    np.dot(deltas[i], coefs[i].T, out=deltas[i - 1])
+
+    return epoch
+
+
+def matrix_product_floor(estimator, n_samples, dtype, repeats=5):
+    """Seconds per epoch of the fitted network's matrix products alone.
+
+    The faster of one BLAS thread and the library's default is kept.
+    """
+    coef_shapes = [coef.shape for coef in estimator.coefs_]
+    epoch = _epoch_of_products(coef_shapes, n_samples, estimator.batch_size, dtype)
+    best = np.inf
+    for threads in (1, None):
+        with threadpool_limits(threads, user_api="blas"):
+            epoch()
+            for _ in range(repeats):
+                start = time.perf_counter()
+                epoch()
+                best = min(best, time.perf_counter() - start)
+    return best
+
+
 def compare(name, X, y, ours, theirs, repeats=5):
     """Time, score, memory and latency of two estimator factories; print a table."""
     warnings.simplefilter("ignore", ConvergenceWarning)
@@ -83,6 +137,9 @@ def compare(name, X, y, ours, theirs, repeats=5):
         label: 1e6 * _predict_one_row_seconds(est, X) for label, est in fitted.items()
     }
     score = {label: est.score(X, y) for label, est in fitted.items()}
+    floor_ms = 1e3 * matrix_product_floor(
+        fitted["sklearn_mle_nn"], *X.shape[:1], X.dtype
+    )
 
     print(
         f"\n{name}: X {X.shape} {X.dtype}; sklearn {sklearn.__version__}, "
@@ -96,6 +153,10 @@ def compare(name, X, y, ours, theirs, repeats=5):
     ours, theirs = "sklearn_mle_nn", "scikit-learn"
     ratio = ms[theirs] / ms[ours]
     print(f"speed-up per epoch (scikit-learn / ours): {ratio:.2f}x")
+    print(
+        f"matrix products alone: {floor_ms:.4g} ms/epoch; largest possible "
+        f"speed-up (scikit-learn / products alone): {ms[theirs] / floor_ms:.2f}x"
+    )
     print(f"score difference (ours - theirs): {score[ours] - score[theirs]:+.4f}")
     print(f"peak memory ratio (ours / theirs): {memory[ours] / memory[theirs]:.2f}")
     latency_ratio = latency[ours] / latency[theirs]

@@ -1,6 +1,6 @@
 """Wide classifier, 8,000 x 784 float32, one hidden layer of 512, 10 classes.
 
-Run: python benchmarks/bench_wide_classifier.py [--epochs 5] [--repeats 3]
+Run: python benchmarks/bench_wide_classifier.py [--epochs 10] [--repeats 3]
 """
 
 import argparse
@@ -15,7 +15,7 @@ from sklearn_mle_nn import MLEClassifier
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     X, y = make_classification(

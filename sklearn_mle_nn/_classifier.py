@@ -147,9 +147,20 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
                 self._check_known_labels(y, None)
         else:
             self._check_known_labels(y, classes)
-        # 0/1 indicators as booleans: an eighth of the memory of float64, and
-        # the likelihoods compute with them as with 0.0 and 1.0.
-        return X, self._label_binarizer.transform(y).astype(bool)
+        return X, self._indicators(y)
+
+    def _indicators(self, y):
+        """The 0/1 indicators of ``y``'s labels, as booleans.
+
+        Booleans take an eighth of the memory of float64, and the likelihoods
+        compute with them as with 0.0 and 1.0. Multiclass indicators are
+        written directly, without LabelBinarizer's int64 matrix.
+        """
+        if not self._is_multiclass:
+            return self._label_binarizer.transform(y).astype(bool)
+        Y = np.zeros((len(y), len(self.classes_)), dtype=bool)
+        Y[np.arange(len(y)), np.searchsorted(self.classes_, y)] = True
+        return Y
 
     def _fit_labels(self, labels):
         binarizer = LabelBinarizer().fit(labels)

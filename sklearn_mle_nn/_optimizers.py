@@ -5,6 +5,10 @@ and the flat gradient of the same length, and updates the parameters in place
 with scikit-learn's update rules (``sklearn/neural_network/
 _stochastic_optimizers.py``), a few vector operations per step and no
 allocation.
+
+A step is :meth:`begin_step` followed by :meth:`update` on one or more parts
+of the vectors, so that the caller can walk a long vector in cache-sized
+pieces; the gradient's part is overwritten, as scratch space.
 """
 
 # Authors: The sklearn_mle_nn developers
@@ -48,21 +52,28 @@ class SGD:
         self.nesterov = nesterov
         self.power_t = power_t
         self.velocity = np.zeros(n_params, dtype=dtype)
-        self._step = np.empty(n_params, dtype=dtype)
 
-    def update(self, params, grad):
-        """One step: update ``params`` in place from ``grad``."""
-        step = np.multiply(grad, self.learning_rate, out=self._step)
+    def begin_step(self):
+        """Start a step; SGD's step size changes per epoch, not per step."""
+
+    def update(self, params, grad, part=slice(None), scale=1.0):
+        """Update ``params[part]`` in place from the gradient ``scale * grad[part]``.
+
+        ``grad[part]`` is overwritten.
+        """
+        weights, step = params[part], grad[part]
+        step *= self.learning_rate * scale
         if self.momentum == 0:
-            params -= step
+            weights -= step
             return
-        self.velocity *= self.momentum
-        self.velocity -= step
+        velocity = self.velocity[part]
+        velocity *= self.momentum
+        velocity -= step
         if self.nesterov:
-            params -= step
-            params += np.multiply(self.velocity, self.momentum, out=self._step)
+            weights -= step
+            weights += np.multiply(velocity, self.momentum, out=step)
         else:
-            params += self.velocity
+            weights += velocity
 
     def epoch_ends(self, n_samples_seen):
         """Apply the 'invscaling' schedule after an epoch."""
@@ -117,26 +128,35 @@ class Adam:
         self.second_moment = np.zeros(n_params, dtype=dtype)
         self._step = np.empty(n_params, dtype=dtype)
 
-    def update(self, params, grad):
-        """One step: update ``params`` in place from ``grad``."""
+    def begin_step(self):
+        """Count the step and set its bias-corrected step size."""
         self.t += 1
-        step = self._step
-        self.first_moment *= self.beta_1
-        self.first_moment += np.multiply(grad, 1 - self.beta_1, out=step)
-        self.second_moment *= self.beta_2
-        np.multiply(grad, grad, out=step)
-        step *= 1 - self.beta_2
-        self.second_moment += step
         self.learning_rate = (
             self.learning_rate_init
             * np.sqrt(1 - self.beta_2**self.t)
             / (1 - self.beta_1**self.t)
         )
-        np.sqrt(self.second_moment, out=step)
+
+    def update(self, params, grad, part=slice(None), scale=1.0):
+        """Update ``params[part]`` in place from the gradient ``scale * grad[part]``.
+
+        ``grad[part]`` is overwritten.
+        """
+        gradient, step = grad[part], self._step[part]
+        first_moment, second_moment = self.first_moment[part], self.second_moment[part]
+        if scale != 1.0:
+            gradient *= scale
+        first_moment *= self.beta_1
+        first_moment += np.multiply(gradient, 1 - self.beta_1, out=step)
+        second_moment *= self.beta_2
+        np.multiply(gradient, gradient, out=step)
+        step *= 1 - self.beta_2
+        second_moment += step
+        np.sqrt(second_moment, out=step)
         step += self.epsilon
-        np.divide(self.first_moment, step, out=step)
+        np.divide(first_moment, step, out=step)
         step *= self.learning_rate
-        params -= step
+        params[part] -= step
 
     def epoch_ends(self, n_samples_seen):
         """Adam keeps its step size across epochs."""

@@ -172,6 +172,31 @@ def test_labels_round_trip_through_classes(labels):
     assert accuracy_score(y, prediction) > 0.7
 
 
+@pytest.mark.parametrize(
+    "labels, classes",
+    [
+        (np.array(["eel", "cat", "dog", "cat", "eel"]), None),
+        (np.array([11, 3, 7, 7]), None),
+        # partial_fit: a batch with only some of the classes.
+        (np.array([7, 3, 3]), np.array([11, 7, 3])),
+        (np.array(["no", "yes", "no"]), None),
+    ],
+    ids=["multiclass-str", "multiclass-int", "subset-of-classes", "binary"],
+)
+def test_training_indicators_are_label_binarizers(labels, classes):
+    """The 0/1 targets trained on are LabelBinarizer's, as booleans."""
+    X = np.random.RandomState(0).normal(size=(len(labels), 2))
+    clf = _classifier(max_iter=1)
+    if classes is None:
+        clf.fit(X, labels)
+    else:
+        clf.partial_fit(X, labels, classes=classes)
+    expected = LabelBinarizer().fit(clf.classes_).transform(labels)
+    indicators = clf._indicators(labels)
+    assert indicators.dtype == bool
+    assert_array_equal(indicators, expected)
+
+
 def test_multilabel_predict_thresholds_each_label():
     """Multilabel predict is the 0/1 matrix of label probabilities above 1/2."""
     X, Y = _data("multilabel")

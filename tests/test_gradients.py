@@ -14,6 +14,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import expit, log_expit, log_softmax, softmax
 from scipy.stats import norm
 
+from sklearn_mle_nn import _training
 from sklearn_mle_nn._activations import ACTIVATIONS
 from sklearn_mle_nn._network import Layout, Workspace, glorot_uniform
 from sklearn_mle_nn._training import MiniBatchStep, Model
@@ -85,8 +86,13 @@ def _finite_difference(func, x, eps=1e-6):
 class _RecordGradient:
     """An optimizer that records the gradient and leaves the parameters alone."""
 
-    def update(self, params, grad):
-        self.grad = grad.copy()
+    def begin_step(self):
+        self.grad = None
+
+    def update(self, params, grad, part=slice(None), scale=1.0):
+        if self.grad is None:
+            self.grad = np.full_like(grad, np.nan)
+        self.grad[part] = scale * grad[part]
 
 
 def _problem(distribution, hidden_activation, link, seed=0):
@@ -165,6 +171,28 @@ def test_network_gradient_matches_finite_differences(
     assert_allclose(grad, _finite_difference(objective, params), rtol=1e-6, atol=1e-8)
     # The step returns the un-normalised objective: sum_i w_i NLL_i + penalty.
     assert_allclose(loss, objective(params) * weights.sum(), rtol=1e-10)
+
+
+@pytest.mark.parametrize("part_length", [1, 7, 30])
+def test_gradient_in_parts_matches_finite_differences(monkeypatch, part_length):
+    """A step that walks the vector in parts (some across the weights' end) is exact.
+
+    The network has 30 weights and 9 intercepts: parts of 7 put one part
+    across the boundary, parts of 30 end exactly on it.
+    """
+    monkeypatch.setattr(_training, "UPDATE_PART", part_length)
+    layout, hidden, X, Y, params, weights = _problem("categorical", "tanh", "softmax")
+    assert (layout.n_coef, layout.n_params) == (30, 39)
+
+    def objective(p):
+        return _objective(
+            layout, p, X, Y, hidden, "categorical", "softmax", 0.7, weights
+        )
+
+    grad, _ = _library_gradient(
+        layout, hidden, "categorical", "softmax", params, X, Y, 0.7, weights, 5
+    )
+    assert_allclose(grad, _finite_difference(objective, params), rtol=1e-6, atol=1e-8)
 
 
 @pytest.mark.parametrize(

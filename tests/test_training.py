@@ -13,7 +13,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 from sklearn.model_selection import train_test_split
 
-from sklearn_mle_nn import MLERegressor
+from sklearn_mle_nn import MLERegressor, _training
 
 BASE = dict(SKLEARN_SGD_DEFAULTS)
 
@@ -99,6 +99,38 @@ def test_partial_fit_does_not_warn_about_convergence():
         for _ in range(3):
             reg.partial_fit(X, y)
     assert reg.n_iter_ == 3
+
+
+# ---- the parameter vector in parts -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "solver_params",
+    [
+        {"solver": "sgd", "nesterovs_momentum": True},
+        {"solver": "sgd", "nesterovs_momentum": False},
+        {"solver": "sgd", "momentum": 0.0},
+        {"solver": "adam"},
+    ],
+    ids=["nesterov", "momentum", "plain", "adam"],
+)
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_updating_in_parts_gives_the_same_fit(monkeypatch, solver_params):
+    """Walking the vector in parts of 7 (20 weights, 6 intercepts) changes nothing.
+
+    Every vector operation of a step is elementwise, so the parameters are
+    bit for bit those of an update of the whole vector at once.
+    """
+    X, y = _data(scale=3.0)
+    weights = np.random.RandomState(1).uniform(0.5, 2.0, size=len(X))
+    params = {"alpha": 0.3, "batch_size": 8, "max_iter": 4, **solver_params}
+    whole = _regressor(**params).fit(X, y, sample_weight=weights)
+    monkeypatch.setattr(_training, "UPDATE_PART", 7)
+    in_parts = _regressor(**params).fit(X, y, sample_weight=weights)
+    for a, b in zip(_weights(in_parts), _weights(whole)):
+        assert_array_equal(a, b)
+    # Only the penalty is summed in another order.
+    assert_allclose(in_parts.loss_curve_, whole.loss_curve_, rtol=1e-12)
 
 
 # ---- warm start ----------------------------------------------------------------
