@@ -211,29 +211,34 @@ class Workspace:
     def __init__(self, layout, hidden_activations, batch_size, dtype):
         self.hidden_activations = hidden_activations
         units = layout.layer_units
-        self.inputs = np.empty((batch_size, units[0]), dtype=dtype)
+        self.batch_size = batch_size
         self.outputs = [np.empty((batch_size, n), dtype=dtype) for n in units[1:]]
         self.deltas = [np.empty((batch_size, n), dtype=dtype) for n in units[1:]]
         # Summing a delta over the batch as ones @ delta runs in BLAS (gemv),
         # several times faster than np.sum(delta, axis=0).
         self._ones = np.ones(batch_size, dtype=dtype)
 
+    def _rows(self, n_rows):
+        """The leading ``n_rows`` of the outputs, the deltas and the ones."""
+        if n_rows == self.batch_size:
+            return self.outputs, self.deltas, self._ones
+        return (
+            [Z[:n_rows] for Z in self.outputs],
+            [delta[:n_rows] for delta in self.deltas],
+            self._ones[:n_rows],
+        )
+
     def forward(self, X, coefs, intercepts):
         """Fill every layer's output for the batch ``X``; return the raw output."""
-        A = X
-        n_rows = X.shape[0]
-        for i, (coef, intercept) in enumerate(zip(coefs, intercepts)):
-            Z = self.outputs[i][:n_rows]
-            # Only the input can be sparse; hidden layers go straight to BLAS.
-            if i == 0:
-                _dot_into(A, coef, Z)
-            else:
-                np.dot(A, coef, out=Z)
-            Z += intercept
-            if i < len(self.hidden_activations):
-                self.hidden_activations[i].forward(Z)
-            A = Z
-        return A
+        outputs = self._rows(X.shape[0])[0]
+        # Only the input can be sparse; hidden layers go straight to BLAS.
+        _dot_into(X, coefs[0], outputs[0])
+        for i, activation in enumerate(self.hidden_activations):
+            outputs[i] += intercepts[i]
+            activation.forward(outputs[i])
+            np.dot(outputs[i], coefs[i + 1], out=outputs[i + 1])
+        outputs[-1] += intercepts[-1]
+        return outputs[-1]
 
     @property
     def output_delta(self):
@@ -248,19 +253,14 @@ class Workspace:
         delta of the layer below is the delta times the weights, times the
         derivative of that layer's activation.
         """
-        n_rows = X.shape[0]
-        for i in range(len(coefs) - 1, -1, -1):
-            delta = self.deltas[i][:n_rows]
-            layer_input = X if i == 0 else self.outputs[i - 1][:n_rows]
-            if i == 0:
-                _dot_into(layer_input.T, delta, coef_grads[i])
-            else:
-                np.dot(layer_input.T, delta, out=coef_grads[i])
-            np.dot(self._ones[:n_rows], delta, out=intercept_grads[i])
-            if i > 0:
-                below = self.deltas[i - 1][:n_rows]
-                np.dot(delta, coefs[i].T, out=below)
-                self.hidden_activations[i - 1].backward(layer_input, below)
+        outputs, deltas, ones = self._rows(X.shape[0])
+        for i in range(len(coefs) - 1, 0, -1):
+            np.dot(outputs[i - 1].T, deltas[i], out=coef_grads[i])
+            np.dot(ones, deltas[i], out=intercept_grads[i])
+            np.dot(deltas[i], coefs[i].T, out=deltas[i - 1])
+            self.hidden_activations[i - 1].backward(outputs[i - 1], deltas[i - 1])
+        _dot_into(X.T, deltas[0], coef_grads[0])
+        np.dot(ones, deltas[0], out=intercept_grads[0])
 
 
 def _dot_into(A, B, out):
