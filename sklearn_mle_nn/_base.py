@@ -437,6 +437,11 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
 
     # ---- prediction --------------------------------------------------------
 
+    def __sklearn_is_fitted__(self):
+        # check_is_fitted's answer without scanning every attribute, which
+        # is a noticeable part of predicting one row.
+        return hasattr(self, "coefs_")
+
     def _raw(self, X, layers=slice(None)):
         """Raw output of a run of weight ``layers`` (all by default)."""
         hidden = [ACTIVATIONS[name] for name in self._hidden_activations[layers]]

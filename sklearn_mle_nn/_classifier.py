@@ -321,6 +321,9 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
         ['a', 'b']
         """
         mean = self._predict_mean(self._validate_X(X))
+        if self._is_multiclass:
+            # LabelBinarizer.inverse_transform's own rule, without its checks.
+            return self.classes_.take(mean.argmax(axis=1))
         return self._label_binarizer.inverse_transform(mean)
 
     def predict_proba(self, X):
