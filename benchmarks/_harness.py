@@ -43,7 +43,8 @@ def common_params(hidden_layer_sizes, batch_size, epochs):
     )
 
 
-def _fit_seconds_per_epoch(make_estimator, X, y):
+def fit_seconds_per_epoch(make_estimator, X, y):
+    """Seconds per epoch of one fit of a new estimator, and the fitted estimator."""
     estimator = make_estimator()
     gc.collect()
     start = time.perf_counter()
@@ -126,7 +127,7 @@ def compare(name, X, y, ours, theirs, repeats=5):
     fitted = {}
     for _ in range(repeats):
         for label, factory in (("sklearn_mle_nn", ours), ("scikit-learn", theirs)):
-            seconds, fitted[label] = _fit_seconds_per_epoch(factory, X, y)
+            seconds, fitted[label] = fit_seconds_per_epoch(factory, X, y)
             timings[label].append(seconds)
     ms = {label: 1e3 * np.median(values) for label, values in timings.items()}
     memory = {

@@ -14,7 +14,7 @@ import time
 import warnings
 
 import numpy as np
-from _harness import common_params
+from _harness import common_params, fit_seconds_per_epoch
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
@@ -95,18 +95,16 @@ def minimal_epochs(X, y, n_epochs, seed=0):
         return (time.perf_counter() - start) / n_epochs
 
 
-def _fit_seconds_per_epoch(estimator, X, y):
-    start = time.perf_counter()
-    estimator.fit(X, y)
-    return (time.perf_counter() - start) / estimator.n_iter_
-
-
 def compare(X, y, params, epochs, repeats):
     """Interleaved runs of the three; print the medians and their ratios."""
     runs = {
         "minimal loop": lambda: minimal_epochs(X, y, epochs),
-        "sklearn_mle_nn": lambda: _fit_seconds_per_epoch(MLEClassifier(**params), X, y),
-        "scikit-learn": lambda: _fit_seconds_per_epoch(MLPClassifier(**params), X, y),
+        "sklearn_mle_nn": lambda: fit_seconds_per_epoch(
+            lambda: MLEClassifier(**params), X, y
+        )[0],
+        "scikit-learn": lambda: fit_seconds_per_epoch(
+            lambda: MLPClassifier(**params), X, y
+        )[0],
     }
     seconds = {label: [] for label in runs}
     for _ in range(repeats):
