@@ -1,0 +1,167 @@
+"""The BLAS thread limit of small fits, safe when fits run concurrently.
+
+The number of BLAS threads is process-wide state: every thread of the user's
+process shares it. A fit that lowered it and restored it on its own would
+undo its neighbours' settings when fits overlap in threads (a thread pool,
+joblib's threading backend, dask's threaded scheduler): the restores happen
+out of order, and the process is left on one BLAS thread for good. Here the
+fits that run at the same time share one limit, counted under a lock: the
+first to enter lowers it, the last to leave restores what the first found.
+"""
+
+# Authors: The sklearn_mle_nn developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import contextlib
+import functools
+import os
+import threading
+
+import threadpoolctl
+
+#: A mini-batch product below this many multiply-adds runs on one BLAS thread.
+SMALL_PRODUCT = 2**23
+
+
+def limit_blas_threads(layout, batch_size):
+    """A context that runs small matrix products on one BLAS thread.
+
+    A mini-batch product below about 8 million multiply-adds is too small to
+    share between threads: waking a second thread costs more than it saves,
+    and on a busy machine it waits for a whole scheduler tick. Larger
+    products keep the library's default.
+
+    The limit is process-wide, so it is shared by every fit running in the
+    process at the time: it is lowered when the first of them enters and
+    restored, to what that first one found, when the last of them leaves,
+    whatever the order in which they end.
+
+    Parameters
+    ----------
+    layout : Layout
+        The network's layer sizes; ``coef_shapes`` gives each weight matrix.
+
+    batch_size : int
+        Rows of a mini-batch.
+
+    Returns
+    -------
+    context : context manager
+        Holds the limit while the block runs; does nothing for large products.
+    """
+    largest = max(fan_in * fan_out for fan_in, fan_out in layout.coef_shapes)
+    if batch_size * largest >= SMALL_PRODUCT:
+        return contextlib.nullcontext()
+    return _one_blas_thread()
+
+
+class _SharedLimit:
+    """How many blocks hold the one-thread limit, and how to undo it.
+
+    ``limiter`` is threadpoolctl's record of the settings found when the
+    count went from 0 to 1; it is read again at every such start, so that a
+    limit the user set between fits is the one restored after the next.
+    """
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.count = 0
+        self.limiter = None
+
+
+_shared = _SharedLimit()
+
+
+def _reset_after_fork():
+    # A child forked while a fit held the lock or the count would inherit
+    # them without the threads that release them: it starts afresh, from the
+    # settings it inherited.
+    global _shared
+    _shared = _SharedLimit()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_after_fork)
+
+
+@contextlib.contextmanager
+def _one_blas_thread():
+    process_wide, per_thread = _blas_controllers()
+    with _shared_limit(process_wide), _own_limit(per_thread):
+        yield
+
+
+@contextlib.contextmanager
+def _shared_limit(controller):
+    """One BLAS thread for a process-wide pool, shared by the blocks it spans."""
+    if not controller.lib_controllers:
+        yield
+        return
+    shared = _shared
+    # The lock is held while the limit changes, not while the fit runs: a
+    # fit that enters second must not start before the first has lowered
+    # the limit, nor may the last one restore it while another enters.
+    with shared.lock:
+        if shared.count == 0:
+            shared.limiter = controller.limit(limits=1)
+            _release_openblas_control()
+        shared.count += 1
+    try:
+        yield
+    finally:
+        with shared.lock:
+            shared.count -= 1
+            if shared.count == 0:
+                limiter, shared.limiter = shared.limiter, None
+                limiter.restore_original_limits()
+                _release_openblas_control()
+
+
+def _own_limit(controller):
+    """One BLAS thread for pools that are per thread: set and undone here.
+
+    OpenBLAS built on OpenMP keeps one limit per calling thread; a shared
+    count would leave the first fit's thread on one BLAS thread for good.
+    """
+    if not controller.lib_controllers:
+        return contextlib.nullcontext()
+    return controller.limit(limits=1)
+
+
+def _release_openblas_control():
+    """Let any thread change OpenBLAS's limit after this one changed it.
+
+    threadpoolctl (from 3.8) lets only one Python thread, the first that
+    sets a limit, change the limit of OpenBLAS's process-wide pool; the
+    others' changes are silently ignored until that thread gives the role
+    up, which ``with threadpool_limits()`` does when its block ends. The
+    fit that restores the limit need not run on the thread that lowered it,
+    so every change here gives the role back at once. Older threadpoolctl
+    has no such role: nothing to release.
+    """
+    openblas = getattr(threadpoolctl, "OpenBLASController", None)
+    clear = getattr(openblas, "clear_controlling_thread", None)
+    if clear is not None:
+        # Without force=True this clears the role only if this thread holds it.
+        clear()
+
+
+@functools.cache
+def _blas_controllers():
+    """Controllers of the loaded BLAS: ``(process-wide pools, per-thread pools)``.
+
+    Inspecting the loaded libraries takes milliseconds: it is done once, not
+    at every partial_fit.
+    """
+    blas = threadpoolctl.ThreadpoolController().select(user_api="blas")
+    # select() matches any of its arguments: chained, it requires both.
+    per_thread = blas.select(internal_api="openblas").select(threading_layer="openmp")
+    per_thread_paths = {lib.filepath for lib in per_thread.lib_controllers}
+    process_wide = blas.select(
+        filepath=[
+            lib.filepath
+            for lib in blas.lib_controllers
+            if lib.filepath not in per_thread_paths
+        ]
+    )
+    return process_wide, per_thread
