@@ -1,0 +1,337 @@
+"""Fits and predictions running concurrently in threads.
+
+The BLAS thread limit of small fits is process-wide state: whatever the
+order in which concurrent fits end, the process's settings must be left
+exactly as they were found, and every model must be the one a serial fit
+gives.
+"""
+
+import contextlib
+import itertools
+import threading
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
+
+import joblib
+import pytest
+import threadpoolctl
+from numpy.testing import assert_array_equal
+from sklearn.base import clone
+from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV
+
+from sklearn_mle_nn import MLEAutoencoder, MLEClassifier, MLERegressor, _threads
+from sklearn_mle_nn._threads import _release_openblas_control, limit_blas_threads
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+#: A network whose products are small enough to run on one BLAS thread.
+SMALL = SimpleNamespace(coef_shapes=[(10, 20), (20, 1)])
+#: One whose products are large enough to keep the library's default.
+LARGE = SimpleNamespace(coef_shapes=[(2000, 2000), (2000, 1)])
+
+FAST = {"hidden_layer_sizes": (16,), "max_iter": 20, "tol": 0.0}
+
+
+def _thread_counts():
+    """Every loaded library's thread limit, as threadpoolctl reports it."""
+    return [(info["filepath"], info["num_threads"]) for info in _info()]
+
+
+def _info():
+    return threadpoolctl.threadpool_info()
+
+
+def _blas_counts():
+    return [info["num_threads"] for info in _info() if info["user_api"] == "blas"]
+
+
+@pytest.fixture
+def found():
+    """The thread limits before the test; the test must leave them so."""
+    blas = _blas_counts()
+    if not blas or max(blas) == 1:
+        pytest.skip(
+            "BLAS already runs on one thread here: a limit left behind would not show"
+        )
+    found = _thread_counts()
+    yield found
+    # A limit a failing test left behind must not change what the next finds.
+    for library, (_, num_threads) in zip(
+        threadpoolctl.ThreadpoolController().lib_controllers, found, strict=True
+    ):
+        library.set_num_threads(num_threads)
+    _release_openblas_control()
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = make_classification(
+        n_samples=240, n_features=10, n_informative=6, n_classes=3, random_state=0
+    )
+    return X, y
+
+
+def _fit(estimator, X, y):
+    return estimator.fit(X, y)
+
+
+def _targets(estimator, y):
+    if isinstance(estimator, MLEAutoencoder):
+        return None
+    return y.astype(float) if isinstance(estimator, MLERegressor) else y
+
+
+def _assert_same_models(fitted, reference):
+    for model, expected in zip(fitted, reference, strict=True):
+        for coef, expected_coef in zip(model.coefs_, expected.coefs_, strict=True):
+            assert_array_equal(coef, expected_coef)
+        assert model.n_iter_ == expected.n_iter_
+
+
+# ---- the context, exits in every order ----------------------------------------
+
+
+def _hold_limits(n_holders, exit_order, probe=_blas_counts):
+    """Enter the limit in ``n_holders`` threads; leave it in ``exit_order``.
+
+    Returns what ``probe`` (by default the BLAS limits) saw inside each block
+    once all had entered, and after each exit.
+    """
+    entered = threading.Barrier(n_holders + 1)
+    leave = [threading.Event() for _ in range(n_holders)]
+    inside = [None] * n_holders
+
+    def hold(i):
+        with limit_blas_threads(SMALL, batch_size=32):
+            entered.wait()
+            inside[i] = probe()
+            leave[i].wait()
+
+    threads = [threading.Thread(target=hold, args=(i,)) for i in range(n_holders)]
+    for thread in threads:
+        thread.start()
+    entered.wait()
+    after_exit = []
+    for i in exit_order:
+        leave[i].set()
+        threads[i].join()
+        after_exit.append(probe())
+    return inside, after_exit
+
+
+@pytest.mark.parametrize("exit_order", list(itertools.permutations(range(3))))
+def test_overlapping_limits_restore_whatever_the_exit_order(found, exit_order):
+    """The first to enter lowers the limit; only the last to leave restores it."""
+    n_blas = len(_blas_counts())
+    inside, after_exit = _hold_limits(3, exit_order)
+    assert inside == [[1] * n_blas] * 3
+    # While any block still runs, the limit holds for it.
+    assert after_exit[:-1] == [[1] * n_blas] * 2
+    assert _thread_counts() == found
+
+
+class _PerThreadPool:
+    """A stand-in for OpenBLAS built on OpenMP: one limit per calling thread."""
+
+    def __init__(self, default):
+        self.default = default
+        self.limits = {}
+        self.lib_controllers = [self]
+
+    @contextlib.contextmanager
+    def limit(self, limits):
+        thread = threading.get_ident()
+        before = self.limits.get(thread, self.default)
+        self.limits[thread] = limits
+        try:
+            yield
+        finally:
+            self.limits[thread] = before
+
+    def own(self):
+        return self.limits.get(threading.get_ident(), self.default)
+
+
+def test_per_thread_pools_are_limited_and_restored_by_each_thread(monkeypatch):
+    """A shared count would leave the first thread of a per-thread pool at 1."""
+    pool = _PerThreadPool(default=4)
+    no_shared_pool = SimpleNamespace(lib_controllers=[])
+    monkeypatch.setattr(_threads, "_blas_controllers", lambda: (no_shared_pool, pool))
+    inside, _ = _hold_limits(3, exit_order=(2, 0, 1), probe=pool.own)
+    assert inside == [1, 1, 1]
+    assert set(pool.limits.values()) == {4}
+
+
+def test_nested_limits_in_one_thread_restore(found):
+    with limit_blas_threads(SMALL, 32):
+        with limit_blas_threads(SMALL, 32):
+            assert set(_blas_counts()) == {1}
+        assert set(_blas_counts()) == {1}
+    assert _thread_counts() == found
+
+
+def test_limit_restored_when_the_block_raises(found):
+    with pytest.raises(RuntimeError, match="inside"):
+        with limit_blas_threads(SMALL, 32):
+            raise RuntimeError("inside")
+    assert _thread_counts() == found
+
+
+def test_large_products_keep_the_default(found):
+    with limit_blas_threads(LARGE, 32):
+        assert _thread_counts() == found
+    # The first batch size at which the small network's product is large.
+    with limit_blas_threads(SMALL, 2**23 // (10 * 20) + 1):
+        assert _thread_counts() == found
+
+
+def test_a_limit_the_user_sets_between_fits_is_kept(found):
+    """The settings are read again when a first fit enters, not cached."""
+    with limit_blas_threads(SMALL, 32):
+        pass
+    assert _thread_counts() == found
+    # The user's own limit: the fit inside their block must leave it, not
+    # put back the settings a previous fit found.
+    with threadpoolctl.threadpool_limits(limits=1, user_api="blas"):
+        with limit_blas_threads(SMALL, 32):
+            pass
+        assert set(_blas_counts()) == {1}
+    assert _thread_counts() == found
+
+
+# ---- whole fits -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [MLEClassifier(**FAST), MLERegressor(**FAST), MLEAutoencoder(**FAST)],
+    ids=lambda estimator: type(estimator).__name__,
+)
+def test_concurrent_fits_equal_serial_fits_and_restore(found, data, estimator):
+    X, y = data
+    y = _targets(estimator, y)
+    # Fits of different lengths end in an order unlike the one they began in.
+    models = [
+        clone(estimator).set_params(random_state=seed, max_iter=max_iter)
+        for seed, max_iter in enumerate([40, 10, 30, 5, 20, 15])
+    ]
+    serial = [_fit(clone(model), X, y) for model in models]
+    assert _thread_counts() == found
+    with ThreadPoolExecutor(4) as executor:
+        fitted = list(executor.map(lambda model: _fit(model, X, y), models))
+    _assert_same_models(fitted, serial)
+    assert _thread_counts() == found
+
+
+def test_grid_search_on_threads_equals_serial(found, data):
+    X, y = data
+    search = GridSearchCV(
+        MLEClassifier(random_state=0, **FAST),
+        {"hidden_layer_sizes": [(4,), (16,)], "alpha": [1e-4, 0.1]},
+        cv=3,
+    )
+    serial = clone(search).set_params(n_jobs=1).fit(X, y)
+    with joblib.parallel_backend("threading"):
+        threaded = clone(search).set_params(n_jobs=4).fit(X, y)
+    for key in serial.cv_results_:
+        if key.startswith(("split", "mean_test", "std_test", "rank")):
+            assert_array_equal(threaded.cv_results_[key], serial.cv_results_[key])
+    assert _thread_counts() == found
+
+
+def test_dask_threaded_scheduler_fits_equal_serial(found, data):
+    dask = pytest.importorskip(
+        "dask", reason='dask is optional: pip install -e ".[dask]"'
+    )
+    X, y = data
+    estimator = MLEClassifier(**FAST)
+    seeds = range(6)
+    serial = [_fit(clone(estimator).set_params(random_state=s), X, y) for s in seeds]
+    tasks = [
+        dask.delayed(_fit)(clone(estimator).set_params(random_state=s), X, y)
+        for s in seeds
+    ]
+    with dask.config.set(scheduler="threads", num_workers=4):
+        fitted = dask.compute(*tasks)
+    _assert_same_models(fitted, serial)
+    assert _thread_counts() == found
+
+
+# ---- predictions from many threads on one model -----------------------------------
+
+
+def _predictions(classifier, regressor, autoencoder, X):
+    """Every prediction method, on one row block; sample with a fixed seed."""
+    return {
+        "predict": classifier.predict(X),
+        "predict_proba": classifier.predict_proba(X),
+        "predict_log_proba": classifier.predict_log_proba(X),
+        "classifier.sample": classifier.sample(X, n_samples=3, random_state=7),
+        "regressor.predict": regressor.predict(X),
+        "regressor.std": regressor.predict(X, return_std=True)[1],
+        "regressor.sample": regressor.sample(X, n_samples=3, random_state=7),
+        "transform": autoencoder.transform(X),
+        "inverse_transform": autoencoder.inverse_transform(autoencoder.transform(X)),
+        "score_samples": autoencoder.score_samples(X),
+        "autoencoder.sample": autoencoder.sample(X, n_samples=2, random_state=7),
+    }
+
+
+@pytest.fixture(scope="module")
+def fitted(data):
+    X, y = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return (
+            MLEClassifier(random_state=0, **FAST).fit(X, y),
+            MLERegressor(random_state=0, **FAST).fit(X, y.astype(float)),
+            MLEAutoencoder(random_state=0, **FAST).fit(X),
+        )
+
+
+def test_concurrent_predictions_equal_serial(found, data, fitted):
+    X, _ = data
+    blocks = [X[start : start + 40] for start in range(0, len(X), 40)]
+    serial = [_predictions(*fitted, block) for block in blocks]
+    with ThreadPoolExecutor(8) as executor:
+        # Every block several times, interleaved, so that calls overlap.
+        concurrent = list(
+            executor.map(lambda block: _predictions(*fitted, block), blocks * 5)
+        )
+    for i, result in enumerate(concurrent):
+        expected = serial[i % len(blocks)]
+        for name, value in expected.items():
+            assert_array_equal(result[name], value, err_msg=name)
+    assert _thread_counts() == found
+
+
+def test_load_hundreds_of_concurrent_fits_and_predictions(found, data):
+    """400 calls on 8 threads: small fits overlapping with predictions."""
+    X, y = data
+    X, y = X[:60], y[:60]
+    tiny = MLEClassifier(hidden_layer_sizes=(4,), max_iter=3, tol=0.0)
+    shared = clone(tiny).set_params(random_state=0).fit(X, y)
+    expected_proba = shared.predict_proba(X)
+    n_fits = 100
+
+    def call(i):
+        if i % 4 == 0:
+            return _fit(clone(tiny).set_params(random_state=i % 10), X, y).coefs_
+        return shared.predict_proba(X)
+
+    serial_fits = {
+        seed: _fit(clone(tiny).set_params(random_state=seed), X, y).coefs_
+        for seed in range(10)
+    }
+    with ThreadPoolExecutor(8) as executor:
+        results = list(executor.map(call, range(4 * n_fits)))
+    for i, result in enumerate(results):
+        if i % 4 == 0:
+            for coef, expected in zip(result, serial_fits[i % 10], strict=True):
+                assert_array_equal(coef, expected)
+        else:
+            assert_array_equal(result, expected_proba)
+    assert _thread_counts() == found
