@@ -214,11 +214,28 @@ def held_out_score(spec, model, X_train, X_test, y_test):
         return float(1 - residual / np.sum((X_test - X_train.mean(axis=0)) ** 2))
 
 
+def null_score(spec, X_train, X_test, y_train, y_test):
+    """The held-out score of the model that ignores the features.
+
+    The most frequent training class, the training mean of y, or the training
+    mean of the features (reconstruction R² 0 by definition): a fit that scores
+    no better has learned nothing that generalizes.
+    """
+    if spec.estimator == "classifier":
+        classes, counts = np.unique(y_train, return_counts=True)
+        return float(np.mean(y_test == classes[np.argmax(counts)]))
+    if spec.estimator == "regressor":
+        residual = np.sum((y_test - y_train.mean()) ** 2)
+        return float(1 - residual / np.sum((y_test - y_test.mean()) ** 2))
+    return 0.0
+
+
 def run_fit(spec, seed, peer):
     """One fit and its held-out score, with its errors and warnings caught."""
     X_train, X_test, y_train, y_test = split(spec, seed)
     model = _peer(spec, seed) if peer else _ours(spec, seed)
     result = {"score": np.nan, "seconds": np.nan, "error": None, "warnings": []}
+    result["null_score"] = null_score(spec, X_train, X_test, y_train, y_test)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         start = time.perf_counter()
@@ -260,6 +277,9 @@ def aggregate(spec, ours, peers):
         "warning_categories": categories,
         "first_warning": f"{warned[0][0][0]}: {warned[0][0][1]}" if warned else None,
         "nonfinite": int(np.sum(~np.isfinite(scores))),
+        "at_null": sum(
+            bool(result["score"] <= result["null_score"] + 1e-12) for result in ours
+        ),
         "score_mean": float(mean),
         "score_min": float(low),
         "peer_score_mean": float(peer_mean),
@@ -314,6 +334,7 @@ COLUMNS = (
     "peer min",
     "diff",
     "time ratio",
+    "at null",
     "miss",
 )
 
@@ -343,8 +364,9 @@ def _cells(row):
             f"{row[key]:.3f}"
             for key in ("score_mean", "score_min", "peer_score_mean", "peer_score_min")
         ),
-        f"{row['difference']:+.3f}",
+        f"{row['difference']:+.4f}",
         f"{row['time_ratio']:.3g}",
+        str(row["at_null"]),
         "MISS " + "+".join(miss) if miss else "",
     ]
 
@@ -382,6 +404,9 @@ def format_summary(rows, seconds):
         f"fits that raised: {sum(row['raised'] for row in rows)}; "
         f"fits that warned: {sum(row['warned'] for row in rows)}; "
         f"non-finite scores: {sum(row['nonfinite'] for row in rows)}",
+        f"fits of ours no better than ignoring the features (at null): "
+        f"{sum(row['at_null'] for row in rows)} "
+        f"in {sum(row['at_null'] > 0 for row in rows)} rows",
         f"peer fits that raised: {sum(row['peer_raised'] for row in rows)}; "
         f"peer fits that warned: {sum(row['peer_warned'] for row in rows)} "
         "(counted once per row that uses them)",
@@ -417,26 +442,28 @@ def _git_version(package_dir):
 
 def _header(args, seeds, specs):
     package_dir = Path(sklearn_mle_nn.__file__).parent
+    lines = [
+        f"robustness panel, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
+        f"sklearn_mle_nn {sklearn_mle_nn.__version__} "
+        f"({package_dir}, git {_git_version(package_dir)}), "
+        f"scikit-learn {sklearn.__version__}, numpy {np.__version__}",
+        f"seeds {list(seeds)}, n_jobs {args.n_jobs}, rows {len(specs)}",
+        "scores: classifier accuracy, regressor R², autoencoder reconstruction R² "
+        "(peer: PCA); time ratio = ours / peer's; at null = fits of ours scoring "
+        "no better than ignoring the features",
+    ]
     bernoulli = [
         f"{spec.dataset} {spec.transform}"
         for spec in specs
         if spec.label == "autoencoder-2" and spec.distribution == "bernoulli"
     ]
-    return "\n".join(
-        [
-            f"robustness panel, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
-            f"sklearn_mle_nn {sklearn_mle_nn.__version__} "
-            f"({package_dir}, git {_git_version(package_dir)}), "
-            f"scikit-learn {sklearn.__version__}, numpy {np.__version__}",
-            f"seeds {list(seeds)}, n_jobs {args.n_jobs}, rows {len(specs)}",
-            "scores: classifier accuracy, regressor R², autoencoder "
-            "reconstruction R² (peer: PCA); time ratio = ours / peer's",
+    if any(spec.estimator == "autoencoder" for spec in specs):
+        lines.append(
             "autoencoder 'bernoulli' needs features in [0, 1]: fitted only on "
             + (", ".join(bernoulli) or "none of these")
-            + "; the other dataset x transform pairs lie outside [0, 1]",
-            "",
-        ]
-    )
+            + "; the other dataset x transform pairs lie outside [0, 1]"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def main():

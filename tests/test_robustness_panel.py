@@ -21,7 +21,8 @@ def test_one_classifier_row_is_consistent():
 
     assert row["spec"] == spec
     assert row["n_seeds"] == 1
-    for key in ("raised", "warned", "nonfinite", "peer_raised", "peer_warned"):
+    counts = ("raised", "warned", "nonfinite", "at_null", "peer_raised", "peer_warned")
+    for key in counts:
         assert isinstance(row[key], int) and 0 <= row[key] <= 1, key
     assert (row["first_error"] is None) == (row["raised"] == 0)
     assert (row["first_warning"] is None) == (row["warned"] == 0)
@@ -46,6 +47,8 @@ def test_one_classifier_row_is_consistent():
     assert row["peer_score_mean"] == pytest.approx(peer.score(X_test, y_test))
 
     table = robustness.format_table([row])
+    # Iris is balanced: ignoring the features scores about 1/3.
+    assert row["at_null"] == int(row["score_mean"] <= 0.34)
     assert len(table.splitlines()) == 2
     assert "iris" in table and ("MISS" in table) == row["miss"]
 
