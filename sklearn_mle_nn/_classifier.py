@@ -8,7 +8,12 @@ from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import type_of_target, unique_labels
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import (
+    check_array,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 
 from ._activations import Logistic, Softmax
 from ._base import VALIDATION, BaseMLE
@@ -163,12 +168,9 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
         return Y
 
     def _fit_labels(self, labels):
+        # A single class is accepted, as by scikit-learn's MLPClassifier: its
+        # one logistic output learns that the "other" class never occurs.
         binarizer = LabelBinarizer().fit(labels)
-        if len(binarizer.classes_) < 2:
-            raise ValueError(
-                "MLEClassifier needs samples of at least 2 classes in the data, "
-                f"but the data contains only one class: {binarizer.classes_[0]!r}."
-            )
         self._label_binarizer = binarizer
         self.classes_ = binarizer.classes_
 
@@ -177,20 +179,41 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
             unique_labels(classes), self.classes_
         ):
             raise ValueError(
-                f"classes={classes!r} differs from the classes_ of the first "
-                f"call, {self.classes_!r}."
+                f"classes={_as_written(unique_labels(classes))} differs from the "
+                f"classes_ of the first call, {_as_written(self.classes_)}."
             )
         unknown = np.setdiff1d(unique_labels(y), self.classes_)
         if len(unknown):
             raise ValueError(
-                f"y has labels {unknown.tolist()} that are not in classes_ "
-                f"{self.classes_.tolist()}; pass every class to the first "
+                f"y has labels {_as_written(unknown)} that are not in classes_ "
+                f"{_as_written(self.classes_)}; pass every class to the first "
                 "partial_fit through `classes`."
+            )
+
+    def _check_same_classes(self, y):
+        """A warm-started fit continues the fitted outputs: same classes only.
+
+        scikit-learn's rule and message: the outputs of a class missing from
+        ``y`` would be trained towards probability zero.
+        """
+        y = check_array(y, ensure_2d=False, dtype=None, ensure_all_finite=False)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y.ravel()
+        classes = unique_labels(y)
+        if set(classes) != set(self.classes_):
+            raise ValueError(
+                "warm_start can only be used where `y` has the same classes as in "
+                f"the previous call to fit. Previously got {self.classes_}, `y` has "
+                f"{classes}"
             )
 
     @property
     def _is_multiclass(self):
         return self._label_binarizer.y_type_ == "multiclass"
+
+    def _one_binary_output(self, outputs):
+        """Whether ``outputs`` is the one logistic output of 1 or 2 classes."""
+        return self._label_binarizer.y_type_ == "binary" and outputs.shape[1] == 1
 
     def _build_distribution(self):
         multilabel = self._label_binarizer.y_type_ == "multilabel-indicator"
@@ -210,7 +233,22 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
     def _stratify(self, Y):
         if self._label_binarizer.y_type_ == "multilabel-indicator":
             return None
-        return Y.argmax(axis=1) if self._is_multiclass else Y.ravel()
+        # Index i is classes_[i]: the column of a multiclass indicator, or
+        # the binary indicator (a single class is always 0).
+        labels = Y.argmax(axis=1) if self._is_multiclass else Y.ravel().astype(int)
+        counts = np.bincount(labels, minlength=len(self.classes_))
+        present = counts > 0
+        if present.sum() > 1 and counts[present].min() < 2:
+            # scikit-learn's split would name the classes by these indices or
+            # indicators ([True]): name them as the user wrote them.
+            too_few = self.classes_[present & (counts < 2)]
+            raise ValueError(
+                "The least populated class in y has only 1 member, which is too "
+                "few for the stratified validation split of early stopping. "
+                f"Classes with too few members are: {_as_written(too_few)}. Give "
+                "each class at least 2 samples, or set early_stopping=False."
+            )
+        return labels
 
     def _validation_score(self, raw, Y, sample_weight):
         if self._is_multiclass:
@@ -254,6 +292,13 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
         >>> clf.classes_.tolist()
         ['no', 'yes']
         """
+        if (
+            self.warm_start
+            and hasattr(self, "classes_")
+            and coefs_init is None
+            and intercepts_init is None
+        ):
+            self._check_same_classes(y)
         return self._fit(
             X,
             y,
@@ -348,7 +393,8 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
         1.0
         """
         mean = self._predict_mean(self._validate_X(X))
-        if len(self.classes_) == 2 and mean.shape[1] == 1:
+        if self._one_binary_output(mean):
+            # Two columns, also for a single class, as scikit-learn's MLP.
             return np.hstack([1 - mean, mean])
         return mean
 
@@ -378,7 +424,7 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
         raw = self._raw(self._validate_X(X))
         if self._is_multiclass:
             return Softmax.log_forward(raw)
-        if len(self.classes_) == 2 and raw.shape[1] == 1:
+        if self._one_binary_output(raw):
             return np.hstack([Logistic.log_forward(-raw), Logistic.log_forward(raw)])
         return Logistic.log_forward(raw)
 
@@ -412,6 +458,8 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
         proba = self.predict_proba(X)
         if self._label_binarizer.y_type_ == "multilabel-indicator":
             return self._draw(proba, n_samples, random_state, Bernoulli())
+        # A single class's second column names no class: it is never drawn.
+        proba = proba[:, : len(self.classes_)]
         return self.classes_[self._draw(proba, n_samples, random_state, Categorical())]
 
     def log_likelihood(self, X, y):
@@ -479,3 +527,8 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
         return tags
+
+
+def _as_written(labels):
+    """Labels as Python values, ``[1, 'a']``, not numpy's ``np.int64(1)``."""
+    return np.asarray(labels).tolist()

@@ -138,15 +138,33 @@ class MLERegressor(RegressorMixin, BaseMLE):
     # ---- what the shared core asks of a regressor --------------------------
 
     def _validate_targets(self, X, y, *, reset, classes=None):
-        X, y = validate_data(
-            self, X, y, reset=reset, multi_output=True, y_numeric=True, **VALIDATION
-        )
+        targets = y
+        try:
+            X, y = validate_data(
+                self, X, y, reset=reset, multi_output=True, y_numeric=True, **VALIDATION
+            )
+            Y = (y.reshape(-1, 1) if y.ndim == 1 else y).astype(X.dtype, copy=False)
+        except ValueError as error:
+            # numpy's own message ("could not convert string to float:
+            # np.str_('setosa')") names neither the estimator nor the remedy.
+            if getattr(targets, "dtype", np.dtype(object)).kind not in "OUS":
+                raise
+            for value in np.asarray(targets, dtype=object).ravel():
+                try:
+                    float(value)
+                except (TypeError, ValueError):
+                    if isinstance(value, str):
+                        raise ValueError(
+                            f"{type(self).__name__} needs numeric targets, but y "
+                            f"holds text such as {value!r}. For class labels, use "
+                            "MLEClassifier."
+                        ) from error
+            raise
         if reset:
             # sample's shape follows the targets': (n, S) for 1-D y, else
             # (n, n_outputs, S), even with one column.
             self._y_ndim = y.ndim
-        Y = y.reshape(-1, 1) if y.ndim == 1 else y
-        return X, Y.astype(X.dtype, copy=False)
+        return X, Y
 
     def _build_distribution(self):
         return DISTRIBUTIONS[self.distribution](self.out_activation)
