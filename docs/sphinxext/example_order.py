@@ -2,6 +2,8 @@
 tells the story, not the alphabet."""
 
 ORDER = [
+    "plot_gradient_descent.py",
+    "plot_backpropagation.py",
     "plot_seed_single_neuron.py",
     "plot_vanishing_gradients.py",
     "plot_regression_uncertainty.py",
