@@ -23,7 +23,9 @@ fits that raised (the first message kept), the fits that warned (the
 categories kept), our held-out score and the peer's (mean and min), the
 difference of the means and the fit time ratio (ours / peer's). A row misses
 the target if a fit raised or warned, or if our mean score is below the
-peer's minus 0.02 (below PCA's for the autoencoder).
+peer's minus 0.02 (below PCA's for the autoencoder). The column "at null"
+counts our fits that score no better than ignoring the features (the most
+frequent class, the training mean): they learned nothing, whatever the peer did.
 
 Run: python benchmarks/robustness.py [--seeds 5] [--quick]
      [--estimators classifier,regressor,autoencoder] [--n-jobs 1]
