@@ -278,7 +278,9 @@ def aggregate(spec, ours, peers):
         "warned": len(warned),
         "warning_categories": categories,
         "first_warning": f"{warned[0][0][0]}: {warned[0][0][1]}" if warned else None,
-        "nonfinite": int(np.sum(~np.isfinite(scores))),
+        "nonfinite": sum(
+            not np.isfinite(result["score"]) for result in ours if not result["error"]
+        ),
         "at_null": sum(
             bool(result["score"] <= result["null_score"] + 1e-12) for result in ours
         ),
@@ -292,6 +294,7 @@ def aggregate(spec, ours, peers):
         "time_ratio": float(seconds / peer_seconds),
     }
     floor = peer_mean if spec.estimator == "autoencoder" else peer_mean - TOLERANCE
+    # The mean is over the fits that did not raise; none left is no score at all.
     row["worse"] = bool(row["nonfinite"] > 0 or not mean >= floor)
     row["miss"] = bool(row["raised"] or row["warned"] or row["worse"])
     return row
@@ -405,7 +408,8 @@ def format_summary(rows, seconds):
         f"worse than the peer {sum(row['worse'] for row in rows)})",
         f"fits that raised: {sum(row['raised'] for row in rows)}; "
         f"fits that warned: {sum(row['warned'] for row in rows)}; "
-        f"non-finite scores: {sum(row['nonfinite'] for row in rows)}",
+        f"non-finite scores of fits that did not raise: "
+        f"{sum(row['nonfinite'] for row in rows)}",
         f"fits of ours no better than ignoring the features (at null): "
         f"{sum(row['at_null'] for row in rows)} "
         f"in {sum(row['at_null'] > 0 for row in rows)} rows",
