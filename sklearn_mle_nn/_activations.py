@@ -10,7 +10,7 @@ Jacobian of the activation, expressed through the activation's *output* ``A``
 # SPDX-License-Identifier: BSD-3-Clause
 
 import numpy as np
-from scipy.special import expit, log_expit
+from scipy.special import expit, log_expit, logit
 
 
 class Identity:
@@ -25,6 +25,11 @@ class Identity:
     @staticmethod
     def backward(A, delta):
         return delta
+
+    @staticmethod
+    def inverse(A):
+        """``z`` from ``a``."""
+        return np.array(A, dtype=float)
 
 
 class Logistic:
@@ -41,6 +46,11 @@ class Logistic:
         delta *= A
         delta -= delta * A
         return delta
+
+    @staticmethod
+    def inverse(A):
+        """``z = log(a / (1 - a))``, ``a`` clipped into the open interval."""
+        return logit(_clip_open(A, 0.0, 1.0))
 
     @staticmethod
     def log_forward(Z):
@@ -64,6 +74,11 @@ class Tanh:
         delta *= derivative
         return delta
 
+    @staticmethod
+    def inverse(A):
+        """``z = artanh(a)``, ``a`` clipped into the open interval."""
+        return np.arctanh(_clip_open(A, -1.0, 1.0))
+
 
 class Relu:
     """``a = max(z, 0)``; ``da/dz = 1 where a > 0 else 0``."""
@@ -79,6 +94,11 @@ class Relu:
         # A multiply by the 0/1 mask is an order of magnitude faster than
         # boolean-mask assignment.
         return np.multiply(delta, A > 0, out=delta)
+
+    @staticmethod
+    def inverse(A):
+        """A ``z`` with ``max(z, 0) = a`` for ``a >= 0``; 0 for ``a < 0``."""
+        return np.maximum(np.asarray(A, dtype=float), 0.0)
 
 
 class Softmax:
@@ -105,10 +125,21 @@ class Softmax:
         return delta
 
     @staticmethod
+    def inverse(A):
+        """A ``z`` (up to a constant per row) whose softmax is ``a``."""
+        return np.log(_clip_open(A, 0.0, 1.0))
+
+    @staticmethod
     def log_forward(Z):
         """``log a``, computed from ``z`` so that it stays finite."""
         Z = Z - Z.max(axis=1, keepdims=True)
         return Z - np.log(np.exp(Z).sum(axis=1, keepdims=True))
+
+
+def _clip_open(A, low, high):
+    """``A`` clipped to ``[low + eps, high - eps]``: a link's inverse stays finite."""
+    eps = np.finfo(float).eps
+    return np.clip(np.asarray(A, dtype=float), low + eps, high - eps)
 
 
 #: Activations a user may choose, for hidden layers and for ``out_activation``.

@@ -96,6 +96,7 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
         n_components=2,
         distribution="gaussian",
         out_activation=None,
+        standardize_inputs=True,
         solver="sgd",
         alpha=0.05,
         batch_size=32,
@@ -122,6 +123,7 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
         self.n_components = n_components
         self.distribution = distribution
         self.out_activation = out_activation
+        self.standardize_inputs = standardize_inputs
         self.solver = solver
         self.alpha = alpha
         self.batch_size = batch_size
@@ -149,21 +151,21 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
         encoder = super()._hidden_layers()
         return [*encoder, (self.n_components, "identity"), *encoder[::-1]]
 
+    # The loss weighs the features in the data's units (for the Gaussian, the
+    # squared error that PCA minimises): the encoder sees them centred, with
+    # their relative scale kept, so that a rare pixel is not magnified into
+    # a huge input.
+    _pooled_input_scale = True
+
     def _fit_standardizations(self, X, Y, sample_weight):
-        """Gaussian data is standardized on both sides of the network.
+        """Gaussian data is standardized with one pooled scale on the output.
 
         One pooled scale for every feature keeps training's squared error
         proportional to the reconstruction error of the data as given.
-        Sparse input is scaled but not centred, to stay sparse.
         """
-        _, targets = super()._fit_standardizations(X, Y, sample_weight)
-        if targets is None:
-            return None, None
-        targets = Standardization.fit(Y, sample_weight, pooled=True)
-        inputs = Standardization(
-            np.zeros_like(targets.shift) if sp.issparse(X) else targets.shift,
-            targets.scale,
-        )
+        inputs, targets = super()._fit_standardizations(X, Y, sample_weight)
+        if targets is not None:
+            targets = Standardization.fit(Y, sample_weight, pooled=True)
         return inputs, targets
 
     def _validate_targets(self, X, y, *, reset, classes=None):

@@ -10,13 +10,15 @@ validation, training, state, sampling, lives here once.
 # SPDX-License-Identifier: BSD-3-Clause
 
 import copy
+import warnings
 from abc import ABCMeta, abstractmethod
 from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.utils import check_random_state, gen_batches
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -27,7 +29,6 @@ from sklearn.utils.validation import (
 from ._activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from ._callbacks import CallbackSupportMixin, epoch_tasks
 from ._network import (
-    FORWARD_CHUNK,
     Layout,
     Standardization,
     forward,
@@ -36,16 +37,27 @@ from ._network import (
 from ._optimizers import make_optimizer
 from ._persistence import VersionedState
 from ._training import (
+    MAX_ITER_REACHED,
+    STOPPED,
     BatchSource,
     ConvergenceMonitor,
     History,
     MiniBatchStep,
     Model,
+    Recovery,
+    TrainingProblem,
     divergence_error,
+    evaluate,
     limit_blas_threads,
     split_validation,
     train,
 )
+
+#: How much worse than the model it must beat (intercept-only, or the given
+#: start), in nats per sample and output, a fit may end before it raises:
+#: room for the noise of stochastic steps around an optimum that is the
+#: intercept-only model itself (pure noise, a constant target).
+NULL_MODEL_TOLERANCE = 1e-2
 
 #: Parameters that define the network and its likelihood; continued
 #: training (warm_start, partial_fit) must not change them.
@@ -55,6 +67,7 @@ _STRUCTURAL_PARAMS = (
     "n_components",
     "distribution",
     "out_activation",
+    "standardize_inputs",
 )
 
 #: How every estimator validates X: sparse allowed, float32 kept.
@@ -71,6 +84,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         ],
         "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
         "distribution": [StrOptions({"gaussian", "bernoulli"})],
+        "standardize_inputs": ["boolean"],
         "solver": [StrOptions({"sgd", "adam"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [
@@ -119,6 +133,9 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             (units, self.activation) for units in _as_sizes(self.hidden_layer_sizes)
         ]
 
+    #: Whether the inputs share one scale (they keep their relative weight).
+    _pooled_input_scale = False
+
     def _stratify(self, Y):
         """Labels to stratify the early-stopping split on, or None."""
         return None
@@ -126,14 +143,21 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
     def _fit_standardizations(self, X, Y, sample_weight):
         """How training standardizes ``(inputs, targets)``; None leaves them.
 
-        Gaussian targets on the identity link are standardized, so that ``y``
-        needs no rescaling by hand; a squashing link fixes the scale of the
-        mean, so its targets are left as they are.
+        Inputs are standardized per feature (``standardize_inputs``), so that
+        training does not depend on the units of the features. Gaussian
+        targets on the identity link are standardized, so that ``y`` needs no
+        rescaling by hand; a squashing link fixes the scale of the mean, so
+        its targets are left as they are.
         """
+        inputs = None
+        if self.standardize_inputs:
+            inputs = Standardization.fit_inputs(
+                X, sample_weight, pooled=self._pooled_input_scale
+            )
         distribution = self._distribution
         if distribution.name == "gaussian" and distribution.is_canonical:
-            return None, Standardization.fit(Y, sample_weight)
-        return None, None
+            return inputs, Standardization.fit(Y, sample_weight)
+        return inputs, None
 
     # ---- training ----------------------------------------------------------
 
@@ -168,6 +192,8 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             model = self._training_model(
                 X, Y, continuing, coefs_init, intercepts_init, random_state
             )
+            problem = self._training_problem(X, Y, sample_weight)
+            given_start = continuing or coefs_init is not None
             tasks = epoch_tasks(
                 self,
                 X,
@@ -177,16 +203,27 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
                 max_epochs=1 if incremental else self.max_iter,
                 # What callbacks evaluate between epochs: the network so far.
                 snapshot=lambda: self._network_attributes(
-                    model, model.params.copy(), X, Y, sample_weight
-                ),
+                    model, model.params.copy(), problem
+                )[0],
             )
-            self._train(
-                model, X, Y, sample_weight, continuing, incremental, random_state, tasks
+            reference, ending = self._train(
+                model,
+                problem,
+                continuing,
+                incremental,
+                given_start,
+                random_state,
+                tasks,
             )
             # After the best weights are restored, before the model's weights
             # move to the data space for good.
             tasks.fit_ends()
-            self._set_fitted_network(model, X, Y, sample_weight)
+            attributes, final_loss = self._network_attributes(
+                model, model.params, problem
+            )
+            if not incremental:
+                self._check_ending(ending, problem, final_loss, reference, given_start)
+            vars(self).update(attributes)
         return self
 
     def _structural_params(self):
@@ -265,15 +302,30 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         if self._input_scaling is not None:
             self._input_scaling.input_to_data(coefs, intercepts)
 
-    def _train(
-        self, model, X, Y, sample_weight, continuing, incremental, random_state, tasks
-    ):
+    def _training_problem(self, X, Y, sample_weight):
+        """The data of this call in the space where training happens."""
         loss_offset = 0.0
         if self._target_scaling is not None:
             Y = self._target_scaling.to_training(Y)
             loss_offset = self._target_scaling.log_jacobian()
         if self._input_scaling is not None:
             X = self._input_scaling.to_training(X)
+        return TrainingProblem(X, Y, sample_weight, loss_offset)
+
+    def _train(
+        self, model, problem, continuing, incremental, given_start, random_state, tasks
+    ):
+        """Train ``model`` on ``problem``.
+
+        Returns the loss it had to beat (the intercept-only model's mean NLL,
+        or the starting network's when training starts from given weights,
+        whichever is larger, in training units) and how training ended.
+        """
+        X, Y, sample_weight = problem.X, problem.Y, problem.sample_weight
+        null_loss = problem.null_loss(model.distribution)
+        reference = null_loss
+        if given_start:
+            reference = max(null_loss, evaluate(model, X, Y, sample_weight))
         early_stopping = self._uses_early_stopping(X.shape[0], incremental)
         validation = None
         if early_stopping:
@@ -298,22 +350,24 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             validation=self._validation_scorer(model, validation),
             verbose=self.verbose,
         )
+        recovery = Recovery(model.params, null_loss, reference, self.learning_rate_init)
         with limit_blas_threads(model.layout, batch_size):
-            train(
+            ending = train(
                 step,
                 batches,
                 history,
                 n_epochs=1 if incremental else self.max_iter,
                 monitor=monitor,
-                incremental=incremental,
+                recovery=recovery,
                 verbose=self.verbose,
-                loss_offset=loss_offset,
+                loss_offset=problem.loss_offset,
                 tasks=tasks,
             )
         if monitor.best_params is not None:
             model.params[...] = monitor.best_params
         self._optimizer = optimizer
         self._set_history(history, early_stopping)
+        return reference, ending
 
     def _uses_early_stopping(self, n_samples, incremental):
         """Whether this call holds out a validation set.
@@ -381,16 +435,39 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         self.best_validation_score_ = history.best_validation_score
         self._no_improvement_count = history.no_improvement_count
 
-    def _set_fitted_network(self, model, X, Y, sample_weight):
-        vars(self).update(
-            self._network_attributes(model, model.params, X, Y, sample_weight)
-        )
+    def _network_attributes(self, model, params, problem):
+        """The fitted attributes of the network whose weights are ``params``,
+        and its mean NLL on the training data (in training units).
 
-    def _network_attributes(self, model, params, X, Y, sample_weight):
-        """The fitted attributes of the network whose weights are ``params``.
-
-        ``params`` (in training space) is mapped to the data space in place.
+        One pass over the training data (in training space, in chunks of
+        rows) checks that the network's outputs are finite (the loss of the
+        last epoch was summed before its last steps, so it cannot vouch for
+        the final weights), gives its mean NLL and the Gaussian noise scale.
+        ``params`` is then mapped to the data space in place.
         """
+        squares = [0.0, 0.0]
+
+        def add_residual_squares(Y, raw, weight):
+            chunk = model.distribution.residual_squares(
+                Y, model.distribution.mean(raw), weight
+            )
+            squares[0] = squares[0] + chunk[0]
+            squares[1] = squares[1] + chunk[1]
+
+        gaussian = model.distribution.name == "gaussian"
+        final_loss = evaluate(
+            model,
+            problem.X,
+            problem.Y,
+            problem.sample_weight,
+            params=params,
+            on_chunk=add_residual_squares if gaussian else None,
+        )
+        if not np.isfinite(final_loss):
+            raise divergence_error(
+                "the final network's outputs on the training data are not finite",
+                self.learning_rate_init,
+            )
         coefs, intercepts = model.layout.split(params)
         self._to_data_space(coefs, intercepts)
         attributes = {
@@ -400,40 +477,51 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             "n_outputs_": model.layout.layer_units[-1],
             "out_activation_": self._distribution.link.name,
         }
-        sigma = self._check_final_outputs(model, coefs, intercepts, X, Y, sample_weight)
-        if sigma is not None:
+        if gaussian:
+            sigma = model.distribution.scale_from_squares(
+                squares[0], squares[1], problem.X.dtype
+            )
+            if self._target_scaling is not None:
+                sigma = (sigma * self._target_scaling.scale).astype(sigma.dtype)
             attributes["sigma_"] = sigma
-        return attributes
+        return attributes, final_loss
 
-    def _check_final_outputs(self, model, coefs, intercepts, X, Y, sample_weight):
-        """Raise if the final network's training outputs are not finite.
+    def _check_ending(self, ending, problem, final_loss, reference, given_start):
+        """Warn when ``max_iter`` cut training off; raise when it failed.
 
-        The loss of the last epoch was summed before its last steps, so it
-        cannot vouch for the final weights. One pass in chunks of rows (the
-        hidden activations of all of X are never held at once) also gives
-        the Gaussian noise scale; it is returned (None for other likelihoods).
+        The network contains the intercept-only model (all weights zero): a
+        fit whose training likelihood is worse than that one's (or, from
+        given weights, than where it started) has failed and must not be
+        returned silently. Training that stopped on its own with such a
+        network raises; training cut off by ``max_iter`` warns, as
+        scikit-learn's MLP does, and says so.
         """
-        gaussian = self._distribution.name == "gaussian"
-        squares, total_weight = 0.0, 0.0
-        with np.errstate(over="ignore", invalid="ignore"):
-            for rows in gen_batches(X.shape[0], FORWARD_CHUNK):
-                raw = forward(X[rows], coefs, intercepts, model.hidden_activations)
-                finite = np.isfinite(raw).all()
-                if finite and gaussian:
-                    weight = None if sample_weight is None else sample_weight[rows]
-                    mean = self._distribution.mean(raw)
-                    chunk = self._distribution.residual_squares(Y[rows], mean, weight)
-                    squares, total_weight = squares + chunk[0], total_weight + chunk[1]
-                    finite = np.isfinite(squares).all()
-                if not finite:
-                    raise divergence_error(
-                        "the final network's outputs on the training data are not "
-                        "finite",
-                        self.learning_rate_init,
-                    )
-        if not gaussian:
-            return None
-        return self._distribution.scale_from_squares(squares, total_weight, X.dtype)
+        worse = final_loss > reference + NULL_MODEL_TOLERANCE * problem.Y.shape[1]
+        offset = problem.loss_offset
+        baseline = "intercept-only model"
+        if given_start:
+            baseline += " and the starting weights"
+        comparison = (
+            f"worse than the {baseline} on the training data (mean negative "
+            f"log-likelihood {final_loss + offset:.6g} against "
+            f"{reference + offset:.6g})"
+        )
+        if ending == MAX_ITER_REACHED:
+            still = f", and the network is still {comparison}" if worse else ""
+            warnings.warn(
+                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
+                f"reached and the optimization hasn't converged yet{still}.",
+                ConvergenceWarning,
+            )
+        elif worse and ending == STOPPED:
+            raise ValueError(
+                f"Training stopped with a network {comparison}: it failed. If "
+                "loss_curve_ jumps about, lower learning_rate_init (now "
+                f"{self.learning_rate_init:g}) or momentum (now "
+                f"{self.momentum:g}); if it stopped early, raise "
+                f"n_iter_no_change (now {self.n_iter_no_change}) or lower tol "
+                f"(now {self.tol:g})."
+            )
 
     # ---- prediction --------------------------------------------------------
 

@@ -94,6 +94,7 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
         activation="relu",
         *,
         distribution="bernoulli",
+        standardize_inputs=True,
         solver="sgd",
         alpha=0.05,
         batch_size=32,
@@ -118,6 +119,7 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.distribution = distribution
+        self.standardize_inputs = standardize_inputs
         self.solver = solver
         self.alpha = alpha
         self.batch_size = batch_size

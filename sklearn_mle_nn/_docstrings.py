@@ -11,7 +11,16 @@ import inspect
 import re
 
 SOLVER_PARAMETERS = """\
-solver : {'sgd', 'adam'}, default=@solver@
+standardize_inputs : bool, default=@standardize_inputs@
+        Whether training sees the features standardized: centred and scaled
+        to unit variance per feature (sparse features scaled only; constant
+        features divided by their magnitude). The transform is folded into
+        the first layer when training ends, so ``coefs_`` act on the features
+        as given and the fitted model does not depend on their units. Set it
+        to False to train on the features exactly as given, as scikit-learn's
+        MLP does.
+
+    solver : {'sgd', 'adam'}, default=@solver@
         The mini-batch optimizer. 'sgd' is stochastic gradient descent with
         (Nesterov) momentum, the method the maximum-likelihood view derives;
         'adam' is Kingma and Ba's adaptive variant.

@@ -15,6 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import gen_batches
 from sklearn.utils.extmath import safe_sparse_dot
+from sklearn.utils.sparsefuncs import mean_variance_axis
 
 
 class Layout:
@@ -150,6 +151,42 @@ class Standardization:
         if pooled:
             spread = np.full_like(spread, spread.mean())
         scale = np.where(spread > 0, np.sqrt(spread), 1.0)
+        return cls(shift, scale)
+
+    @classmethod
+    def fit_inputs(cls, X, sample_weight=None, pooled=False):
+        """Standardization of the network's inputs, feature by feature.
+
+        Dense features are centred and scaled to unit variance; sparse ones
+        are only scaled (by their standard deviation, as
+        ``StandardScaler(with_mean=False)``), so that they stay sparse.
+        ``pooled`` scales every feature by one spread (the root of their mean
+        variance), which keeps their relative scale. A feature without spread
+        is not centred: it is divided by its magnitude (a feature that is 0
+        everywhere stays as it is), so that a constant such as 500 does not
+        swamp the first layer, while a single sample with ``x = 1`` (the
+        seed's one-neuron experiment) trains exactly as given.
+        """
+        n_samples = X.shape[0]
+        if sp.issparse(X):
+            mean, variance = mean_variance_axis(
+                X.tocsr(), axis=0, weights=sample_weight
+            )
+        else:
+            mean = np.average(X, axis=0, weights=sample_weight)
+            variance = np.average((X - mean) ** 2, axis=0, weights=sample_weight)
+        mean, variance = mean.astype(np.float64), variance.astype(np.float64)
+        eps = np.finfo(X.dtype).eps
+        # StandardScaler's rule: a variance within rounding of zero is zero.
+        constant = (
+            variance <= n_samples * eps * variance + (n_samples * mean * eps) ** 2
+        )
+        spread = np.sqrt(variance)
+        if pooled and not constant.all():
+            spread = np.full_like(spread, np.sqrt(variance[~constant].mean()))
+        magnitude = np.where(mean != 0, np.abs(mean), 1.0)
+        scale = np.where(constant, magnitude, spread)
+        shift = np.where(constant | sp.issparse(X), 0.0, mean)
         return cls(shift, scale)
 
     def to_training(self, values):

@@ -75,6 +75,16 @@ class SGD:
         else:
             weights += velocity
 
+    def restart(self, factor):
+        """Start afresh with the step size multiplied by ``factor``.
+
+        Called after a step blew up the loss: the velocity, which carries
+        the blow-up, is forgotten.
+        """
+        self.learning_rate_init *= factor
+        self.learning_rate *= factor
+        self.velocity[...] = 0
+
     def epoch_ends(self, n_samples_seen):
         """Apply the 'invscaling' schedule after an epoch."""
         if self.schedule == "invscaling":
@@ -157,6 +167,19 @@ class Adam:
         np.divide(first_moment, step, out=step)
         step *= self.learning_rate
         params[part] -= step
+
+    def restart(self, factor):
+        """Start afresh with the step size multiplied by ``factor``.
+
+        Called after a step blew up the loss: the moment estimates, which
+        carry the blow-up, are forgotten, and their bias correction starts
+        again.
+        """
+        self.learning_rate_init *= factor
+        self.learning_rate *= factor
+        self.first_moment[...] = 0
+        self.second_moment[...] = 0
+        self.t = 0
 
     def epoch_ends(self, n_samples_seen):
         """Adam keeps its step size across epochs."""

@@ -89,6 +89,7 @@ class MLERegressor(RegressorMixin, BaseMLE):
         *,
         distribution="gaussian",
         out_activation=None,
+        standardize_inputs=True,
         solver="sgd",
         alpha=0.05,
         batch_size=32,
@@ -114,6 +115,7 @@ class MLERegressor(RegressorMixin, BaseMLE):
         self.activation = activation
         self.distribution = distribution
         self.out_activation = out_activation
+        self.standardize_inputs = standardize_inputs
         self.solver = solver
         self.alpha = alpha
         self.batch_size = batch_size

@@ -15,12 +15,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import gen_batches
 from threadpoolctl import ThreadpoolController
 
-from ._network import Workspace
+from ._network import FORWARD_CHUNK, Workspace, forward
 
 
 @dataclass
@@ -47,6 +46,28 @@ class Model:
 
     def split(self):
         return self.layout.split(self.params)
+
+
+@dataclass
+class TrainingProblem:
+    """The data of one call of fit, in the space where training happens.
+
+    ``loss_offset`` is the log-Jacobian that turns the NLL of standardized
+    targets into the NLL of the targets as given.
+    """
+
+    X: object
+    Y: np.ndarray
+    sample_weight: np.ndarray
+    loss_offset: float = 0.0
+
+    def null_loss(self, distribution):
+        """Mean NLL per sample of the intercept-only model (the best constant)."""
+        raw = distribution.intercept_only_raw(self.Y, self.sample_weight)
+        raw = np.broadcast_to(raw, self.Y.shape).astype(self.X.dtype)
+        return float(
+            np.average(distribution.nll(self.Y, raw), weights=self.sample_weight)
+        )
 
 
 #: Length of the parts of the parameter vector that a step updates one after
@@ -202,6 +223,10 @@ def split_validation(X, Y, sample_weight, fraction, stratify, random_state):
     return train, validation
 
 
+#: How a run of ``train`` ended.
+STOPPED, MAX_ITER_REACHED, INTERRUPTED = "stopped", "max_iter_reached", "interrupted"
+
+
 def train(
     step,
     batches,
@@ -209,12 +234,15 @@ def train(
     *,
     n_epochs,
     monitor,
-    incremental,
+    recovery,
     verbose,
     tasks,
     loss_offset=0.0,
 ):
     """Run up to ``n_epochs`` epochs; ``history`` is updated in place.
+
+    Returns how training ended: ``STOPPED`` (by the stopping rule or a
+    callback), ``MAX_ITER_REACHED`` or ``INTERRUPTED`` (by the user).
 
     Parameters
     ----------
@@ -228,8 +256,8 @@ def train(
         The largest number of epochs to run.
     monitor : ConvergenceMonitor
         Decides after every epoch whether to go on.
-    incremental : bool
-        True for ``partial_fit``: one epoch and no convergence warning.
+    recovery : Recovery
+        Takes back an epoch that blew up the loss and lowers the step size.
     verbose : bool
         Whether to print the loss of every epoch.
     tasks : NoEpochTasks or EpochTasks
@@ -244,35 +272,132 @@ def train(
         if batches.sample_weight is None
         else float(batches.sample_weight.sum())
     )
-    first_epoch = len(history.loss_curve)
+    if verbose:
+        print(f"Intercept-only model: loss = {recovery.null_loss + loss_offset:.8f}")
     for _ in range(n_epochs):
         tasks.epoch_begins()
         try:
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                loss = sum(step(*batch) for batch in batches) / total_weight
+            loss = recovery.run_epoch(
+                lambda: sum(step(*batch) for batch in batches) / total_weight,
+                step,
+                verbose,
+            )
         except KeyboardInterrupt:
             # As scikit-learn's MLP: keep what was learned so far.
             warnings.warn("Training interrupted by user.")
-            return
+            recovery.restore(step.model.params)
+            return INTERRUPTED
         loss += loss_offset
         history.n_iter += 1
         history.t += batches.X.shape[0]
         history.loss_curve.append(loss)
         if verbose:
             print(f"Iteration {history.n_iter}, loss = {loss:.8f}")
-        _check_divergence(
-            history.loss_curve[first_epoch:], step.model.params, step.optimizer
-        )
         step.optimizer.epoch_ends(history.t)
         stop_requested = tasks.epoch_ends()
         if monitor.should_stop(history, step) or stop_requested:
-            return
-    if not incremental:
-        warnings.warn(
-            f"Stochastic Optimizer: Maximum iterations ({n_epochs}) reached and "
-            "the optimization hasn't converged yet.",
-            ConvergenceWarning,
-        )
+            return STOPPED
+    return MAX_ITER_REACHED
+
+
+class Recovery:
+    """Take back an epoch that blew up the loss, and lower the step size.
+
+    A step size that is too large makes gradient descent overshoot (the
+    first-order Taylor expansion it rests on holds only locally), and the
+    loss runs away. An epoch whose loss is not finite, or exceeds the larger
+    of ``reference_loss`` (the intercept-only model's NLL, or the starting
+    point's when training continues from given weights) and the best epoch
+    so far by ``BLOWUP_MARGIN`` times its magnitude, is undone: the weights
+    go back to the end of the last good epoch, the optimizer forgets its
+    momentum and its step size is multiplied by ``STEP_FACTOR``. After
+    ``MAX_RECOVERIES`` such restarts in one call, training raises.
+
+    Parameters
+    ----------
+    params : ndarray
+        The parameters being trained; their current value is the first
+        checkpoint.
+    null_loss : float
+        Mean NLL per sample of the intercept-only model, in training units.
+    reference_loss : float
+        The loss that training must not run away from (at least
+        ``null_loss``).
+    learning_rate_init : float
+        The user's ``learning_rate_init``, named in the error.
+    """
+
+    BLOWUP_MARGIN = 3.0
+    STEP_FACTOR = 0.25
+    MAX_RECOVERIES = 10
+
+    def __init__(self, params, null_loss, reference_loss, learning_rate_init):
+        self.checkpoint = params.copy()
+        self.null_loss = null_loss
+        self.reference_loss = reference_loss
+        self.learning_rate_init = learning_rate_init
+        self.best_loss = np.inf
+        self.n_recoveries = 0
+
+    def run_epoch(self, epoch, step, verbose):
+        """Run ``epoch()`` until its loss is sound; return that loss."""
+        params = step.model.params
+        while True:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                loss = epoch()
+            if not self._blew_up(loss, params):
+                np.copyto(self.checkpoint, params)
+                self.best_loss = min(self.best_loss, loss)
+                return loss
+            self.n_recoveries += 1
+            if self.n_recoveries > self.MAX_RECOVERIES:
+                raise divergence_error(
+                    f"the loss became {loss:.3g} even after the step size was "
+                    f"lowered {self.MAX_RECOVERIES} times",
+                    self.learning_rate_init,
+                )
+            self.restore(params)
+            step.optimizer.restart(self.STEP_FACTOR)
+            if verbose:
+                print(
+                    f"The loss became {loss:.3g}: weights restored, step size "
+                    f"lowered to {step.optimizer.learning_rate:g}."
+                )
+
+    def restore(self, params):
+        """Put the weights of the last good epoch back."""
+        np.copyto(params, self.checkpoint)
+
+    def _blew_up(self, loss, params):
+        if not (np.isfinite(loss) and np.isfinite(params).all()):
+            return True
+        reference = max(self.reference_loss, self.best_loss)
+        margin = self.BLOWUP_MARGIN * max(1.0, abs(self.null_loss))
+        return loss > reference + margin
+
+
+def evaluate(model, X, Y, sample_weight, params=None, on_chunk=None):
+    """Mean NLL per sample of the network on ``(X, Y)``, in chunks of rows.
+
+    The hidden activations of all of X are never held at once. Returns inf
+    when a raw output is not finite. ``on_chunk(Y, raw, sample_weight)`` sees
+    every chunk's finite raw outputs (for example to fit a noise scale).
+    """
+    params = model.params if params is None else params
+    coefs, intercepts = model.layout.split(params)
+    total = 0.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        for rows in gen_batches(X.shape[0], FORWARD_CHUNK):
+            raw = forward(X[rows], coefs, intercepts, model.hidden_activations)
+            if not np.isfinite(raw).all():
+                return np.inf
+            weight = None if sample_weight is None else sample_weight[rows]
+            nll = model.distribution.nll(Y[rows], raw)
+            total += float(nll.sum() if weight is None else nll @ weight)
+            if on_chunk is not None:
+                on_chunk(Y[rows], raw, weight)
+    total_weight = X.shape[0] if sample_weight is None else sample_weight.sum()
+    return total / float(total_weight)
 
 
 class ConvergenceMonitor:
@@ -333,31 +458,9 @@ class ConvergenceMonitor:
         )
 
 
-#: A loss this many times its first epoch's value means training diverged.
-DIVERGENCE_FACTOR = 1e10
-
-
-def _check_divergence(losses, params, optimizer):
-    """Raise when this run's loss is not finite or has grown without bound.
-
-    Cross-entropy grows only linearly in the raw output, so a diverging
-    classifier can stop on the stopping rule long before its loss overflows:
-    growth by ten orders of magnitude counts as divergence too.
-    """
-    loss = losses[-1]
-    runaway = loss > DIVERGENCE_FACTOR * max(1.0, abs(losses[0]))
-    if np.isfinite(loss) and not runaway and np.isfinite(params).all():
-        return
-    raise divergence_error(
-        f"the loss became {loss:.3g} at epoch {len(losses)}",
-        optimizer.learning_rate_init,
-    )
-
-
 def divergence_error(what, learning_rate_init):
     """The error that says training diverged, and what to lower."""
     return ValueError(
         f"Training diverged: {what}. Lower learning_rate_init (now "
-        f"{learning_rate_init:g}), or scale the features (for example with "
-        "StandardScaler)."
+        f"{learning_rate_init:g}) or momentum."
     )

@@ -78,6 +78,35 @@ class _Distribution:
         """
         return self.link.forward(np.array(raw, copy=True))
 
+    def intercept_only_raw(self, y, sample_weight=None):
+        """The raw output of the best constant model: the link of the mean of y.
+
+        The network contains this intercept-only model (every weight zero);
+        a fit whose likelihood is worse than its likelihood has failed.
+
+        Parameters
+        ----------
+        y : ndarray of shape (n_samples, n_outputs)
+            Targets.
+        sample_weight : ndarray of shape (n_samples,), default=None
+            Weights of the samples.
+
+        Returns
+        -------
+        raw : ndarray of shape (1, n_outputs)
+            The constant raw output (a mean at the edge of the link's range
+            is clipped inside it, so that ``raw`` is finite).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_mle_nn.distributions import Bernoulli
+        >>> Bernoulli().intercept_only_raw(np.array([[1.0], [0.0], [0.0], [0.0]]))
+        array([[-1.09861229]])
+        """
+        mean = np.average(y, axis=0, weights=sample_weight)
+        return self.link.inverse(mean[np.newaxis, :])
+
     def check_target(self, y):
         """Raise a ValueError when ``y`` lies outside the distribution's domain.
 

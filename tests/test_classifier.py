@@ -28,6 +28,8 @@ from sklearn_mle_nn import MLEClassifier
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 BASE = dict(SKLEARN_SGD_DEFAULTS)
+# scikit-learn's MLP trains on the features as given: so must its twin.
+AS_GIVEN = {"standardize_inputs": False}
 
 TARGETS = ["binary", "multiclass", "multilabel"]
 DISTRIBUTIONS = ["bernoulli", "gaussian"]
@@ -96,7 +98,7 @@ def test_same_fit_as_mlp_classifier(target, solver):
         "batch_size": 16,
         **solver,
     }
-    ours = MLEClassifier(distribution="bernoulli", **params).fit(X, y)
+    ours = MLEClassifier(distribution="bernoulli", **params, **AS_GIVEN).fit(X, y)
     theirs = MLPClassifier(**params).fit(X, y)
     _assert_same_network(ours, theirs)
     assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), rtol=1e-9)
@@ -118,7 +120,7 @@ def test_same_fit_as_mlp_classifier_with_early_stopping():
         "validation_fraction": 0.25,
         "n_iter_no_change": 3,
     }
-    ours = MLEClassifier(**params).fit(X, y)
+    ours = MLEClassifier(**params, **AS_GIVEN).fit(X, y)
     theirs = MLPClassifier(**params).fit(X, y)
     _assert_same_network(ours, theirs)
     assert_allclose(ours.validation_scores_, theirs.validation_scores_)
@@ -370,9 +372,13 @@ def test_log_likelihood_finite_where_predict_proba_saturates(distribution):
 
 
 def _one_full_batch_step(X, y, distribution, coef, intercept, learning_rate):
-    """A single plain gradient step on all of X from the given weights."""
+    """A single plain gradient step on all of X from the given weights.
+
+    On the features as given: the closed forms below are in their units.
+    """
     return _classifier(
         (),
+        standardize_inputs=False,
         distribution=distribution,
         max_iter=1,
         batch_size=len(X),
@@ -493,7 +499,7 @@ def test_partial_fit_is_one_epoch_per_call_as_mlp_classifier(solver):
     """Later calls need no classes; each one is MLPClassifier.partial_fit's epoch."""
     X, y = _data("multiclass", n_samples=120)
     params = {**BASE, "hidden_layer_sizes": (6,), "batch_size": 16, "solver": solver}
-    ours, theirs = MLEClassifier(**params), MLPClassifier(**params)
+    ours, theirs = MLEClassifier(**params, **AS_GIVEN), MLPClassifier(**params)
     # The first batch lacks class 2: only `classes` announces it.
     batches = [np.flatnonzero(y < 2)[:40], np.arange(40, 80), np.arange(80, 120)]
     for call, rows in enumerate(batches, start=1):
@@ -535,7 +541,11 @@ def test_early_stopping_validation_scores_are_accuracies(target):
     """Scores are fractions of the 15 held-out samples, in [0, 1]; the best is kept."""
     X, y = _data(target, n_samples=150)
     clf = _classifier(
-        early_stopping=True, validation_fraction=0.1, max_iter=40, n_iter_no_change=5
+        early_stopping=True,
+        validation_fraction=0.1,
+        max_iter=40,
+        n_iter_no_change=5,
+        batch_size=16,
     ).fit(X, y)
     scores = np.asarray(clf.validation_scores_)
     assert len(scores) == clf.n_iter_ == len(clf.loss_curve_)

@@ -329,7 +329,7 @@ def test_state_comparison_detects_a_changed_weight():
 DIVERGED = r"(?s)diverged.*learning_rate_init"
 # Features so large that any of the estimators overflows within an epoch: the
 # tests of state below need a fit that fails, whatever the estimator.
-HUGE = 1e100
+HUGE = 1e300
 DIVERGING = [
     pytest.param("regressor", TARGETS["regressor"], id="regressor"),
     pytest.param("classifier", TARGETS["classifier"], id="classifier-multiclass"),

@@ -153,6 +153,8 @@ def test_seed_cross_entropy_learns_faster_from_saturated_start():
 
 # Both estimators get every parameter, as their defaults differ.
 TWIN = BASE
+# scikit-learn's MLP trains on the features as given: so must its twin.
+AS_GIVEN = {"standardize_inputs": False}
 
 SKLEARN_CASES = {
     "sgd-nesterov": {"solver": "sgd"},
@@ -205,7 +207,7 @@ def test_same_fit_as_mlp_regressor(params):
         "batch_size": 10,
         **params,
     }
-    ours = MLERegressor(**common).fit(X, y)
+    ours = MLERegressor(**common, **AS_GIVEN).fit(X, y)
     theirs = MLPRegressor(**common).fit(X, y)
     _assert_same_network(ours, theirs)
     assert ours.n_iter_ == theirs.n_iter_
@@ -230,7 +232,7 @@ def test_same_fit_as_mlp_regressor_with_sample_weight():
     sample_weight = np.random.RandomState(1).uniform(0.1, 3, size=len(y))
     y = _standardize(y, sample_weight)
     params = {**TWIN, "hidden_layer_sizes": (5,), "max_iter": 6, "batch_size": 8}
-    ours = MLERegressor(**params).fit(X, y, sample_weight=sample_weight)
+    ours = MLERegressor(**params, **AS_GIVEN).fit(X, y, sample_weight=sample_weight)
     theirs = MLPRegressor(**params).fit(X, y, sample_weight=sample_weight)
     _assert_same_network(ours, theirs)
     # No loss comparison: scikit-learn averages weighted batch means by batch
@@ -242,7 +244,7 @@ def test_same_fit_as_mlp_regressor_multi_output():
     X, Y = _regression_data(n_outputs=2)
     Y = _standardize(Y)
     params = {**TWIN, "hidden_layer_sizes": (6,), "max_iter": 6, "batch_size": 8}
-    ours = MLERegressor(**params).fit(X, Y)
+    ours = MLERegressor(**params, **AS_GIVEN).fit(X, Y)
     _assert_same_network(ours, MLPRegressor(**params).fit(X, Y))
 
 
@@ -494,11 +496,28 @@ def test_sparse_input_gives_dense_fit(shuffle):
         "random_state": 0,
         "max_iter": 6,
         "batch_size": 9,
+        # Dense features are centred, sparse ones only scaled: compare the
+        # networks on the features as given (the scaling is tested below).
+        "standardize_inputs": False,
     }
     dense = _regressor(shuffle=shuffle, **params).fit(X, y)
     sparse = _regressor(shuffle=shuffle, **params).fit(sp.csr_matrix(X), y)
     _assert_same_network(sparse, dense, rtol=1e-10)
     assert_allclose(sparse.predict(sp.csr_matrix(X)), dense.predict(X), rtol=1e-10)
+
+
+def test_sparse_input_is_scaled_not_centred():
+    """Standardized CSR X trains as dense X divided by its standard deviation."""
+    X, y = _regression_data()
+    X[np.abs(X) < 0.7] = 0.0
+    X *= [1e3, 1.0, 1e-3]
+    params = {"hidden_layer_sizes": (5,), "random_state": 0, "max_iter": 6}
+    sparse = _regressor(**params).fit(sp.csr_matrix(X), y)
+    std = X.std(axis=0)
+    dense = _regressor(standardize_inputs=False, **params).fit(X / std, y)
+    assert sp.issparse(sparse.coefs_[0]) is False
+    assert_allclose(sparse.predict(sp.csr_matrix(X)), dense.predict(X / std), rtol=1e-9)
+    assert_allclose(sparse.loss_curve_, dense.loss_curve_, rtol=1e-9)
 
 
 def test_fitted_weight_shapes():
