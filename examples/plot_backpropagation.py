@@ -1,7 +1,7 @@
 """
-===================================================
+====================================================
 Backpropagation by hand, checked on a fitted network
-===================================================
+====================================================
 
 :ref:`backpropagation` in the user guide states four rules. With the error
 signal :math:`\\delta^{(l)} = \\partial C / \\partial z^{(l)}` of layer

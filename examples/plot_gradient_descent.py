@@ -1,7 +1,7 @@
 """
-======================================================
+==================================================
 Gradient descent: the step size and the mini-batch
-======================================================
+==================================================
 
 Two facts from :ref:`gradient-descent` in the user guide, measured on the
 smallest model that shows them: one linear neuron with a Gaussian likelihood
