@@ -14,6 +14,15 @@ data and assertions are scikit-learn's. What changed:
   where the versions differ, both variants are kept.
 - Every other difference is marked next to its test: an ``xfail`` with the
   reason, or an adaptation with a comment starting "Adapted:".
+
+The most frequent adaptation: a fit that stops on its own (by ``tol``,
+``n_iter_no_change`` or early stopping) with a training NLL worse than the
+intercept-only model's raises here, where scikit-learn returns the network.
+Tests that stop training early on purpose (a large ``tol``) and pass no
+``random_state`` then fail from some starting weights (8 of the seeds 0 to 19
+in test_early_stopping and test_n_iter_no_change, 2 in test_tolerance): they
+get ``random_state=STOPS_WELL``, a seed from which every one of them beats the
+intercept-only model.
 """
 
 # Authors: The scikit-learn developers (the original tests); the
@@ -51,7 +60,12 @@ import sklearn_mle_nn
 #: The reason every lbfgs case is skipped.
 LBFGS = "lbfgs: this library is mini-batch SGD by design"
 
-#: scikit-learn's MLP defaults where ours differ (see the estimators' docs).
+#: A seed from which the fits that stop early on purpose beat the
+#: intercept-only model (see the module docstring).
+STOPS_WELL = 3
+
+#: scikit-learn's MLP defaults where ours differ (see the estimators' docs);
+#: scikit-learn trains on the features exactly as given.
 SKLEARN_MLP_DEFAULTS = {
     "solver": "adam",
     "learning_rate_init": 0.001,
@@ -59,6 +73,7 @@ SKLEARN_MLP_DEFAULTS = {
     "alpha": 1e-4,
     "tol": 1e-4,
     "early_stopping": False,
+    "standardize_inputs": False,
 }
 
 
@@ -287,7 +302,13 @@ def test_multilabel_classification():
 
     # Make sure early stopping still work now that splitting is stratified by
     # default (it is disabled for multilabel classification)
-    mlp = MLEClassifier(early_stopping=True)
+    # Adapted: random_state=4 added. For 15 of the seeds 0 to 19, early
+    # stopping ends scikit-learn's fit with a network whose training NLL is
+    # worse than the intercept-only model's (each label at its frequency),
+    # and scikit-learn returns it; ours raises instead, by design: a fit that
+    # stops worse than the intercept-only model has failed. Seed 4 is one of
+    # the others.
+    mlp = MLEClassifier(early_stopping=True, random_state=4)
     with ignore_warnings(category=ConvergenceWarning):
         mlp.fit(X, y).predict(X)
 
@@ -541,7 +562,8 @@ def test_tolerance():
     # It should force the solver to exit the loop when it converges.
     X = [[3, 2], [1, 6]]
     y = [1, 0]
-    clf = MLEClassifier(tol=0.5, max_iter=3000, solver="sgd")
+    # Adapted: random_state=STOPS_WELL (see the module docstring).
+    clf = MLEClassifier(tol=0.5, max_iter=3000, solver="sgd", random_state=STOPS_WELL)
     clf.fit(X, y)
     assert clf.max_iter > clf.n_iter_
 
@@ -583,8 +605,13 @@ def test_early_stopping(MLPEstimator):
     X = X_digits_binary[:100]
     y = y_digits_binary[:100]
     tol = 0.2
+    # Adapted: random_state=STOPS_WELL (see the module docstring).
     mlp_estimator = MLPEstimator(
-        tol=tol, max_iter=3000, solver="sgd", early_stopping=True
+        tol=tol,
+        max_iter=3000,
+        solver="sgd",
+        early_stopping=True,
+        random_state=STOPS_WELL,
     )
     mlp_estimator.fit(X, y)
     assert mlp_estimator.max_iter > mlp_estimator.n_iter_
@@ -601,7 +628,11 @@ def test_early_stopping(MLPEstimator):
     # check that the attributes `validation_scores_` and `best_validation_score_`
     # are set to None when `early_stopping=False`
     mlp_estimator = MLPEstimator(
-        tol=tol, max_iter=3000, solver="sgd", early_stopping=False
+        tol=tol,
+        max_iter=3000,
+        solver="sgd",
+        early_stopping=False,
+        random_state=STOPS_WELL,
     )
     mlp_estimator.fit(X, y)
     assert mlp_estimator.validation_scores_ is None
@@ -612,7 +643,14 @@ def test_early_stopping(MLPEstimator):
 def test_adaptive_learning_rate():
     X = [[3, 2], [1, 6]]
     y = [1, 0]
-    clf = MLEClassifier(tol=0.5, max_iter=3000, solver="sgd", learning_rate="adaptive")
+    # Adapted: random_state=STOPS_WELL (see the module docstring).
+    clf = MLEClassifier(
+        tol=0.5,
+        max_iter=3000,
+        solver="sgd",
+        learning_rate="adaptive",
+        random_state=STOPS_WELL,
+    )
     clf.fit(X, y)
     assert clf.max_iter > clf.n_iter_
     assert 1e-6 > clf._optimizer.learning_rate
@@ -684,8 +722,13 @@ def test_n_iter_no_change():
 
     # test multiple n_iter_no_change
     for n_iter_no_change in [2, 5, 10, 50, 100]:
+        # Adapted: random_state=STOPS_WELL (see the module docstring).
         clf = MLEClassifier(
-            tol=tol, max_iter=max_iter, solver="sgd", n_iter_no_change=n_iter_no_change
+            tol=tol,
+            max_iter=max_iter,
+            solver="sgd",
+            n_iter_no_change=n_iter_no_change,
+            random_state=STOPS_WELL,
         )
         clf.fit(X, y)
 
@@ -839,10 +882,15 @@ def test_mlp_param_dtypes(dtype, Estimator):
     # Checks if input dtype is used for network parameters
     # and predictions
     X, y = X_digits.astype(dtype), y_digits
+    # Adapted: tol=1e-4, not 1e-1. With tol=1e-1 the regressor's fit stops
+    # after a few epochs with a network worse than predicting the mean:
+    # scikit-learn returns it (R^2 = -4.2 on the training data), ours raises
+    # by design. The dtypes are what this test checks.
     mlp = Estimator(
-        alpha=1e-5, hidden_layer_sizes=(5, 3), random_state=1, max_iter=50, tol=1e-1
+        alpha=1e-5, hidden_layer_sizes=(5, 3), random_state=1, max_iter=50, tol=1e-4
     )
-    mlp.fit(X[:300], y[:300])
+    with ignore_warnings(category=ConvergenceWarning):
+        mlp.fit(X[:300], y[:300])
     pred = mlp.predict(X[300:])
 
     assert all([intercept.dtype == dtype for intercept in mlp.intercepts_])
@@ -880,6 +928,14 @@ def test_mlp_loading_from_joblib_partial_fit(tmp_path):
     assert_allclose(predicted_value, fine_tune_target, rtol=1e-4)
 
 
+@pytest.mark.xfail(
+    reason="A constant target (a single class) is fitted exactly by the "
+    "intercept-only model. Early stopping ends the fit after n_iter_no_change "
+    "epochs with a network not yet that good, and our fit raises (a fit that "
+    "stops worse than the intercept-only model has failed) where scikit-learn "
+    "returns the network. To be fixed: return the intercept-only model.",
+    strict=True,
+)
 @pytest.mark.parametrize("Estimator", [MLEClassifier, MLERegressor])
 def test_preserve_feature_names(Estimator):
     """Check that feature names are preserved when early stopping is enabled.
@@ -894,7 +950,10 @@ def test_preserve_feature_names(Estimator):
     X = pd.DataFrame(data=rng.randn(10, 2), columns=["colname_a", "colname_b"])
     y = pd.Series(data=np.full(10, 1), name="colname_y")
 
-    model = Estimator(early_stopping=True, validation_fraction=0.2)
+    # Adapted: random_state=0 added, so that the outcome is reproducible (the
+    # regressor's fit raises for 12 of the seeds 0 to 19, the classifier's
+    # for all).
+    model = Estimator(early_stopping=True, validation_fraction=0.2, random_state=0)
 
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
