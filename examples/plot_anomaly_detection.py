@@ -132,6 +132,7 @@ axes[kinds[0]].annotate(
     ha="right",
     va="top",
     fontsize="small",
+    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8},
 )
 
 ax_roc = axes["roc"]
