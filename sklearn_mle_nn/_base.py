@@ -59,6 +59,9 @@ from ._training import (
 #: intercept-only model itself (pure noise, a constant target).
 NULL_MODEL_TOLERANCE = 1e-2
 
+#: Rows on which a fit from random weights measures its starting loss.
+START_ROWS = 4096
+
 #: Parameters that define the network and its likelihood; continued
 #: training (warm_start, partial_fit) must not change them.
 _STRUCTURAL_PARAMS = (
@@ -323,9 +326,17 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         """
         X, Y, sample_weight = problem.X, problem.Y, problem.sample_weight
         null_loss = problem.null_loss(model.distribution)
-        reference = null_loss
-        if given_start:
-            reference = max(null_loss, evaluate(model, X, Y, sample_weight))
+        # Where training starts: from given weights on all the data (the fit
+        # must end no worse); from random ones on its first rows, enough to
+        # tell a bad start from a blow-up.
+        rows = slice(None) if given_start else slice(START_ROWS)
+        start_loss = evaluate(
+            model,
+            X[rows],
+            Y[rows],
+            None if sample_weight is None else sample_weight[rows],
+        )
+        reference = max(null_loss, start_loss) if given_start else null_loss
         early_stopping = self._uses_early_stopping(X.shape[0], incremental)
         validation = None
         if early_stopping:
@@ -350,7 +361,12 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             validation=self._validation_scorer(model, validation),
             verbose=self.verbose,
         )
-        recovery = Recovery(model.params, null_loss, reference, self.learning_rate_init)
+        recovery = Recovery(
+            model.params,
+            null_loss,
+            max(null_loss, start_loss),
+            self.learning_rate_init,
+        )
         with limit_blas_threads(model.layout, batch_size):
             ending = train(
                 step,

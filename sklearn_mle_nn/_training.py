@@ -306,11 +306,12 @@ class Recovery:
     A step size that is too large makes gradient descent overshoot (the
     first-order Taylor expansion it rests on holds only locally), and the
     loss runs away. An epoch whose loss is not finite, or exceeds the larger
-    of ``reference_loss`` (the intercept-only model's NLL, or the starting
-    point's when training continues from given weights) and the best epoch
-    so far by ``BLOWUP_MARGIN`` times its magnitude, is undone: the weights
-    go back to the end of the last good epoch, the optimizer forgets its
-    momentum and its step size is multiplied by ``STEP_FACTOR``. After
+    of ``reference_loss`` (the intercept-only model's NLL or the starting
+    network's, whichever is larger) and the best epoch so far by
+    ``BLOWUP_MARGIN`` times the intercept-only NLL's magnitude (at least
+    one nat), is undone: the weights go back to the end of the best epoch,
+    the optimizer forgets its momentum and its step size is multiplied by
+    ``STEP_FACTOR``. After
     ``MAX_RECOVERIES`` such restarts in one call, training raises.
 
     Parameters
@@ -321,8 +322,8 @@ class Recovery:
     null_loss : float
         Mean NLL per sample of the intercept-only model, in training units.
     reference_loss : float
-        The loss that training must not run away from (at least
-        ``null_loss``).
+        The loss that training must not run away from: the larger of
+        ``null_loss`` and the starting network's.
     learning_rate_init : float
         The user's ``learning_rate_init``, named in the error.
     """
@@ -346,8 +347,11 @@ class Recovery:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 loss = epoch()
             if not self._blew_up(loss, params):
-                np.copyto(self.checkpoint, params)
-                self.best_loss = min(self.best_loss, loss)
+                if loss < self.best_loss:
+                    # The weights at the end of the best epoch: the last
+                    # epoch's may already be on the way up.
+                    np.copyto(self.checkpoint, params)
+                    self.best_loss = loss
                 return loss
             self.n_recoveries += 1
             if self.n_recoveries > self.MAX_RECOVERIES:
@@ -365,7 +369,7 @@ class Recovery:
                 )
 
     def restore(self, params):
-        """Put the weights of the last good epoch back."""
+        """Put the weights of the best epoch back (the start before any)."""
         np.copyto(params, self.checkpoint)
 
     def _blew_up(self, loss, params):
