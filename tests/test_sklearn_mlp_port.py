@@ -1135,8 +1135,13 @@ def test_minimum_input_sample_size():
 # ---- Beyond the port: behaviour compared with scikit-learn's MLP directly ------
 
 
+@pytest.mark.parametrize(
+    "make_ours",
+    [MLEClassifier, sklearn_mle_nn.MLEClassifier],
+    ids=["scikit-learn's defaults", "our defaults"],
+)
 @pytest.mark.parametrize("label", [1, "setosa"])
-def test_single_class_behaves_as_mlp_classifier(label):
+def test_single_class_behaves_as_mlp_classifier(label, make_ours):
     """One class: fit works, predict gives it, predict_proba has 2 columns.
 
     scikit-learn's MLPClassifier binarizes a single class to a target of 0 for
@@ -1150,7 +1155,7 @@ def test_single_class_behaves_as_mlp_classifier(label):
     params = dict(hidden_layer_sizes=5, random_state=0, max_iter=200)
     with ignore_warnings(category=ConvergenceWarning):
         mlp = MLPClassifier(**params).fit(X, y)
-        ours = MLEClassifier(**params).fit(X, y)
+        ours = make_ours(**params).fit(X, y)
     assert_array_equal(ours.classes_, mlp.classes_)
     assert_array_equal(ours.predict(X), mlp.predict(X))
     assert ours.predict_proba(X).shape == mlp.predict_proba(X).shape == (40, 2)
