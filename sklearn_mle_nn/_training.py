@@ -305,11 +305,11 @@ class Recovery:
 
     A step size that is too large makes gradient descent overshoot (the
     first-order Taylor expansion it rests on holds only locally), and the
-    loss runs away. An epoch whose loss is not finite, or exceeds the larger
-    of ``reference_loss`` (the intercept-only model's NLL or the starting
-    network's, whichever is larger) and the best epoch so far by
-    ``BLOWUP_MARGIN`` times the intercept-only NLL's magnitude (at least
-    one nat), is undone: the weights go back to the end of the best epoch,
+    loss runs away. An epoch whose loss is not finite, or exceeds
+    ``reference_loss`` (the intercept-only model's NLL or the starting
+    network's, whichever is larger) by ``BLOWUP_MARGIN`` times the
+    intercept-only NLL's magnitude (at least one nat), is undone: the
+    weights go back to the end of the best epoch (or to the start),
     the optimizer forgets its momentum and its step size is multiplied by
     ``STEP_FACTOR``. After
     ``MAX_RECOVERIES`` such restarts in one call, training raises.
@@ -337,7 +337,8 @@ class Recovery:
         self.null_loss = null_loss
         self.reference_loss = reference_loss
         self.learning_rate_init = learning_rate_init
-        self.best_loss = np.inf
+        # The start counts as the best epoch so far: it is the checkpoint.
+        self.best_loss = reference_loss
         self.n_recoveries = 0
 
     def run_epoch(self, epoch, step, verbose):
@@ -375,9 +376,8 @@ class Recovery:
     def _blew_up(self, loss, params):
         if not (np.isfinite(loss) and np.isfinite(params).all()):
             return True
-        reference = max(self.reference_loss, self.best_loss)
         margin = self.BLOWUP_MARGIN * max(1.0, abs(self.null_loss))
-        return loss > reference + margin
+        return loss > self.reference_loss + margin
 
 
 def evaluate(model, X, Y, sample_weight, params=None, on_chunk=None):

@@ -327,6 +327,7 @@ def test_state_comparison_detects_a_changed_weight():
 # ---- divergence ------------------------------------------------------------------
 
 DIVERGED = r"(?s)diverged.*learning_rate_init"
+FAILED_FIT = r"(?s)(diverged|worse than the intercept-only model).*learning_rate_init"
 # Features so large that any of the estimators overflows within an epoch: the
 # tests of state below need a fit that fails, whatever the estimator.
 HUGE = 1e300
@@ -352,11 +353,16 @@ def _assert_same_weights(estimator, weights):
 @pytest.mark.parametrize("batch_size", [4, 32], ids=["3-batches", "full-batch"])
 @pytest.mark.parametrize("name, y", DIVERGING)
 def test_huge_learning_rate_raises_divergence_error(name, y, batch_size):
-    """learning_rate_init=1e6 on unscaled features stops with an error naming it."""
+    """learning_rate_init=1e6 on unscaled features stops with an error naming it.
+
+    Training lowers a step that blows up the loss, a few times: either it
+    still diverges, or it stops with a network worse than the intercept-only
+    model; both raise.
+    """
     estimator = _estimator(
         name, solver="sgd", learning_rate_init=1e6, max_iter=50, batch_size=batch_size
     )
-    with pytest.raises(ValueError, match=DIVERGED):
+    with pytest.raises(ValueError, match=FAILED_FIT):
         _train(estimator, "fit", 1e3 * X, y)
     assert not hasattr(estimator, "coefs_")
 

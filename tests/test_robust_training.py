@@ -1,0 +1,387 @@
+"""Training that just works on data as users pass it.
+
+Inputs are standardized inside the estimators (the fit does not depend on the
+features' units), a step that blows up the loss is undone with a smaller
+step, and a fit never silently ends worse than the intercept-only model.
+"""
+
+import copy
+import re
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy import stats
+from sklearn.datasets import (
+    load_breast_cancer,
+    load_diabetes,
+    load_digits,
+    load_iris,
+    load_wine,
+)
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_mle_nn import MLEAutoencoder, MLEClassifier, MLERegressor
+from sklearn_mle_nn._network import Standardization
+from sklearn_mle_nn._optimizers import SGD
+from sklearn_mle_nn._training import Recovery
+
+RNG = np.random.RandomState(0)
+# Per-feature affine maps a * x + b, with a from 1e-3 to 1e3.
+SCALES = np.array([1e-3, 1e3, 0.5, 20.0, 1e-2, 7.0])
+SHIFTS = np.array([500.0, -3e4, 1.0, 0.0, 2.0, -9.0])
+
+
+def _data(n_samples=120):
+    X = RNG.normal(size=(n_samples, 6))
+    y_real = X @ [1.0, -2.0, 0.5, 0.0, 1.5, -1.0] + 0.3 * RNG.normal(size=n_samples)
+    return X, y_real, (y_real > 0).astype(int)
+
+
+X, Y_REAL, Y_LABEL = _data()
+
+
+def _affine(X):
+    return X * SCALES + SHIFTS
+
+
+def _relative_gap(a, b):
+    return np.max(np.abs(a - b)) / np.max(np.abs(b))
+
+
+# ---- 1. scale-free inputs -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "make, y, output",
+    [
+        (MLERegressor, Y_REAL, "predict"),
+        (MLEClassifier, Y_LABEL, "predict_proba"),
+    ],
+    ids=["regressor", "classifier"],
+)
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_fit_does_not_depend_on_the_units_of_the_features(make, y, output, solver):
+    """Fits on X and on a * X + b (a from 1e-3 to 1e3) predict the same."""
+    params = {"random_state": 0, "max_iter": 5, "solver": solver}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        plain = make(**params).fit(X, y)
+        moved = make(**params).fit(_affine(X), y)
+    expected = getattr(plain, output)(X)
+    assert _relative_gap(getattr(moved, output)(_affine(X)), expected) < 1e-6
+    # The transform is folded into the first layer: coefs_ act on the units
+    # the model was given, so the first layer's weights scale inversely.
+    assert_allclose(moved.coefs_[0] * SCALES[:, None], plain.coefs_[0], rtol=1e-5)
+    assert_allclose(moved.loss_curve_, plain.loss_curve_, rtol=1e-6)
+
+
+def test_autoencoder_does_not_depend_on_the_units_of_the_data():
+    """One pooled scale: a * X + b gives a * reconstruction + b."""
+    scale, shift = 1e3, np.linspace(-500, 500, X.shape[1])
+    params = {"random_state": 0, "max_iter": 5, "hidden_layer_sizes": (8,)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        plain = MLEAutoencoder(**params).fit(X)
+        moved = MLEAutoencoder(**params).fit(scale * X + shift)
+    reconstruction = moved.predict(scale * X + shift)
+    assert _relative_gap((reconstruction - shift) / scale, plain.predict(X)) < 1e-6
+    assert_allclose(moved.sigma_, scale * plain.sigma_, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "load, make, score",
+    [
+        (load_breast_cancer, MLEClassifier, "score"),
+        (load_diabetes, MLERegressor, "score"),
+    ],
+    ids=["breast_cancer", "diabetes"],
+)
+def test_default_fit_scores_the_same_on_rescaled_features(load, make, score):
+    """A full default fit: held-out score within 0.01 whatever the units."""
+    X_real, y_real = load(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(X_real, y_real, random_state=0)
+    scores = []
+    for a, b in [(1.0, 0.0), (1e3, 500.0), (1e-3, 0.0)]:
+        model = make(random_state=0).fit(a * X_train + b, y_train)
+        scores.append(getattr(model, score)(a * X_test + b, y_test))
+    assert np.ptp(scores) <= 0.01
+
+
+def test_inputs_standardization_is_weighted_and_folds_back_exactly():
+    """Training sees weighted z-scores; the fitted coefs_ act on X as given."""
+    weights = RNG.uniform(0.5, 2.0, size=len(X))
+    scaling = Standardization.fit_inputs(_affine(X), weights)
+    mean = np.average(_affine(X), axis=0, weights=weights)
+    std = np.sqrt(np.average((_affine(X) - mean) ** 2, axis=0, weights=weights))
+    assert_allclose(scaling.shift, mean)
+    assert_allclose(scaling.scale, std)
+    coefs, intercepts = [RNG.normal(size=(6, 3))], [RNG.normal(size=3)]
+    data_coefs, data_intercepts = copy.deepcopy(coefs), copy.deepcopy(intercepts)
+    scaling.input_to_data(data_coefs, data_intercepts)
+    trained_on = scaling.to_training(_affine(X)) @ coefs[0] + intercepts[0]
+    assert_allclose(_affine(X) @ data_coefs[0] + data_intercepts[0], trained_on)
+
+
+def test_constant_features_are_not_centred_but_divided_by_their_magnitude():
+    """0 stays 0, 1 stays 1 (the seed's one-sample neuron), 500 becomes 1."""
+    X_constant = np.column_stack([np.zeros(5), np.ones(5), np.full(5, 500.0)])
+    scaling = Standardization.fit_inputs(X_constant)
+    assert_array_equal(scaling.shift, [0.0, 0.0, 0.0])
+    assert_array_equal(scaling.scale, [1.0, 1.0, 500.0])
+    assert_array_equal(scaling.to_training(X_constant[:1]), [[0.0, 1.0, 1.0]])
+
+
+def test_sparse_inputs_are_scaled_and_stay_sparse():
+    X_sparse = sp.random(50, 4, density=0.3, random_state=0, format="csr") * 100
+    scaling = Standardization.fit_inputs(X_sparse)
+    assert_array_equal(scaling.shift, np.zeros(4))
+    assert_allclose(scaling.scale, X_sparse.toarray().std(axis=0))
+    assert sp.issparse(scaling.to_training(X_sparse))
+
+
+def test_standardize_inputs_false_trains_on_the_features_as_given():
+    """Off, a fit on a * X differs from the fit on X (as scikit-learn's MLP)."""
+    params = {"random_state": 0, "max_iter": 3, "standardize_inputs": False}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        plain = MLERegressor(**params).fit(X, Y_REAL)
+        scaled = MLERegressor(**params).fit(10 * X, Y_REAL)
+    assert _relative_gap(scaled.predict(10 * X), plain.predict(X)) > 1e-3
+
+
+# ---- 2. recovery from a step that blows up ------------------------------------
+
+
+class _Step:
+    """What Recovery needs of a training step: a model and an optimizer."""
+
+    def __init__(self, params):
+        self.model = type("Model", (), {"params": params})()
+        self.optimizer = SGD(len(params), np.float64, 0.1, "constant", 0.9, True, 0.5)
+
+
+def test_recovery_undoes_a_blown_up_epoch_and_lowers_the_step():
+    params = np.zeros(3)
+    step = _Step(params)
+    recovery = Recovery(
+        params, null_loss=1.0, reference_loss=2.0, learning_rate_init=0.1
+    )
+    params[...] = [1.0, 2.0, 3.0]
+    assert recovery.run_epoch(lambda: 1.5, step, verbose=False) == 1.5
+    losses = iter([np.nan, 40.0, 1.2])
+
+    def epoch():
+        params[...] += 100.0  # every attempt moves the weights
+        return next(losses)
+
+    step.optimizer.velocity[...] = 7.0
+    assert recovery.run_epoch(epoch, step, verbose=False) == 1.2
+    # Two blow-ups (NaN; 40 > 2 + 3 * 1): each restored the weights of the
+    # best epoch, forgot the momentum and quartered the step.
+    assert recovery.n_recoveries == 2
+    assert_array_equal(params, [101.0, 102.0, 103.0])
+    assert step.optimizer.learning_rate == pytest.approx(0.1 / 16)
+    assert_array_equal(step.optimizer.velocity, 0.0)
+
+
+def test_recovery_gives_up_with_a_clear_error():
+    params = np.zeros(2)
+    recovery = Recovery(params, 1.0, 1.0, learning_rate_init=0.1)
+    with pytest.raises(ValueError, match=r"diverged.*learning_rate_init \(now 0.1\)"):
+        recovery.run_epoch(lambda: np.inf, _Step(params), verbose=False)
+    assert recovery.n_recoveries == Recovery.MAX_RECOVERIES + 1
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"learning_rate_init": 5.0, "momentum": 0.99},
+        {"learning_rate_init": 1.0},
+        {"solver": "adam", "learning_rate_init": 1.0},
+    ],
+    ids=["lr5-momentum0.99", "lr1", "adam-lr1"],
+)
+@pytest.mark.parametrize("make", [MLERegressor, MLEClassifier, MLEAutoencoder])
+def test_too_large_steps_recover_or_raise_never_silently_fail(make, params):
+    """A fit ends finite and no worse than the intercept-only model, or raises."""
+    y = {MLERegressor: Y_REAL, MLEClassifier: Y_LABEL, MLEAutoencoder: None}[make]
+    model = make(random_state=0, max_iter=30, **params)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(X, y)
+    except ValueError as error:
+        assert "learning_rate_init" in str(error)
+        return
+    assert np.isfinite(model.loss_curve_).all()
+    assert np.isfinite(np.concatenate([c.ravel() for c in model.coefs_])).all()
+    null = _intercept_only_log_likelihood(model, y)
+    assert _log_likelihood(model, y) >= null - 0.01 * _n_columns(model)
+
+
+def _n_columns(model):
+    return model.n_outputs_
+
+
+def _log_likelihood(model, y):
+    """Mean training log-likelihood, noise scale held at the training one."""
+    if isinstance(model, MLEClassifier):
+        return model.log_likelihood(X, y).mean()
+    target = X if y is None else y.reshape(len(y), -1)
+    mean = model.predict(X).reshape(target.shape)
+    return stats.norm.logpdf(target, mean, target.std(axis=0)).sum(axis=1).mean()
+
+
+def _intercept_only_log_likelihood(model, y):
+    if isinstance(model, MLEClassifier):
+        p = y.mean()
+        return np.mean(stats.bernoulli.logpmf(y, p))
+    target = X if y is None else y.reshape(len(y), -1)
+    spread = target.std(axis=0)
+    return stats.norm.logpdf(target, target.mean(axis=0), spread).sum(axis=1).mean()
+
+
+def test_verbose_reports_the_recovery(capsys):
+    MLERegressor(
+        random_state=0, learning_rate_init=5.0, momentum=0.99, max_iter=5, verbose=True
+    ).fit(X, Y_REAL)
+    out = capsys.readouterr().out
+    assert "Intercept-only model: loss =" in out
+    assert "weights restored, step size lowered" in out
+
+
+# ---- 3. no silent garbage ----------------------------------------------------
+
+
+def _stops_before_learning(make, **params):
+    """A step too small to learn, and a stopping rule that gives up at once."""
+    return make(
+        random_state=0,
+        learning_rate_init=1e-7,
+        tol=10.0,
+        n_iter_no_change=1,
+        **params,
+    )
+
+
+@pytest.mark.parametrize(
+    "make, y",
+    [(MLERegressor, Y_REAL), (MLEClassifier, Y_LABEL)],
+    ids=["regressor", "classifier"],
+)
+def test_a_fit_that_stops_worse_than_intercept_only_raises_and_keeps_the_model(make, y):
+    fitted = make(random_state=0).fit(X, y)
+    state = copy.deepcopy(vars(fitted))
+    predictions = fitted.predict(X)
+    fitted.set_params(
+        warm_start=False, learning_rate_init=1e-7, tol=10.0, n_iter_no_change=1
+    )
+    with pytest.raises(
+        ValueError, match=r"worse than the intercept-only model.*failed"
+    ):
+        fitted.fit(X, y)
+    assert_array_equal(fitted.predict(X), predictions)
+    assert vars(fitted).keys() == state.keys()
+    for a, b in zip(fitted.coefs_, state["coefs_"]):
+        assert_array_equal(a, b)
+
+
+def test_the_failed_fit_is_really_worse_than_intercept_only():
+    """The check measures what it says: the network's training NLL (scipy)."""
+    model = _stops_before_learning(MLERegressor, standardize_inputs=True)
+    pattern = r"log-likelihood ([\d.]+) against ([\d.]+)"
+    with pytest.raises(ValueError, match=pattern) as info:
+        model.fit(X, Y_REAL)
+    network, null = map(float, re.search(pattern, str(info.value)).groups())
+    # The intercept-only NLL at the training noise scale (the targets' spread).
+    expected = -stats.norm.logpdf(Y_REAL, Y_REAL.mean(), Y_REAL.std()).mean()
+    assert null == pytest.approx(expected, rel=1e-5)
+    assert network > null
+
+
+def test_max_iter_cut_off_warns_and_says_when_worse_than_intercept_only():
+    """Cut off by max_iter, the fit warns as scikit-learn's does, and says more."""
+    model = MLERegressor(random_state=0, learning_rate_init=1e-7, max_iter=2)
+    with pytest.warns(ConvergenceWarning, match="still worse than the intercept-only"):
+        model.fit(X, Y_REAL)
+    learning = MLERegressor(
+        random_state=0, max_iter=10, early_stopping=False, learning_rate_init=0.01
+    )
+    with pytest.warns(ConvergenceWarning, match=r"Maximum iterations \(10\)") as record:
+        learning.fit(X, Y_REAL)
+    assert not any("still worse" in str(w.message) for w in record)
+
+
+def test_given_weights_must_only_improve_on_their_start():
+    """From coefs_init the fit may end worse than intercept-only if it improved."""
+    reg = MLERegressor(
+        hidden_layer_sizes=(),
+        out_activation="logistic",
+        learning_rate_init=0.15,
+        momentum=0,
+        batch_size=1,
+        alpha=0,
+        max_iter=300,
+        shuffle=False,
+        tol=0,
+    )
+    # The seed's neuron: one sample, which the intercept-only model fits exactly.
+    reg.fit([[1.0]], [0.0], coefs_init=[[[2.0]]], intercepts_init=[[2.0]])
+    assert 0.15 < reg.predict([[1.0]])[0] < 0.25
+
+
+# ---- 4. defaults that converge -----------------------------------------------
+
+
+def _split(load):
+    X_real, y_real = load(return_X_y=True)
+    return train_test_split(X_real, y_real, random_state=0)
+
+
+@pytest.mark.parametrize("standardized", [False, True], ids=["raw", "standardized"])
+@pytest.mark.parametrize(
+    "load, make",
+    [
+        (load_iris, MLEClassifier),
+        (load_wine, MLEClassifier),
+        (load_breast_cancer, MLEClassifier),
+        (load_digits, MLEClassifier),
+        (load_diabetes, MLERegressor),
+    ],
+    ids=["iris", "wine", "breast_cancer", "digits", "diabetes"],
+)
+def test_default_fit_converges_without_warning(load, make, standardized):
+    X_train, _, y_train, _ = _split(load)
+    if standardized:
+        X_train = StandardScaler().fit_transform(X_train)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = make(random_state=0).fit(X_train, y_train)
+    assert model.n_iter_ < model.max_iter
+
+
+def test_default_digits_autoencoder_converges_without_warning():
+    X_train = load_digits().data[:900]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = MLEAutoencoder(random_state=0).fit(X_train)
+    assert model.n_iter_ < model.max_iter
+
+
+def test_docs_recipe_standardized_digits_autoencoder_beats_pca():
+    """make_pipeline(StandardScaler(), MLEAutoencoder()) learns: at least PCA."""
+    from sklearn.decomposition import PCA
+
+    X_train, X_test = train_test_split(load_digits().data, random_state=0)
+    scaler = StandardScaler().fit(X_train)
+    Z_train, Z_test = scaler.transform(X_train), scaler.transform(X_test)
+    ae = MLEAutoencoder(random_state=0).fit(Z_train)
+    pca = PCA(n_components=2).fit(Z_train)
+    ae_error = np.mean((ae.predict(Z_test) - Z_test) ** 2)
+    pca_error = np.mean((pca.inverse_transform(pca.transform(Z_test)) - Z_test) ** 2)
+    assert ae_error <= pca_error
