@@ -93,7 +93,9 @@ def log_likelihood_scorer(estimator, X, y=None, *, sample_weight=None):
       positive, and it depends on the units of ``y`` (rescaling ``y`` by
       ``c`` shifts every log-density by ``-log(c)``), while the Bernoulli
       log-likelihood of a target in [0, 1] is a cross-entropy, never positive;
-      the larger of the two says nothing about which model is better;
+      the larger of the two says nothing about which model is better. Counts
+      are the same case: a Poisson probability of a count against a Gaussian
+      density of it;
     - a classifier's log-probability of a label against a regressor's
       log-density of a number;
     - targets transformed differently before fitting (the likelihood of
