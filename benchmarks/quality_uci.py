@@ -19,7 +19,9 @@ benchmarks/requirements.txt).
     available yet"). NLL by ``sklearn_mle_nn.metrics.log_likelihood_scorer``
     where it exists, else ``-log_likelihood`` of the pipeline's last step on
     the transformed inputs; interval by ``predict_interval(X, coverage=0.9)``
-    where it exists, else (Gaussian only) mean ± z(0.95) ``sigma_``.
+    where it exists, else ``predict_distribution(X).interval(0.9)`` where that
+    exists, else (Gaussians only) mean ± z(0.95) times the std of
+    ``predict(X, return_std=True)``.
   - ``NGBRegressor(verbose=False, random_state=i)`` (NGBoost's defaults, a
     Normal with input-dependent spread): ``-pred_dist(X).logpdf(y)``, interval
     ``pred_dist(X).dist.interval(0.9)``.
@@ -40,7 +42,7 @@ benchmarks/requirements.txt).
 
 Each cell is the mean ± standard error over the splits (standard deviation /
 sqrt(n_splits)); "fit s" is the mean fit time of one split, "warned" and
-"raised" count the splits whose fit warned or raised.
+"raised" count the splits whose fit or scoring warned or raised.
 
 Run: python benchmarks/quality_uci.py [--splits 20] [--quick]
      [--datasets boston,concrete,doctorvisits] [--n-jobs 1]
@@ -87,6 +89,7 @@ DATASETS = {**REAL_DATASETS, **COUNT_DATASETS}
 # for Probabilistic Prediction", ICML 2020, Table 1 (its own tuned protocol).
 PUBLISHED_NGBOOST_NLL = {"boston": 2.43, "concrete": 3.04}
 
+GAUSSIANS = ("gaussian", "heteroscedastic_gaussian")
 OUR_REAL_DISTRIBUTIONS = (
     "gaussian",
     "heteroscedastic_gaussian",
@@ -292,11 +295,18 @@ def _mean_log_likelihood(pipe, X_test, y_test):
 
 
 def _our_interval(case, final, Z_test):
-    """predict_interval where the library has it; mean ± z σ for a Gaussian."""
+    """The central interval from the library's own API, as far as it goes.
+
+    ``predict_interval`` where the library has it, else the frozen scipy
+    distribution of ``predict_distribution``, else (Gaussians only) mean ± z
+    times the std of ``predict(return_std=True)``; NaN for the others.
+    """
     if hasattr(final, "predict_interval"):
         interval = final.predict_interval(Z_test, coverage=COVERAGE)
         return interval[:, 0], interval[:, 1]
-    if case.distribution == "gaussian":
+    if hasattr(final, "predict_distribution"):
+        return final.predict_distribution(Z_test).interval(COVERAGE)
+    if case.distribution in GAUSSIANS:
         mean, std = final.predict(Z_test, return_std=True)
         return _normal_interval(mean, std)
     nan = np.full(Z_test.shape[0], np.nan)
