@@ -287,7 +287,8 @@ def _held_out_scores(case, pipe, X_train, y_train, X_test, y_test):
     else:
         scores["nll"] = -_mean_log_likelihood(pipe, X_test, y_test)
         low, high = _our_interval(case, final, Z_test)
-    scores["coverage"] = float(np.mean((low <= y_test) & (y_test <= high)))
+    if np.all(np.isfinite(low) & np.isfinite(high)):
+        scores["coverage"] = float(np.mean((low <= y_test) & (y_test <= high)))
     return scores
 
 
