@@ -36,6 +36,7 @@ from ._network import (
 )
 from ._optimizers import make_optimizer
 from ._persistence import VersionedState
+from ._threads import limit_blas_threads
 from ._training import (
     MAX_ITER_REACHED,
     STOPPED,
@@ -48,7 +49,6 @@ from ._training import (
     TrainingProblem,
     divergence_error,
     evaluate,
-    limit_blas_threads,
     split_validation,
     train,
 )
@@ -381,6 +381,11 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             )
         if monitor.best_params is not None:
             model.params[...] = monitor.best_params
+        if not (given_start or incremental):
+            # From given weights, the fit is an experiment from that start
+            # (the seed's one-sample neuron): its trajectory is kept. A chunk
+            # of a stream may lack a class that later chunks have.
+            _predict_constant_targets_exactly(model, problem)
         self._optimizer = optimizer
         self._set_history(history, early_stopping)
         return reference, ending
@@ -536,7 +541,8 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
                 f"{self.learning_rate_init:g}) or momentum (now "
                 f"{self.momentum:g}); if it stopped early, raise "
                 f"n_iter_no_change (now {self.n_iter_no_change}) or lower tol "
-                f"(now {self.tol:g})."
+                f"(now {self.tol:g}); a strong penalty holds the weights at "
+                f"zero: lower alpha (now {self.alpha:g})."
             )
 
     # ---- prediction --------------------------------------------------------
@@ -581,6 +587,26 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def _predict_constant_targets_exactly(model, problem):
+    """Give a target that is constant in the training data its constant.
+
+    The intercept-only model is the maximum-likelihood fit of a constant
+    target (a single class, a column of equal values): any dependence on x
+    can only lower its likelihood, and gradient steps approach it only slowly.
+    Its output column gets zero weights and the intercept-only raw output.
+    """
+    Y = problem.Y
+    if problem.sample_weight is not None:
+        Y = Y[problem.sample_weight > 0]
+    constant = Y.min(axis=0) == Y.max(axis=0)
+    if not constant.any():
+        return
+    raw = model.distribution.intercept_only_raw(Y)[0]
+    coefs, intercepts = model.split()
+    coefs[-1][:, constant] = 0
+    intercepts[-1][constant] = raw[constant]
 
 
 def _same_param(value, fitted):

@@ -8,8 +8,6 @@ epoch's loss, and check convergence.
 # Authors: The sklearn_mle_nn developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-import contextlib
-import functools
 import warnings
 from dataclasses import dataclass, field
 
@@ -17,7 +15,6 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.model_selection import train_test_split
 from sklearn.utils import gen_batches
-from threadpoolctl import ThreadpoolController
 
 from ._network import FORWARD_CHUNK, Workspace, forward
 
@@ -105,6 +102,8 @@ class MiniBatchStep:
             for start in range(0, n_params, UPDATE_PART)
         ]
         self._scratch = np.empty(min(UPDATE_PART, n_coef), dtype=dtype)
+        #: The L2 penalties added since it was last reset (once per epoch).
+        self.penalty = 0.0
 
     def __call__(self, X, Y, sample_weight):
         """One update from the batch; returns ``sum_i w_i NLL_i + penalty``."""
@@ -123,7 +122,9 @@ class MiniBatchStep:
         # The gradient of the summed NLL; the division by the batch's weight
         # happens in the optimizer's step.
         self.workspace.backward(X, self.coefs, self.coef_grads, self.intercept_grads)
-        return loss + self._step(total_weight)
+        penalty = self._step(total_weight)
+        self.penalty += penalty
+        return loss + penalty
 
     def _step(self, total_weight):
         """Add the L2 term, divide by ``total_weight`` and step, part by part.
@@ -183,27 +184,6 @@ class BatchSource:
                 X, Y = self.X[rows], self.Y[rows]
         weight = None if self.sample_weight is None else self.sample_weight[rows]
         return X, Y, weight
-
-
-def limit_blas_threads(layout, batch_size):
-    """A context that runs small matrix products on one BLAS thread.
-
-    A mini-batch product below about 8 million multiply-adds is too small to
-    share between threads: waking a second thread costs more than it saves,
-    and on a busy machine it waits for a whole scheduler tick. Larger
-    products keep the library's default.
-    """
-    largest = max(fan_in * fan_out for fan_in, fan_out in layout.coef_shapes)
-    if batch_size * largest >= 2**23:
-        return contextlib.nullcontext()
-    return _threadpool_controller().limit(limits=1, user_api="blas")
-
-
-@functools.cache
-def _threadpool_controller():
-    # Inspecting the loaded libraries takes milliseconds: do it once, not at
-    # every partial_fit.
-    return ThreadpoolController()
 
 
 def split_validation(X, Y, sample_weight, fraction, stratify, random_state):
@@ -278,9 +258,7 @@ def train(
         tasks.epoch_begins()
         try:
             loss = recovery.run_epoch(
-                lambda: sum(step(*batch) for batch in batches) / total_weight,
-                step,
-                verbose,
+                lambda: _run_epoch(step, batches, total_weight), step, verbose
             )
         except KeyboardInterrupt:
             # As scikit-learn's MLP: keep what was learned so far.
@@ -298,6 +276,13 @@ def train(
         if monitor.should_stop(history, step) or stop_requested:
             return STOPPED
     return MAX_ITER_REACHED
+
+
+def _run_epoch(step, batches, total_weight):
+    """One pass of steps; the mean objective per sample and its L2 part."""
+    step.penalty = 0.0
+    loss = sum(step(*batch) for batch in batches)
+    return loss / total_weight, step.penalty / total_weight
 
 
 class Recovery:
@@ -342,18 +327,23 @@ class Recovery:
         self.n_recoveries = 0
 
     def run_epoch(self, epoch, step, verbose):
-        """Run ``epoch()`` until its loss is sound; return that loss."""
+        """Run ``epoch()`` until its loss is sound; return that loss.
+
+        ``epoch()`` returns the epoch's objective and its L2 part; the NLL
+        alone is judged (a strong penalty is not a blow-up).
+        """
         params = step.model.params
         while True:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                loss = epoch()
+                objective, penalty = epoch()
+            loss = objective - penalty
             if not self._blew_up(loss, params):
                 if loss < self.best_loss:
                     # The weights at the end of the best epoch: the last
                     # epoch's may already be on the way up.
                     np.copyto(self.checkpoint, params)
                     self.best_loss = loss
-                return loss
+                return objective
             self.n_recoveries += 1
             if self.n_recoveries > self.MAX_RECOVERIES:
                 raise divergence_error(

@@ -172,8 +172,8 @@ def test_recovery_undoes_a_blown_up_epoch_and_lowers_the_step():
         params, null_loss=1.0, reference_loss=2.0, learning_rate_init=0.1
     )
     params[...] = [1.0, 2.0, 3.0]
-    assert recovery.run_epoch(lambda: 1.5, step, verbose=False) == 1.5
-    losses = iter([np.nan, 40.0, 1.2])
+    assert recovery.run_epoch(lambda: (1.5, 0.0), step, verbose=False) == 1.5
+    losses = iter([(np.nan, 0.0), (40.0, 0.0), (1.2, 0.0)])
 
     def epoch():
         params[...] += 100.0  # every attempt moves the weights
@@ -189,11 +189,30 @@ def test_recovery_undoes_a_blown_up_epoch_and_lowers_the_step():
     assert_array_equal(step.optimizer.velocity, 0.0)
 
 
+def test_recovery_judges_the_nll_not_the_penalty():
+    """A strong L2 penalty is not a blow-up: only the NLL part is judged."""
+    params = np.zeros(2)
+    recovery = Recovery(params, 1.0, 1.0, learning_rate_init=0.1)
+    assert recovery.run_epoch(lambda: (50.0, 49.5), _Step(params), False) == 50.0
+    assert recovery.n_recoveries == 0
+
+
+def test_strong_penalty_is_not_taken_for_a_blow_up():
+    """alpha=100 fits (its loss is mostly penalty); alpha=1e4 holds the weights
+    at zero, and the fit that ends worse than the intercept-only model says
+    to lower alpha."""
+    model = MLERegressor(random_state=0, alpha=100.0).fit(X, Y_REAL)
+    assert np.isfinite(model.predict(X)).all()
+    assert model.loss_curve_[0] > 10  # the penalty dominates the objective
+    with pytest.raises(ValueError, match=r"intercept-only.*lower alpha \(now 10000\)"):
+        MLERegressor(random_state=0, alpha=1e4).fit(X, Y_REAL)
+
+
 def test_recovery_gives_up_with_a_clear_error():
     params = np.zeros(2)
     recovery = Recovery(params, 1.0, 1.0, learning_rate_init=0.1)
     with pytest.raises(ValueError, match=r"diverged.*learning_rate_init \(now 0.1\)"):
-        recovery.run_epoch(lambda: np.inf, _Step(params), verbose=False)
+        recovery.run_epoch(lambda: (np.inf, 0.0), _Step(params), verbose=False)
     assert recovery.n_recoveries == Recovery.MAX_RECOVERIES + 1
 
 

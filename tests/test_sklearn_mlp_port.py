@@ -951,14 +951,6 @@ def test_mlp_loading_from_joblib_partial_fit(tmp_path):
     assert_allclose(predicted_value, fine_tune_target, rtol=1e-4)
 
 
-@pytest.mark.xfail(
-    reason="A constant target (a single class) is fitted exactly by the "
-    "intercept-only model. Early stopping ends the fit after n_iter_no_change "
-    "epochs with a network not yet that good, and our fit raises (a fit that "
-    "stops worse than the intercept-only model has failed) where scikit-learn "
-    "returns the network. To be fixed: return the intercept-only model.",
-    strict=True,
-)
 @pytest.mark.parametrize("Estimator", [MLEClassifier, MLERegressor])
 def test_preserve_feature_names(Estimator):
     """Check that feature names are preserved when early stopping is enabled.
