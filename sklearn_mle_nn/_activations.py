@@ -136,6 +136,27 @@ class Softmax:
         return Z - np.log(np.exp(Z).sum(axis=1, keepdims=True))
 
 
+class Exp:
+    """``a = exp(z)``; ``da/dz = a``. The log link of counts (output only)."""
+
+    name = "exp"
+
+    @staticmethod
+    def forward(Z):
+        # exp(30) ~ 1e13 counts: beyond it the rate has run away anyway.
+        return np.exp(np.minimum(Z, 30.0, out=Z), out=Z)
+
+    @staticmethod
+    def backward(A, delta):
+        delta *= A
+        return delta
+
+    @staticmethod
+    def inverse(A):
+        """``z = log(a)``, ``a`` kept above zero."""
+        return np.log(np.maximum(np.asarray(A, dtype=float), np.finfo(float).tiny))
+
+
 def _clip_open(A, low, high):
     """``A`` clipped to ``[low + eps, high - eps]``: a link's inverse stays finite."""
     eps = np.finfo(float).eps
@@ -145,5 +166,5 @@ def _clip_open(A, low, high):
 #: Activations a user may choose, for hidden layers and for ``out_activation``.
 HIDDEN_ACTIVATIONS = {cls.name: cls for cls in (Identity, Logistic, Tanh, Relu)}
 
-#: Every activation, softmax included (output layers only).
-ACTIVATIONS = {**HIDDEN_ACTIVATIONS, Softmax.name: Softmax}
+#: Every activation, softmax and exp included (output layers only).
+ACTIVATIONS = {**HIDDEN_ACTIVATIONS, Softmax.name: Softmax, Exp.name: Exp}

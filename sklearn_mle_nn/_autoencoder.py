@@ -15,7 +15,6 @@ from ._activations import HIDDEN_ACTIVATIONS
 from ._base import VALIDATION, BaseMLE
 from ._docstrings import fill_docstring
 from ._network import Standardization
-from .distributions import DISTRIBUTIONS
 
 
 @fill_docstring
@@ -45,8 +44,13 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
     n_components : int, default=2
         Size of the code.
 
-    distribution : {'gaussian', 'bernoulli'}, default='gaussian'
-        The likelihood of the reconstruction, which sets the loss.
+    distribution : str or Distribution, default='gaussian'
+        The likelihood of the reconstruction, which sets the loss: any of the
+        regressor's ('gaussian', 'heteroscedastic_gaussian', 'laplace',
+        'student_t', 'poisson', 'bernoulli') whose support holds ``X``, or an
+        instance of a :class:`~sklearn_mle_nn.distributions.Distribution`
+        subclass. ``fit`` never changes it; the fitted copy is
+        ``distribution_``.
 
     out_activation : {'identity', 'logistic', 'tanh', 'relu'} or None, \
             default=None
@@ -172,14 +176,13 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
         X = validate_data(self, X, reset=reset, **VALIDATION)
         return X, X.toarray() if sp.issparse(X) else X
 
-    def _build_distribution(self):
-        return DISTRIBUTIONS[self.distribution](self.out_activation)
+    _targets_are = "X"
 
-    def _validation_score(self, raw, Y, sample_weight):
+    def _validation_score(self, distribution, raw, Y, sample_weight):
         # Mean log-likelihood of the data as given (standardized Gaussian data
         # adds its log-Jacobian), with the noise scale held at the data's
         # spread as in loss_: the fitted sigma_ does not exist yet.
-        nll = np.average(self._distribution.nll(Y, raw), weights=sample_weight)
+        nll = np.average(distribution.nll(Y, raw), weights=sample_weight)
         if self._target_scaling is not None:
             nll += self._target_scaling.log_jacobian()
         return -float(nll)
@@ -378,7 +381,7 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
                 f"columns (n_components), got {codes.shape[1]}."
             )
         raw = self._raw(codes, slice(self._code_layer + 1, None))
-        return self._distribution.mean(raw)
+        return self.distribution_.mean(raw)
 
     def predict(self, X):
         """Reconstruct ``X``: the mean of p(x | code(x)).
@@ -430,7 +433,7 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
         """
         X = self._validate_X(X)
         Y = X.toarray() if sp.issparse(X) else X
-        self._distribution.check_target(Y)
+        self.distribution_.check_target(Y, self._targets_are)
         return self._network_log_likelihood(X, Y)
 
     def score(self, X, y=None):
@@ -488,7 +491,7 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
         >>> ae.sample(X[:4], n_samples=3, random_state=0).shape
         (4, 5, 3)
         """
-        return self._draw(self.predict(X), n_samples, random_state)
+        return self._draw(self._raw(self._validate_X(X)), n_samples, random_state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
@@ -52,6 +52,7 @@ from ._training import (
     split_validation,
     train,
 )
+from .distributions import DISTRIBUTIONS, Distribution, resolve
 
 #: How much worse than the model it must beat (intercept-only, or the given
 #: start), in nats per sample and output, a fit may end before it raises:
@@ -86,7 +87,10 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             Interval(Integral, 1, None, closed="left"),
         ],
         "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
-        "distribution": [StrOptions({"gaussian", "bernoulli"})],
+        "distribution": [
+            StrOptions(set(DISTRIBUTIONS) - {"categorical"}),
+            Distribution,
+        ],
         "standardize_inputs": ["boolean"],
         "solver": [StrOptions({"sgd", "adam"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
@@ -122,13 +126,17 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
     def _validate_targets(self, X, y, *, reset, classes=None):
         """Validated ``X`` and the network targets ``Y`` of shape (n, n_outputs)."""
 
-    @abstractmethod
     def _build_distribution(self):
-        """The likelihood this estimator fits, from its parameters and targets."""
+        """A new copy of the likelihood this estimator fits (the parameter is
+        never changed)."""
+        return resolve(self.distribution, getattr(self, "out_activation", None))
 
     @abstractmethod
-    def _validation_score(self, raw, Y, sample_weight):
+    def _validation_score(self, distribution, raw, Y, sample_weight):
         """The early-stopping score of raw outputs against network targets."""
+
+    #: What the targets are called in error messages.
+    _targets_are = "targets"
 
     def _hidden_layers(self):
         """``(units, activation name)`` of every hidden layer."""
@@ -147,10 +155,11 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         """How training standardizes ``(inputs, targets)``; None leaves them.
 
         Inputs are standardized per feature (``standardize_inputs``), so that
-        training does not depend on the units of the features. Gaussian
-        targets on the identity link are standardized, so that ``y`` needs no
-        rescaling by hand; a squashing link fixes the scale of the mean, so
-        its targets are left as they are.
+        training does not depend on the units of the features. Targets of a
+        location-scale family (``standardize_targets``) on its canonical link
+        are standardized, so that ``y`` needs no rescaling by hand; a
+        squashing link fixes the scale of the mean, so its targets are left
+        as they are.
         """
         inputs = None
         if self.standardize_inputs:
@@ -158,7 +167,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
                 X, sample_weight, pooled=self._pooled_input_scale
             )
         distribution = self._distribution
-        if distribution.name == "gaussian" and distribution.is_canonical:
+        if distribution.standardize_targets and distribution.is_canonical:
             return inputs, Standardization.fit(Y, sample_weight)
         return inputs, None
 
@@ -188,7 +197,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             sample_weight = _check_weights(sample_weight, X)
             if not continuing:
                 self._start_new_model(X, Y, sample_weight)
-            self._distribution.check_target(Y)
+            self._distribution.check_target(Y, self._targets_are)
             # One random state per call, drawn from first for the initial
             # weights, then for the split and the shuffles, as scikit-learn does.
             random_state = check_random_state(self.random_state)
@@ -232,7 +241,14 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
     def _structural_params(self):
         """The parameters that define the fitted model, not its training."""
         params = self.get_params(deep=False)
-        return {name: params[name] for name in _STRUCTURAL_PARAMS if name in params}
+        return {
+            # A copy: the user may change an instance's parameters later.
+            name: clone(params[name])
+            if isinstance(params[name], Distribution)
+            else params[name]
+            for name in _STRUCTURAL_PARAMS
+            if name in params
+        }
 
     def _check_structure_unchanged(self):
         """Continued training (warm_start, partial_fit) keeps the fitted model."""
@@ -254,14 +270,19 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         )
 
     def _start_new_model(self, X, Y, sample_weight):
+        if hasattr(self, "distribution_"):
+            for name in self.distribution_.estimator_attributes():
+                self.__dict__.pop(name, None)
+        for name in ("coefs_", "intercepts_", "_optimizer", "distribution_"):
+            self.__dict__.pop(name, None)
         self._structure = self._structural_params()
+        # The training copy: its constants (a noise scale) keep their
+        # training values; the fitted copy is distribution_.
         self._distribution = self._build_distribution()
         self._hidden_activations = [name for _, name in self._hidden_layers()]
         self._input_scaling, self._target_scaling = self._fit_standardizations(
             X, Y, sample_weight
         )
-        for name in ("coefs_", "intercepts_", "_optimizer", "sigma_"):
-            self.__dict__.pop(name, None)
 
     def _training_model(
         self, X, Y, continuing, coefs_init, intercepts_init, random_state
@@ -270,7 +291,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             sizes = [len(intercept) for intercept in self.intercepts_[:-1]]
         else:
             sizes = [units for units, _ in self._hidden_layers()]
-        layout = Layout([X.shape[1], *sizes, Y.shape[1]])
+        layout = Layout([X.shape[1], *sizes, self._distribution.n_raw(Y.shape[1])])
         if continuing:
             params = self._pack_fitted(layout, X.dtype)
         elif coefs_init is not None or intercepts_init is not None:
@@ -295,13 +316,15 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
 
     def _to_training_space(self, coefs, intercepts):
         if self._target_scaling is not None:
-            self._target_scaling.output_to_training(coefs, intercepts)
+            self._target_scaling.output_to_training(
+                coefs, intercepts, self._distribution
+            )
         if self._input_scaling is not None:
             self._input_scaling.input_to_training(coefs, intercepts)
 
     def _to_data_space(self, coefs, intercepts):
         if self._target_scaling is not None:
-            self._target_scaling.output_to_data(coefs, intercepts)
+            self._target_scaling.output_to_data(coefs, intercepts, self._distribution)
         if self._input_scaling is not None:
             self._input_scaling.input_to_data(coefs, intercepts)
 
@@ -422,7 +445,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
 
         def score():
             raw = forward(X_val, coefs, intercepts, model.hidden_activations)
-            return self._validation_score(raw, Y_val, weight_val)
+            return self._validation_score(model.distribution, raw, Y_val, weight_val)
 
         return score
 
@@ -463,48 +486,41 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         One pass over the training data (in training space, in chunks of
         rows) checks that the network's outputs are finite (the loss of the
         last epoch was summed before its last steps, so it cannot vouch for
-        the final weights), gives its mean NLL and the Gaussian noise scale.
-        ``params`` is then mapped to the data space in place.
+        the final weights) and gives its mean NLL; the fitted copy of the
+        distribution then fits its constants (a noise scale) on the raw
+        outputs. ``params`` is then mapped to the data space in place.
         """
-        squares = [0.0, 0.0]
-
-        def add_residual_squares(Y, raw, weight):
-            chunk = model.distribution.residual_squares(
-                Y, model.distribution.mean(raw), weight
-            )
-            squares[0] = squares[0] + chunk[0]
-            squares[1] = squares[1] + chunk[1]
-
-        gaussian = model.distribution.name == "gaussian"
+        raw_chunks = []
         final_loss = evaluate(
             model,
             problem.X,
             problem.Y,
             problem.sample_weight,
             params=params,
-            on_chunk=add_residual_squares if gaussian else None,
+            on_chunk=lambda Y, raw, weight: raw_chunks.append(raw),
         )
         if not np.isfinite(final_loss):
             raise divergence_error(
                 "the final network's outputs on the training data are not finite",
                 self.learning_rate_init,
             )
+        fitted = copy.deepcopy(model.distribution)
+        fitted.fit_constants(
+            problem.Y, np.concatenate(raw_chunks), problem.sample_weight
+        )
+        if self._target_scaling is not None:
+            fitted.rescale_constants(self._target_scaling.scale)
         coefs, intercepts = model.layout.split(params)
         self._to_data_space(coefs, intercepts)
         attributes = {
             "coefs_": coefs,
             "intercepts_": intercepts,
             "n_layers_": len(model.layout.layer_units),
-            "n_outputs_": model.layout.layer_units[-1],
-            "out_activation_": self._distribution.link.name,
+            "n_outputs_": model.layout.layer_units[-1] // fitted.n_params,
+            "out_activation_": fitted.activation.name,
+            "distribution_": fitted,
+            **fitted.estimator_attributes(),
         }
-        if gaussian:
-            sigma = model.distribution.scale_from_squares(
-                squares[0], squares[1], problem.X.dtype
-            )
-            if self._target_scaling is not None:
-                sigma = (sigma * self._target_scaling.scale).astype(sigma.dtype)
-            attributes["sigma_"] = sigma
         return attributes, final_loss
 
     def _check_ending(self, ending, problem, final_loss, reference, given_start):
@@ -564,24 +580,17 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
 
     def _predict_mean(self, X):
         """Mean of p(y | x) in network-target space, for validated ``X``."""
-        return self._distribution.mean(self._raw(X))
+        return self.distribution_.mean(self._raw(X))
 
-    def _draw(self, mean, n_samples, random_state, distribution=None):
-        """Draws around ``mean`` from ``distribution`` (the fitted one by default)."""
+    def _draw(self, raw, n_samples, random_state, distribution=None):
+        """Draws from ``distribution`` (the fitted one by default) at ``raw``."""
         _check_n_samples(n_samples)
-        distribution = self._distribution if distribution is None else distribution
-        random_state = check_random_state(random_state)
-        scale = self._fitted_scale(distribution)
-        return distribution.sample(mean, n_samples, random_state, **scale)
+        distribution = self.distribution_ if distribution is None else distribution
+        return distribution.sample(raw, n_samples, check_random_state(random_state))
 
     def _network_log_likelihood(self, X, Y):
         """``log p(Y_i | x_i)`` for validated ``X`` and network targets ``Y``."""
-        scale = self._fitted_scale(self._distribution)
-        return -self._distribution.nll(Y, self._raw(X), **scale)
-
-    def _fitted_scale(self, distribution):
-        """The Gaussian's fitted noise scale as keyword arguments; none otherwise."""
-        return {"scale": self.sigma_} if distribution.name == "gaussian" else {}
+        return -self.distribution_.nll(Y, self._raw(X))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -610,6 +619,8 @@ def _predict_constant_targets_exactly(model, problem):
 
 
 def _same_param(value, fitted):
+    if isinstance(value, Distribution) or isinstance(fitted, Distribution):
+        return type(value) is type(fitted) and value.get_params() == fitted.get_params()
     if isinstance(value, str) or value is None or isinstance(fitted, str):
         return value == fitted
     return np.array_equal(np.ravel(value), np.ravel(fitted))

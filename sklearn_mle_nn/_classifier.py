@@ -18,7 +18,7 @@ from sklearn.utils.validation import (
 from ._activations import Logistic, Softmax
 from ._base import VALIDATION, BaseMLE
 from ._docstrings import fill_docstring
-from .distributions import Bernoulli, Categorical, Gaussian
+from .distributions import Bernoulli, Categorical, Distribution, Gaussian, resolve
 
 
 @fill_docstring
@@ -42,11 +42,15 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
     activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
         Activation of the hidden layers.
 
-    distribution : {'bernoulli', 'categorical', 'gaussian'}, \
+    distribution : {'bernoulli', 'categorical', 'gaussian'} or Distribution, \
             default='bernoulli'
         The loss on the probability outputs: cross-entropy ('bernoulli', or
         'categorical', its name for a softmax output) or squared error
-        ('gaussian').
+        ('gaussian'). An instance of a
+        :class:`~sklearn_mle_nn.distributions.Distribution` is used on the
+        probability outputs' link (logistic, or softmax for more than two
+        classes). ``fit`` never changes it; the fitted copy is
+        ``distribution_``.
 
     {solver_parameters}
 
@@ -85,7 +89,10 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
 
     _parameter_constraints: dict = {
         **BaseMLE._parameter_constraints,
-        "distribution": [StrOptions({"bernoulli", "categorical", "gaussian"})],
+        "distribution": [
+            StrOptions({"bernoulli", "categorical", "gaussian"}),
+            Distribution,
+        ],
     }
 
     def __init__(
@@ -219,8 +226,12 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
 
     def _build_distribution(self):
         multilabel = self._label_binarizer.y_type_ == "multilabel-indicator"
+        link = "softmax" if self._is_multiclass else "logistic"
+        if isinstance(self.distribution, Distribution):
+            # A likelihood of the probability outputs, on their link.
+            return resolve(self.distribution, link)
         if self.distribution == "gaussian":
-            return Gaussian("softmax" if self._is_multiclass else "logistic")
+            return Gaussian(link)
         if self.distribution == "categorical" and multilabel:
             raise ValueError(
                 "distribution='categorical' needs one label per sample; use "
@@ -252,7 +263,7 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
             )
         return labels
 
-    def _validation_score(self, raw, Y, sample_weight):
+    def _validation_score(self, distribution, raw, Y, sample_weight):
         if self._is_multiclass:
             correct = raw.argmax(axis=1) == Y.argmax(axis=1)
         else:
@@ -457,12 +468,47 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
         >>> clf.sample([[0.0]], n_samples=6, random_state=0).shape
         (1, 6)
         """
-        proba = self.predict_proba(X)
+        check_is_fitted(self)
         if self._label_binarizer.y_type_ == "multilabel-indicator":
-            return self._draw(proba, n_samples, random_state, Bernoulli())
+            raw = self._raw(self._validate_X(X))
+            return self._draw(raw, n_samples, random_state, Bernoulli())
         # A single class's second column names no class: it is never drawn.
-        proba = proba[:, : len(self.classes_)]
-        return self.classes_[self._draw(proba, n_samples, random_state, Categorical())]
+        proba = self.predict_proba(X)[:, : len(self.classes_)]
+        with np.errstate(divide="ignore"):
+            # softmax(log p) = p: the log-probabilities are raw outputs.
+            raw = np.log(proba)
+        return self.classes_[self._draw(raw, n_samples, random_state, Categorical())]
+
+    def predict_distribution(self, X):
+        """The predicted distribution of the labels as a ``scipy.stats`` object.
+
+        Vectorised over the rows of ``X``: a Bernoulli of the positive class
+        ``classes_[1]`` for binary targets (shape ``(n_samples,)``), a
+        one-draw multinomial over ``classes_`` (one-hot outcomes) for
+        multiclass targets, independent Bernoullis of shape
+        ``(n_samples, n_labels)`` for multilabel ones.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        distribution : frozen scipy.stats distribution
+
+        Examples
+        --------
+        >>> from sklearn_mle_nn import MLEClassifier
+        >>> clf = MLEClassifier(random_state=0).fit([[-1.0], [1.0]], ["a", "b"])
+        >>> clf.predict_distribution([[0.0], [2.0]]).mean().shape
+        (2,)
+        """
+        raw = self._raw(self._validate_X(X))
+        dist = self._label_distribution().scipy_distribution(raw)
+        if self._label_binarizer.y_type_ == "binary":
+            return _positive(dist)
+        return dist
 
     def log_likelihood(self, X, y):
         """Log-probability of the observed labels, ``log p(y_i | x_i)``.
@@ -534,3 +580,8 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
 def _as_written(labels):
     """Labels as Python values, ``[1, 'a']``, not numpy's ``np.int64(1)``."""
     return np.asarray(labels).tolist()
+
+
+def _positive(dist):
+    """The Bernoulli ``dist`` of shape (n, 1) as one of shape (n,)."""
+    return dist.dist(np.asarray(dist.args[0])[:, 0])

@@ -199,11 +199,20 @@ class Standardization:
         """``log |d data / d training|``: what standardizing adds to an NLL."""
         return float(np.sum(np.log(self.scale)))
 
-    def output_to_training(self, coefs, intercepts):
-        _affine_output(coefs, intercepts, 1 / self.scale, -self.shift / self.scale)
+    def output_to_training(self, coefs, intercepts, distribution):
+        """Map the output layer to standardized targets.
 
-    def output_to_data(self, coefs, intercepts):
-        _affine_output(coefs, intercepts, self.scale, self.shift)
+        ``distribution.raw_affine`` says how each raw column moves with the
+        targets' scale and shift (a location, a log-scale).
+        """
+        scale, shift = distribution.raw_affine(self.scale, self.shift)
+        _affine_output(coefs, intercepts, 1 / scale, -shift / scale)
+
+    def output_to_data(self, coefs, intercepts, distribution):
+        """Map the output layer back to the targets as given."""
+        _affine_output(
+            coefs, intercepts, *distribution.raw_affine(self.scale, self.shift)
+        )
 
     def input_to_training(self, coefs, intercepts):
         _affine_input(coefs, intercepts, self.scale, self.shift)

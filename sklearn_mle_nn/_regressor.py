@@ -12,22 +12,27 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._activations import HIDDEN_ACTIVATIONS
 from ._base import VALIDATION, BaseMLE
 from ._docstrings import fill_docstring
-from .distributions import DISTRIBUTIONS
 
 
 @fill_docstring
 class MLERegressor(RegressorMixin, BaseMLE):
     """Neural-network regressor fitted by maximum likelihood.
 
-    The network's output is the mean of ``p(y | x)``; training minimises the
-    negative log-likelihood of the targets by mini-batch stochastic gradient
-    descent. ``distribution='gaussian'`` makes that loss the squared error;
-    ``distribution='bernoulli'`` makes it the cross-entropy, for targets in
+    The network's outputs are the parameters of ``p(y | x)``; training
+    minimises the negative log-likelihood of the targets by mini-batch
+    stochastic gradient descent. ``distribution='gaussian'`` makes that loss
+    the squared error; ``'heteroscedastic_gaussian'`` also learns a spread
+    that depends on x; ``'laplace'`` makes it the absolute error;
+    ``'student_t'`` a robust, heavy-tailed loss; ``'poisson'`` the Poisson
+    deviance of counts; ``'bernoulli'`` the cross-entropy, for targets in
     [0, 1] such as rates or probabilities. Having fitted a distribution, the
-    model can :meth:`sample` from it.
+    model can :meth:`sample` from it, give intervals
+    (:meth:`predict_interval`) and the whole predicted distribution
+    (:meth:`predict_distribution`).
 
-    Gaussian targets are standardized for training and the output layer is
-    mapped back afterwards, so that ``y`` needs no rescaling by hand.
+    Real targets of a location-scale family are standardized for training and
+    the output layer is mapped back afterwards, so that ``y`` needs no
+    rescaling by hand.
 
     Parameters
     ----------
@@ -37,8 +42,13 @@ class MLERegressor(RegressorMixin, BaseMLE):
     activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
         Activation of the hidden layers.
 
-    distribution : {'gaussian', 'bernoulli'}, default='gaussian'
-        The likelihood of the targets, which sets the loss.
+    distribution : str or Distribution, default='gaussian'
+        The likelihood of the targets, which sets the loss: one of
+        'gaussian', 'heteroscedastic_gaussian', 'laplace', 'student_t',
+        'poisson', 'bernoulli', or an instance of a
+        :class:`~sklearn_mle_nn.distributions.Distribution` subclass (its own
+        parameters are searchable as ``distribution__<name>``). ``fit`` never
+        changes it; the fitted copy is ``distribution_``.
 
     out_activation : {'identity', 'logistic', 'tanh', 'relu'} or None, \
             default=None
@@ -51,11 +61,19 @@ class MLERegressor(RegressorMixin, BaseMLE):
 
     Attributes
     ----------
+    distribution_ : Distribution
+        The fitted copy of ``distribution``, with its constants (such as the
+        noise scale ``scale_``) fitted by maximum likelihood after training.
+
     sigma_ : ndarray of shape (n_outputs,)
         Maximum-likelihood standard deviation of the Gaussian noise, per
         output: the weighted root-mean-square training residual. Set only
         with ``distribution='gaussian'``. After ``partial_fit`` it is
         estimated on the data of the latest call.
+
+    scale_ : ndarray of shape (n_outputs,)
+        The fitted scale of 'laplace' (the mean absolute residual) and
+        'student_t'. Set only with those.
 
     {training_attributes}
 
@@ -168,11 +186,8 @@ class MLERegressor(RegressorMixin, BaseMLE):
             self._y_ndim = y.ndim
         return X, Y
 
-    def _build_distribution(self):
-        return DISTRIBUTIONS[self.distribution](self.out_activation)
-
-    def _validation_score(self, raw, Y, sample_weight):
-        return r2_score(Y, self._distribution.mean(raw), sample_weight=sample_weight)
+    def _validation_score(self, distribution, raw, Y, sample_weight):
+        return r2_score(Y, distribution.mean(raw), sample_weight=sample_weight)
 
     # ---- public API --------------------------------------------------------
 
@@ -265,8 +280,9 @@ class MLERegressor(RegressorMixin, BaseMLE):
 
         return_std : bool, default=False
             Whether to return the standard deviation of p(y | x) as well:
-            ``sigma_`` for 'gaussian', ``sqrt(mean * (1 - mean))`` for
-            'bernoulli'.
+            ``sigma_`` for 'gaussian', the network's spread for
+            'heteroscedastic_gaussian', ``sqrt(mean)`` for 'poisson',
+            ``sqrt(mean * (1 - mean))`` for 'bernoulli'.
 
         Returns
         -------
@@ -285,14 +301,78 @@ class MLERegressor(RegressorMixin, BaseMLE):
         >>> round(float(mean[0]))
         4
         """
-        mean = self._predict_mean(self._validate_X(X))
+        raw = self._raw(self._validate_X(X))
+        mean = self.distribution_.mean(raw)
         if not return_std:
             return self._shape_outputs(mean)
-        if self._distribution.name == "gaussian":
-            std = np.broadcast_to(self.sigma_, mean.shape).copy()
-        else:
-            std = np.sqrt(mean * (1 - mean))
+        std = self.distribution_.std(raw)
         return self._shape_outputs(mean), self._shape_outputs(std)
+
+    def predict_interval(self, X, coverage=0.9):
+        """Central interval of p(y | x) that holds ``coverage`` of its mass.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        coverage : float, default=0.9
+            Probability mass inside the interval, in (0, 1).
+
+        Returns
+        -------
+        interval : ndarray of shape (n_samples, 2) or (n_samples, n_outputs, 2)
+            Lower and upper ends, the last axis: the first shape for a 1-D
+            ``y`` at fit, the second for a 2-D one.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_mle_nn import MLERegressor
+        >>> rng = np.random.RandomState(0)
+        >>> X = rng.uniform(-1, 1, size=(200, 1))
+        >>> y = 2 * X[:, 0] + rng.normal(scale=0.5, size=200)
+        >>> reg = MLERegressor(hidden_layer_sizes=(), random_state=0).fit(X, y)
+        >>> low, high = reg.predict_interval(X, coverage=0.9).T
+        >>> bool(0.8 < np.mean((low <= y) & (y <= high)) < 1.0)
+        True
+        """
+        if not 0 < coverage < 1:
+            raise ValueError(f"coverage must be in (0, 1), got {coverage!r}.")
+        dist = self.distribution_.scipy_distribution(self._raw(self._validate_X(X)))
+        interval = np.stack(dist.interval(coverage), axis=-1)
+        return interval[:, 0, :] if self._y_ndim == 1 else interval
+
+    def predict_distribution(self, X):
+        """The predicted distribution p(y | x) as a frozen ``scipy.stats`` object.
+
+        Vectorised over the rows of ``X`` (and the outputs), so that its
+        ``pdf``, ``logpdf``, ``cdf``, ``ppf``, ``interval``, ``mean``,
+        ``std`` and ``rvs`` work on all rows at once, as NGBoost's
+        ``pred_dist`` does.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        distribution : frozen scipy.stats distribution
+            Of shape ``(n_samples,)`` for a 1-D ``y`` at fit, else
+            ``(n_samples, n_outputs)``.
+
+        Examples
+        --------
+        >>> from sklearn_mle_nn import MLERegressor
+        >>> X, y = [[0.0], [1.0], [2.0], [3.0]], [0.1, 0.9, 2.1, 2.9]
+        >>> reg = MLERegressor(random_state=0).fit(X, y)
+        >>> dist = reg.predict_distribution([[1.0], [2.0]])
+        >>> dist.mean().shape, dist.cdf([1.0, 2.0]).shape
+        ((2,), (2,))
+        """
+        dist = self.distribution_.scipy_distribution(self._raw(self._validate_X(X)))
+        return _first_column(dist) if self._y_ndim == 1 else dist
 
     def sample(self, X, n_samples=1, random_state=None):
         """Draw targets from the fitted p(y | x).
@@ -324,14 +404,14 @@ class MLERegressor(RegressorMixin, BaseMLE):
         >>> reg.sample([[1.5]], n_samples=3, random_state=0).shape
         (1, 3)
         """
-        mean = self._predict_mean(self._validate_X(X))
-        draws = self._draw(mean, n_samples, random_state)
+        draws = self._draw(self._raw(self._validate_X(X)), n_samples, random_state)
         return draws[:, 0, :] if self._y_ndim == 1 else draws
 
     def log_likelihood(self, X, y):
         """Log-likelihood ``log p(y_i | x_i)`` of every sample.
 
-        Uses ``sigma_`` as the Gaussian noise scale.
+        Uses the fitted distribution ``distribution_`` (``sigma_`` as the
+        Gaussian noise scale).
 
         Parameters
         ----------
@@ -356,7 +436,7 @@ class MLERegressor(RegressorMixin, BaseMLE):
         """
         check_is_fitted(self)
         X, Y = self._validate_targets(X, y, reset=False)
-        self._distribution.check_target(Y)
+        self.distribution_.check_target(Y)
         return self._network_log_likelihood(X, Y)
 
     def score(self, X, y, sample_weight=None):
@@ -396,4 +476,15 @@ class MLERegressor(RegressorMixin, BaseMLE):
         return tags
 
     def _shape_outputs(self, values):
+        # n_outputs_ counts targets; raw outputs may be more (a spread each).
         return values.ravel() if self.n_outputs_ == 1 else values
+
+
+def _first_column(dist):
+    """The frozen scipy distribution ``dist`` of shape (n, 1) as one of (n,)."""
+
+    def column(value):
+        return np.asarray(value)[:, 0] if np.ndim(value) == 2 else value
+
+    args = [column(arg) for arg in dist.args]
+    return dist.dist(*args, **{name: column(v) for name, v in dist.kwds.items()})

@@ -1,73 +1,153 @@
 """Likelihoods p(y | raw) that turn a network's raw output into a loss.
 
-A distribution *has* a link (composition, as scikit-learn's losses do): the
-link maps the network's raw output to the distribution's mean. Every method
-takes the **raw** output, never a clipped mean, so that the numerically
-delicate parts (``log(1 + exp(raw))``, log-sum-exp) stay inside the
-distribution.
+A :class:`Distribution` declares, once, everything the estimators need of a
+likelihood: how many raw outputs it takes per target and the link of its
+first (the mean or location), target validation, the negative log-likelihood
+(NLL) and its gradient with respect to the raw outputs, the mean, the spread,
+sampling, the predicted distribution as a ``scipy.stats`` object, the fitting
+of constant (nuisance) parameters after training, and whether and how targets
+are standardized. The estimators never ask a distribution for its name: a
+user-defined subclass works wherever a built-in one does.
 
-The negative log-likelihood (NLL) is the training loss. With the *canonical*
-link of a distribution, its gradient with respect to the raw output is simply
-``mean - y``: the derivative of the link cancels. Any other link brings that
-derivative back through the chain rule (see :meth:`Gaussian.gradient`).
+A distribution *has* a link (composition, as scikit-learn's losses do).
+Every method takes the **raw** output, never a clipped mean, so that the
+numerically delicate parts (``log(1 + exp(raw))``, log-sum-exp) stay inside
+the distribution. With the *canonical* link the gradient of the NLL with
+respect to the raw output is simply ``mean - y`` (divided by the variance
+function): the derivative of the link cancels.
 """
 
 # Authors: The sklearn_mle_nn developers
 # SPDX-License-Identifier: BSD-3-Clause
 
 import functools
+from numbers import Real
 
 import numpy as np
-from scipy.special import expit
+from scipy import optimize, stats
+from scipy.special import expit, gammaln
+from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval
 
 from ._activations import ACTIVATIONS
 
 _LOG_2PI = np.log(2 * np.pi)
+#: Raw log-scales and log-rates are clipped here so that exp() stays finite.
+_LOG_LIMIT = 30.0
 
 
-class _Distribution:
-    """What every distribution shares: its link and the weighted loss."""
+class Distribution(BaseEstimator):
+    """Base class of the likelihoods: the interface, declared once.
 
-    #: Name used by the ``distribution`` parameter.
+    A distribution is a small scikit-learn object: its constructor only
+    stores its parameters (``link`` and any of its own, such as
+    ``StudentT(df=5)``), so that ``distribution__df`` can be searched by
+    ``GridSearchCV``. Fitted constants end with ``_`` (``scale_``).
+
+    The raw network output of ``k`` targets has ``n_params * k`` columns:
+    ``raw[:, :k]`` are the first parameter (the mean or location, through
+    ``link``), ``raw[:, k:2k]`` the second, and so on.
+
+    Subclasses set the class attributes below and implement :meth:`nll`,
+    :meth:`gradient`, :meth:`mean` and :meth:`scipy_distribution`; the
+    others have defaults that subclasses may override.
+
+    Parameters
+    ----------
+    link : str or None, default=None
+        The activation from the first raw parameter to the mean (or
+        location); None takes ``canonical_link``.
+    """
+
+    #: Name used by the ``distribution`` parameter of the estimators.
     name = None
     #: The link whose derivative cancels in the NLL gradient.
-    canonical_link = None
-    #: The links whose output lies in the domain of the mean.
-    links = ()
+    canonical_link = "identity"
+    #: The links allowed for the first parameter.
+    links = ("identity",)
+    #: Raw outputs per target.
+    n_params = 1
+    #: Whether training standardizes real targets (a location-scale family):
+    #: the location column then maps back by ``raw * scale + shift`` and a
+    #: log-scale column by ``raw + log(scale)``.
+    standardize_targets = False
+    #: What the targets must be, for error messages and the docs.
+    support = "real numbers"
+
+    _parameter_constraints: dict = {"link": [str, None]}
 
     def __init__(self, link=None):
-        link = self.canonical_link if link is None else link
+        self.link = link
+
+    # ---- the link ----------------------------------------------------------
+
+    @property
+    def activation(self):
+        """The activation of the first parameter (validated here)."""
+        link = self.canonical_link if self.link is None else self.link
         if link not in self.links:
             raise ValueError(
                 f"out_activation={link!r} cannot give the mean of a "
-                f"{self.name!r} distribution; use one of {sorted(self.links)} "
-                f"or None for the canonical {self.canonical_link!r}."
+                f"{self.name or type(self).__name__!r} distribution; use one "
+                f"of {sorted(self.links)} or None for the canonical "
+                f"{self.canonical_link!r}."
             )
-        # The name, not the class, is stored: it pickles (and skops-loads) as
-        # a plain string.
-        self.link_name = link
-        self.is_canonical = link == self.canonical_link
+        return ACTIVATIONS[link]
 
     @property
-    def link(self):
-        """The activation that maps the raw output to the mean."""
-        return ACTIVATIONS[self.link_name]
+    def is_canonical(self):
+        """Whether the link is the canonical one (its derivative cancels)."""
+        return self.activation.name == self.canonical_link
 
-    def __repr__(self):
-        return f"{type(self).__name__}(link={self.link.name!r})"
+    def n_raw(self, n_targets):
+        """Number of raw network outputs for ``n_targets`` targets."""
+        return self.n_params * n_targets
 
-    def mean(self, raw):
-        """The mean of p(y | raw): the link applied to ``raw``.
+    def split(self, raw):
+        """Views of ``raw``, one ``(n, n_targets)`` block per parameter."""
+        k = raw.shape[1] // self.n_params
+        return [raw[:, i * k : (i + 1) * k] for i in range(self.n_params)]
+
+    # ---- what every distribution implements --------------------------------
+
+    def nll(self, y, raw):
+        """Negative log-likelihood of every sample, summed over targets.
 
         Parameters
         ----------
-        raw : ndarray of shape (n_samples, n_outputs)
+        y : ndarray of shape (n_samples, n_targets)
+            Targets.
+        raw : ndarray of shape (n_samples, n_raw)
             Raw network outputs.
 
         Returns
         -------
-        mean : ndarray of shape (n_samples, n_outputs)
-            A new array; ``raw`` is left as it is.
+        nll : ndarray of shape (n_samples,)
+            ``-log p(y_i | raw_i)``, with the fitted constants (their
+            training value, 1, before :meth:`fit_constants`).
+        """
+        raise NotImplementedError
+
+    def gradient(self, y, raw, out=None):
+        """``d NLL_i / d raw_i`` for every sample.
+
+        Parameters
+        ----------
+        y : ndarray of shape (n_samples, n_targets)
+            Targets.
+        raw : ndarray of shape (n_samples, n_raw)
+            Raw network outputs.
+        out : ndarray of shape (n_samples, n_raw), default=None
+            Buffer for the result; a new array when None.
+
+        Returns
+        -------
+        gradient : ndarray of shape (n_samples, n_raw)
+        """
+        raise NotImplementedError
+
+    def mean(self, raw):
+        """The mean of p(y | raw), shape ``(n_samples, n_targets)``.
 
         Examples
         --------
@@ -76,66 +156,25 @@ class _Distribution:
         >>> Bernoulli().mean(np.array([[0.0, 2.0]])).round(3)
         array([[0.5  , 0.881]])
         """
-        return self.link.forward(np.array(raw, copy=True))
+        return self.activation.forward(np.array(self.split(raw)[0], copy=True))
 
-    def intercept_only_raw(self, y, sample_weight=None):
-        """The raw output of the best constant model: the link of the mean of y.
+    def scipy_distribution(self, raw):
+        """The predicted distribution as a frozen, vectorised ``scipy.stats``
+        object of shape ``(n_samples, n_targets)``."""
+        raise NotImplementedError
 
-        The network contains this intercept-only model (every weight zero);
-        a fit whose likelihood is worse than its likelihood has failed.
-
-        Parameters
-        ----------
-        y : ndarray of shape (n_samples, n_outputs)
-            Targets.
-        sample_weight : ndarray of shape (n_samples,), default=None
-            Weights of the samples.
-
-        Returns
-        -------
-        raw : ndarray of shape (1, n_outputs)
-            The constant raw output (a mean at the edge of the link's range
-            is clipped inside it, so that ``raw`` is finite).
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sklearn_mle_nn.distributions import Bernoulli
-        >>> Bernoulli().intercept_only_raw(np.array([[1.0], [0.0], [0.0], [0.0]]))
-        array([[-1.09861229]])
-        """
-        mean = np.average(y, axis=0, weights=sample_weight)
-        return self.link.inverse(mean[np.newaxis, :])
-
-    def check_target(self, y):
-        """Raise a ValueError when ``y`` lies outside the distribution's domain.
-
-        Parameters
-        ----------
-        y : ndarray of shape (n_samples, n_outputs)
-            Targets.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sklearn_mle_nn.distributions import Bernoulli
-        >>> Bernoulli().check_target(np.array([[0.0], [0.3], [1.0]]))
-        >>> Bernoulli().check_target(np.array([[2.0]]))
-        Traceback (most recent call last):
-        ...
-        ValueError: distribution='bernoulli' needs targets in [0, 1] ...
-        """
+    # ---- defaults ----------------------------------------------------------
 
     def nll_and_gradient(self, y, raw, gradient, sample_weight=None):
-        """Sum of the (weighted) NLL of a batch and its per-sample gradient.
+        """Sum of the (weighted) NLL of a batch, and its per-sample gradient.
 
         Parameters
         ----------
-        y : ndarray of shape (n_samples, n_outputs)
+        y : ndarray of shape (n_samples, n_targets)
             Targets.
-        raw : ndarray of shape (n_samples, n_outputs)
+        raw : ndarray of shape (n_samples, n_raw)
             Raw network outputs.
-        gradient : ndarray of shape (n_samples, n_outputs)
+        gradient : ndarray of shape (n_samples, n_raw)
             Buffer that receives ``d NLL_i / d raw_i`` (unweighted).
         sample_weight : ndarray of shape (n_samples,), default=None
             Weights of the samples in the returned sum.
@@ -160,23 +199,86 @@ class _Distribution:
         self.gradient(y, raw, out=gradient)
         return _weighted_sum(self.nll(y, raw), sample_weight)
 
+    def std(self, raw):
+        """The standard deviation of p(y | raw), ``(n_samples, n_targets)``."""
+        return np.asarray(self.scipy_distribution(raw).std(), dtype=raw.dtype)
 
-class Gaussian(_Distribution):
-    """Normal likelihood with one standard deviation per output.
+    def sample(self, raw, n_samples, random_state):
+        """Draws from p(y | raw), shape ``(n_samples_X, n_targets, n_samples)``.
+
+        Parameters
+        ----------
+        raw : ndarray of shape (n_samples_X, n_raw)
+            Raw network outputs.
+        n_samples : int
+            Draws per row.
+        random_state : RandomState instance
+            Source of the draws.
+        """
+        dist = self.scipy_distribution(raw)
+        k = raw.shape[1] // self.n_params
+        draws = dist.rvs(size=(n_samples, raw.shape[0], k), random_state=random_state)
+        return np.moveaxis(draws, 0, -1).astype(raw.dtype)
+
+    def check_target(self, y, what="targets"):
+        """Raise a ValueError when ``y`` lies outside the support."""
+
+    def intercept_only_raw(self, y, sample_weight=None):
+        """Raw output of the best constant model, shape ``(1, n_raw)``.
+
+        The network contains this intercept-only model (every weight zero);
+        a fit whose likelihood is worse than its likelihood has failed. The
+        default is the link of the (weighted) mean, clipped into the link's
+        range; a second parameter gets the log of the spread.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_mle_nn.distributions import Bernoulli
+        >>> Bernoulli().intercept_only_raw(np.array([[1.0], [0.0], [0.0], [0.0]]))
+        array([[-1.09861229]])
+        """
+        mean = np.average(y, axis=0, weights=sample_weight)
+        return self.activation.inverse(mean[np.newaxis, :])
+
+    def fit_constants(self, y, raw, sample_weight=None):
+        """Fit the constant (nuisance) parameters by maximum likelihood.
+
+        Called once after training, on the training targets and raw outputs
+        in training space. The default has none to fit.
+        """
+        return self
+
+    def rescale_constants(self, scale):
+        """Map fitted constants from standardized to the targets' units."""
+        return self
+
+    def raw_affine(self, scale, shift):
+        """``(col_scale, col_shift)`` that map standardized raw outputs to the
+        targets' units as ``raw * col_scale + col_shift``, column by column.
+
+        Only used when :attr:`standardize_targets`; the default is a location
+        column (``* scale + shift``) followed by log-scale columns
+        (``+ log(scale)``).
+        """
+        col_scale = [scale] + [np.ones_like(scale)] * (self.n_params - 1)
+        col_shift = [shift] + [np.log(scale)] * (self.n_params - 1)
+        return np.concatenate(col_scale), np.concatenate(col_shift)
+
+    def estimator_attributes(self):
+        """Fitted attributes the estimator exposes (``{'sigma_': ...}``)."""
+        return {}
+
+
+class Gaussian(Distribution):
+    """Normal likelihood with a constant standard deviation per target.
 
     *Domain*: y real. *Link*: identity (canonical); logistic, tanh, relu and
-    softmax are accepted as non-canonical links (mean squared error on a
-    squashed output, the seed's "MSE with a sigmoid").
-
-    ``NLL = 0.5 * sum_k ((y_k - mean_k) / sigma_k)**2 + sum_k log(sigma_k)
-    + 0.5 * n_outputs * log(2 pi)``. Training holds ``sigma = 1``: the NLL is
-    then half the squared error plus a constant.
-
-    Parameters
-    ----------
-    link : {'identity', 'logistic', 'tanh', 'relu', 'softmax'} or None, \
-            default=None
-        The activation from the raw output to the mean; None is the identity.
+    softmax are accepted (the seed's "MSE with a sigmoid").
+    ``NLL = 0.5 ((y - mean) / scale)**2 + log(scale) + 0.5 log(2 pi)`` per
+    target. Training holds ``scale = 1`` on standardized targets, so the NLL
+    is half the squared error plus a constant; :meth:`fit_constants` then sets
+    ``scale_`` to the root-mean-square residual.
 
     Examples
     --------
@@ -184,87 +286,45 @@ class Gaussian(_Distribution):
     >>> from scipy.stats import norm
     >>> from sklearn_mle_nn.distributions import Gaussian
     >>> y, raw = np.array([[1.0], [2.5]]), np.array([[0.5], [2.0]])
-    >>> nll = Gaussian().nll(y, raw, scale=2.0)
-    >>> bool(np.allclose(nll, -norm.logpdf(y, raw, 2.0).ravel()))
+    >>> bool(np.allclose(Gaussian().nll(y, raw), -norm.logpdf(y, raw).ravel()))
     True
     >>> Gaussian().gradient(y, raw).ravel().tolist()
     [-0.5, -0.5]
-    >>> Gaussian("logistic").is_canonical
-    False
     """
 
     name = "gaussian"
-    canonical_link = "identity"
     links = ("identity", "logistic", "tanh", "relu", "softmax")
+    standardize_targets = True
 
-    def nll(self, y, raw, scale=1.0):
-        """Negative log-likelihood of every sample, summed over outputs.
+    @property
+    def _scale(self):
+        return getattr(self, "scale_", 1.0)
 
-        Parameters
-        ----------
-        y : ndarray of shape (n_samples, n_outputs)
-            Targets.
-        raw : ndarray of shape (n_samples, n_outputs)
-            Raw network outputs.
-        scale : float or ndarray of shape (n_outputs,), default=1.0
-            Standard deviation of the noise.
-
-        Returns
-        -------
-        nll : ndarray of shape (n_samples,)
-            ``-log p(y_i | raw_i)``.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sklearn_mle_nn.distributions import Gaussian
-        >>> Gaussian().nll(np.array([[0.0]]), np.array([[0.0]])).round(4)
-        array([0.9189])
-        """
-        z = (y - self.mean(raw)) / scale
+    def nll(self, y, raw):
+        z = (y - self.mean(raw)) / self._scale
+        log_scale = np.sum(np.log(np.broadcast_to(self._scale, (y.shape[1],))))
         return (
-            0.5 * np.einsum("ij,ij->i", z, z)
-            + np.sum(np.log(np.broadcast_to(scale, (y.shape[1],))))
-            + 0.5 * y.shape[1] * _LOG_2PI
+            0.5 * np.einsum("ij,ij->i", z, z) + log_scale + 0.5 * y.shape[1] * _LOG_2PI
         )
 
     def gradient(self, y, raw, out=None):
-        """``d NLL / d raw`` at ``sigma = 1``: ``(mean - y) * link'(raw)``.
-
-        Parameters
-        ----------
-        y : ndarray of shape (n_samples, n_outputs)
-            Targets.
-        raw : ndarray of shape (n_samples, n_outputs)
-            Raw network outputs.
-        out : ndarray of shape (n_samples, n_outputs), default=None
-            Buffer for the result; a new array when None.
-
-        Returns
-        -------
-        gradient : ndarray of shape (n_samples, n_outputs)
-            Per-sample gradient with respect to ``raw``.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sklearn_mle_nn.distributions import Gaussian
-        >>> y, raw = np.array([[0.0]]), np.array([[0.0]])
-        >>> Gaussian().gradient(y, raw), Gaussian("logistic").gradient(y, raw)
-        (array([[0.]]), array([[0.125]]))
-        """
         out = _copy(raw, out)
-        mean = self.link.forward(out)
+        mean = self.activation.forward(out)
         if self.is_canonical:
             # Identity link: d NLL / d raw = mean - y, nothing to multiply.
-            return np.subtract(mean, y, out=out)
-        # A squashing link keeps its derivative: the error signal fades where
-        # the output saturates (the seed's "MSE learns slowly" experiment).
-        return self.link.backward(mean.copy(), np.subtract(mean, y, out=out))
+            residual = np.subtract(mean, y, out=out)
+        else:
+            # A squashing link keeps its derivative: the error signal fades
+            # where the output saturates (the seed's "MSE learns slowly").
+            residual = self.activation.backward(
+                mean.copy(), np.subtract(mean, y, out=out)
+            )
+        if hasattr(self, "scale_"):  # training holds the scale at 1
+            residual /= np.square(self.scale_)
+        return residual
 
     def nll_and_gradient(self, y, raw, gradient, sample_weight=None):
-        # Same contract as _Distribution.nll_and_gradient (documented there).
-        if not self.is_canonical:
+        if not self.is_canonical or hasattr(self, "scale_"):
             return super().nll_and_gradient(y, raw, gradient, sample_weight)
         # The residual is the gradient: reuse it for the loss.
         residual = self.gradient(y, raw, out=gradient)
@@ -277,143 +337,319 @@ class Gaussian(_Distribution):
             total_weight = sample_weight.sum()
         return float(0.5 * squares + 0.5 * y.shape[1] * _LOG_2PI * total_weight)
 
-    def fit_scale(self, y, mean, sample_weight=None):
-        """Maximum-likelihood sigma per output given the fitted means.
+    def fit_constants(self, y, raw, sample_weight=None):
+        residual = y - self.mean(raw)
+        variance = np.average(residual * residual, axis=0, weights=sample_weight)
+        # A perfect fit would give scale 0 and an infinite likelihood.
+        eps = np.finfo(raw.dtype).eps
+        self.scale_ = np.sqrt(np.maximum(variance, eps**2)).astype(raw.dtype)
+        return self
 
-        Parameters
-        ----------
-        y : ndarray of shape (n_samples, n_outputs)
-            Targets.
-        mean : ndarray of shape (n_samples, n_outputs)
-            Fitted means.
-        sample_weight : ndarray of shape (n_samples,), default=None
-            Weights of the samples.
+    def rescale_constants(self, scale):
+        self.scale_ = (self.scale_ * scale).astype(self.scale_.dtype)
+        return self
 
-        Returns
-        -------
-        sigma : ndarray of shape (n_outputs,)
-            The weighted root-mean-square residual.
+    def std(self, raw):
+        return np.broadcast_to(self._scale, self.mean(raw).shape).astype(raw.dtype)
 
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sklearn_mle_nn.distributions import Gaussian
-        >>> y, mean = np.array([[1.0], [-1.0]]), np.zeros((2, 1))
-        >>> Gaussian().fit_scale(y, mean)
-        array([1.])
-        """
-        squares, total_weight = self.residual_squares(y, mean, sample_weight)
-        return self.scale_from_squares(squares, total_weight, mean.dtype)
-
-    @staticmethod
-    def residual_squares(y, mean, sample_weight=None):
-        """``sum_i w_i (y_i - mean_i)**2`` per output, and ``sum_i w_i``.
-
-        What :meth:`fit_scale` needs, summed over chunks of rows when the data
-        is large.
-
-        Parameters
-        ----------
-        y, mean : ndarray of shape (n_samples, n_outputs)
-            Targets and fitted means.
-        sample_weight : ndarray of shape (n_samples,), default=None
-            Weights of the samples.
-
-        Returns
-        -------
-        squares : ndarray of shape (n_outputs,)
-            Weighted sums of squared residuals.
-        total_weight : float
-            Sum of the weights.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sklearn_mle_nn.distributions import Gaussian
-        >>> Gaussian.residual_squares(np.array([[1.0], [-1.0]]), np.zeros((2, 1)))
-        (array([2.]), 2)
-        """
-        residual = y - mean
-        squared = residual * residual
-        if sample_weight is None:
-            return squared.sum(axis=0), len(y)
-        return sample_weight @ squared, sample_weight.sum()
-
-    @staticmethod
-    def scale_from_squares(squares, total_weight, dtype):
-        """The maximum-likelihood sigma from :meth:`residual_squares`.
-
-        Parameters
-        ----------
-        squares : ndarray of shape (n_outputs,)
-            Weighted sums of squared residuals.
-        total_weight : float
-            Sum of the weights.
-        dtype : dtype
-            Dtype of the result.
-
-        Returns
-        -------
-        sigma : ndarray of shape (n_outputs,)
-            ``sqrt(squares / total_weight)``, at least machine epsilon.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sklearn_mle_nn.distributions import Gaussian
-        >>> Gaussian.scale_from_squares(np.array([8.0]), 2, np.float64)
-        array([2.])
-        """
-        variance = np.asarray(squares / total_weight, dtype=dtype)
-        # A perfect fit would give sigma = 0 and an infinite likelihood.
-        return np.sqrt(np.maximum(variance, np.finfo(dtype).eps ** 2))
-
-    def sample(self, mean, n_samples, random_state, scale=1.0):
-        """Draws from N(mean, scale**2).
-
-        Parameters
-        ----------
-        mean : ndarray of shape (n_samples_X, n_outputs)
-            Means.
-        n_samples : int
-            Draws per mean.
-        random_state : RandomState instance
-            Source of the draws.
-        scale : float or ndarray of shape (n_outputs,), default=1.0
-            Standard deviations.
-
-        Returns
-        -------
-        draws : ndarray of shape (n_samples_X, n_outputs, n_samples)
-            The draws, last axis over draws.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sklearn_mle_nn.distributions import Gaussian
-        >>> rng = np.random.RandomState(0)
-        >>> Gaussian().sample(np.zeros((2, 1)), 3, rng).shape
-        (2, 1, 3)
-        """
-        scale = np.broadcast_to(scale, mean.shape[-1:])[:, np.newaxis]
+    def sample(self, raw, n_samples, random_state):
+        mean = self.mean(raw)
+        scale = np.broadcast_to(self._scale, mean.shape[-1:])[:, np.newaxis]
         noise = random_state.standard_normal(mean.shape + (n_samples,))
-        return (mean[..., np.newaxis] + scale * noise).astype(mean.dtype, copy=False)
+        return (mean[..., np.newaxis] + scale * noise).astype(raw.dtype, copy=False)
+
+    def scipy_distribution(self, raw):
+        mean = self.mean(raw)
+        return stats.norm(mean, np.broadcast_to(self._scale, mean.shape))
+
+    def estimator_attributes(self):
+        return {"sigma_": self.scale_} if hasattr(self, "scale_") else {}
 
 
-class Bernoulli(_Distribution):
-    """Independent Bernoulli likelihood, one probability per output.
+class HeteroscedasticGaussian(Distribution):
+    """Normal likelihood whose mean *and* spread are outputs of the network.
 
-    *Domain*: y in [0, 1] (binary labels, or rates and probabilities as soft
-    targets). *Link*: logistic (canonical; the only one that maps into (0, 1)).
+    *Domain*: y real. *Parameters per target*: the mean (identity link,
+    canonical) and ``log(sigma)`` (raw, exponentiated). ``NLL = 0.5 z**2 +
+    log(sigma) + 0.5 log(2 pi)`` with ``z = (y - mean) / sigma``: the squared
+    error weighted by ``1 / sigma(x)**2``, plus ``log sigma(x)``.
+    ``d NLL / d mean_raw = (mean - y) / sigma**2`` and ``d NLL / d
+    log(sigma) = 1 - z**2``.
 
-    ``NLL = sum_k log(1 + exp(raw_k)) - y_k raw_k``, the binary cross-entropy,
-    computed from ``raw`` so that it stays finite where the mean rounds to 0
-    or 1.
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.stats import norm
+    >>> from sklearn_mle_nn.distributions import HeteroscedasticGaussian
+    >>> y, raw = np.array([[1.0]]), np.array([[0.5, np.log(2.0)]])
+    >>> nll = HeteroscedasticGaussian().nll(y, raw)
+    >>> bool(np.allclose(nll, -norm.logpdf(1.0, 0.5, 2.0)))
+    True
+    """
+
+    name = "heteroscedastic_gaussian"
+    n_params = 2
+    standardize_targets = True
+
+    def _mean_and_log_scale(self, raw):
+        location, log_scale = self.split(raw)
+        return (
+            self.activation.forward(np.array(location, copy=True)),
+            np.clip(log_scale, -_LOG_LIMIT, _LOG_LIMIT),
+        )
+
+    def nll(self, y, raw):
+        mean, log_scale = self._mean_and_log_scale(raw)
+        z = (y - mean) * np.exp(-log_scale)
+        return np.sum(0.5 * z * z + log_scale, axis=1) + 0.5 * y.shape[1] * _LOG_2PI
+
+    def gradient(self, y, raw, out=None):
+        out = np.empty_like(raw) if out is None else out
+        mean, log_scale = self._mean_and_log_scale(raw)
+        inverse_variance = np.exp(-2 * log_scale)
+        location_grad, log_scale_grad = self.split(out)
+        residual = mean - y
+        np.multiply(residual, inverse_variance, out=location_grad)
+        if not self.is_canonical:
+            self.activation.backward(mean, location_grad)
+        np.subtract(1.0, residual * residual * inverse_variance, out=log_scale_grad)
+        return out
+
+    def std(self, raw):
+        return np.exp(self._mean_and_log_scale(raw)[1]).astype(raw.dtype)
+
+    def scipy_distribution(self, raw):
+        mean, log_scale = self._mean_and_log_scale(raw)
+        return stats.norm(mean, np.exp(log_scale))
+
+    def intercept_only_raw(self, y, sample_weight=None):
+        mean = np.average(y, axis=0, weights=sample_weight)
+        variance = np.average((y - mean) ** 2, axis=0, weights=sample_weight)
+        eps = np.finfo(float).eps
+        log_scale = 0.5 * np.log(np.maximum(variance, eps**2))
+        location = self.activation.inverse(mean[np.newaxis, :])
+        return np.concatenate([location, log_scale[np.newaxis, :]], axis=1)
+
+
+class Laplace(Distribution):
+    """Laplace likelihood: the absolute error is its NLL.
+
+    *Domain*: y real. *Link*: identity (canonical) for the median.
+    ``NLL = |y - median| / scale + log(2 scale)``; training holds ``scale =
+    1`` on standardized targets, and :meth:`fit_constants` sets ``scale_`` to
+    the mean absolute residual (its maximum-likelihood value).
+    ``d NLL / d median = sign(median - y) / scale``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.stats import laplace
+    >>> from sklearn_mle_nn.distributions import Laplace
+    >>> y, raw = np.array([[1.0], [-2.0]]), np.array([[0.0], [0.5]])
+    >>> bool(np.allclose(Laplace().nll(y, raw), -laplace.logpdf(y, raw).ravel()))
+    True
+    """
+
+    name = "laplace"
+    links = ("identity", "logistic", "tanh", "relu")
+    standardize_targets = True
+
+    @property
+    def _scale(self):
+        return getattr(self, "scale_", 1.0)
+
+    def nll(self, y, raw):
+        scale = np.broadcast_to(self._scale, (y.shape[1],))
+        return np.sum(np.abs(y - self.mean(raw)) / scale + np.log(2 * scale), axis=1)
+
+    def gradient(self, y, raw, out=None):
+        out = _copy(raw, out)
+        mean = self.activation.forward(out)
+        sign = np.sign(np.subtract(mean, y)) / self._scale
+        if self.is_canonical:
+            out[...] = sign
+            return out
+        return self.activation.backward(mean.copy(), _assign(out, sign))
+
+    def intercept_only_raw(self, y, sample_weight=None):
+        median = _weighted_median(y, sample_weight)
+        return self.activation.inverse(median[np.newaxis, :])
+
+    def fit_constants(self, y, raw, sample_weight=None):
+        absolute = np.abs(y - self.mean(raw))
+        scale = np.average(absolute, axis=0, weights=sample_weight)
+        self.scale_ = np.maximum(scale, np.finfo(raw.dtype).eps).astype(raw.dtype)
+        return self
+
+    def rescale_constants(self, scale):
+        self.scale_ = (self.scale_ * scale).astype(self.scale_.dtype)
+        return self
+
+    def scipy_distribution(self, raw):
+        median = self.mean(raw)
+        return stats.laplace(median, np.broadcast_to(self._scale, median.shape))
+
+    def estimator_attributes(self):
+        return {"scale_": self.scale_} if hasattr(self, "scale_") else {}
+
+
+class StudentT(Distribution):
+    """Student's t likelihood: robust to outliers, heavy-tailed.
+
+    *Domain*: y real. *Link*: identity (canonical) for the location.
+    ``NLL = -log t_df((y - location) / scale) + log(scale)``; ``df`` (the
+    degrees of freedom) is a parameter; training holds ``scale = 1`` on
+    standardized targets and :meth:`fit_constants` fits ``scale_`` by
+    maximum likelihood. ``d NLL / d location = (df + 1) (location - y) /
+    (df scale**2 + (y - location)**2)``: a residual's pull fades as it grows,
+    so outliers barely move the fit.
 
     Parameters
     ----------
-    link : {'logistic'} or None, default=None
-        The activation from the raw output to the mean.
+    df : float, default=5.0
+        Degrees of freedom (> 0); large ``df`` approaches the Gaussian.
+    link : str or None, default=None
+        The activation from the raw output to the location.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.stats import t
+    >>> from sklearn_mle_nn.distributions import StudentT
+    >>> y, raw = np.array([[1.0], [9.0]]), np.array([[0.0], [0.5]])
+    >>> nll = StudentT(df=3).nll(y, raw)
+    >>> bool(np.allclose(nll, -t.logpdf(y, 3, raw).ravel()))
+    True
+    """
+
+    name = "student_t"
+    links = ("identity", "logistic", "tanh", "relu")
+    standardize_targets = True
+
+    _parameter_constraints: dict = {
+        **Distribution._parameter_constraints,
+        "df": [Interval(Real, 0, None, closed="neither")],
+    }
+
+    def __init__(self, df=5.0, link=None):
+        super().__init__(link=link)
+        self.df = df
+
+    @property
+    def _scale(self):
+        return getattr(self, "scale_", 1.0)
+
+    def nll(self, y, raw):
+        dist = stats.t(self.df, self.mean(raw), np.broadcast_to(self._scale, y.shape))
+        return -np.sum(dist.logpdf(y), axis=1)
+
+    def gradient(self, y, raw, out=None):
+        out = _copy(raw, out)
+        location = self.activation.forward(out)
+        residual = np.subtract(location, y)
+        pull = (self.df + 1) * residual / (self.df * self._scale**2 + residual**2)
+        if self.is_canonical:
+            out[...] = pull
+            return out
+        return self.activation.backward(location.copy(), _assign(out, pull))
+
+    def intercept_only_raw(self, y, sample_weight=None):
+        median = _weighted_median(y, sample_weight)
+        return self.activation.inverse(median[np.newaxis, :])
+
+    def fit_constants(self, y, raw, sample_weight=None):
+        residual = y - self.mean(raw)
+        self.scale_ = np.array(
+            [
+                _t_scale(residual[:, j], self.df, sample_weight)
+                for j in range(y.shape[1])
+            ],
+            dtype=raw.dtype,
+        )
+        return self
+
+    def rescale_constants(self, scale):
+        self.scale_ = (self.scale_ * scale).astype(self.scale_.dtype)
+        return self
+
+    def scipy_distribution(self, raw):
+        location = self.mean(raw)
+        scale = np.broadcast_to(self._scale, location.shape)
+        return stats.t(self.df, location, scale)
+
+    def estimator_attributes(self):
+        return {"scale_": self.scale_} if hasattr(self, "scale_") else {}
+
+
+class Poisson(Distribution):
+    """Poisson likelihood for counts, with the log link.
+
+    *Domain*: y >= 0 (counts; non-integer rates are accepted as in
+    scikit-learn's Poisson deviance). *Link*: exp (canonical): ``rate =
+    exp(raw)``. ``NLL = rate - y raw + log(y!)``; ``d NLL / d raw = rate -
+    y``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.stats import poisson
+    >>> from sklearn_mle_nn.distributions import Poisson
+    >>> y, raw = np.array([[3.0], [0.0]]), np.array([[1.0], [-0.5]])
+    >>> nll = Poisson().nll(y, raw)
+    >>> bool(np.allclose(nll, -poisson.logpmf(y, np.exp(raw)).ravel()))
+    True
+    """
+
+    name = "poisson"
+    canonical_link = "exp"
+    links = ("exp",)
+    support = "counts (y >= 0)"
+
+    def _raw(self, raw):
+        return np.minimum(raw, _LOG_LIMIT)
+
+    def mean(self, raw):
+        return np.exp(self._raw(raw))
+
+    def nll(self, y, raw):
+        raw = self._raw(raw)
+        return np.sum(np.exp(raw) - y * raw + gammaln(y + 1), axis=1)
+
+    def gradient(self, y, raw, out=None):
+        out = np.exp(self._raw(raw), out=out)
+        return np.subtract(out, y, out=out)
+
+    def check_target(self, y, what="targets"):
+        if np.min(y) < 0:
+            raise ValueError(
+                f"distribution='poisson' needs {what} >= 0 (counts); got values "
+                f"down to {np.min(y):g}."
+            )
+
+    def intercept_only_raw(self, y, sample_weight=None):
+        mean = np.average(y, axis=0, weights=sample_weight)
+        return np.log(np.maximum(mean, np.finfo(float).tiny))[np.newaxis, :]
+
+    def std(self, raw):
+        return np.sqrt(self.mean(raw))
+
+    def sample(self, raw, n_samples, random_state):
+        rate = self.mean(raw)
+        draws = random_state.poisson(rate[..., np.newaxis], rate.shape + (n_samples,))
+        return draws.astype(raw.dtype)
+
+    def scipy_distribution(self, raw):
+        return stats.poisson(self.mean(raw))
+
+
+class Bernoulli(Distribution):
+    """Independent Bernoulli likelihood, one probability per target.
+
+    *Domain*: y in [0, 1] (binary labels, or rates and probabilities as soft
+    targets). *Link*: logistic (canonical; the only one that maps into (0,
+    1)). ``NLL = log(1 + exp(raw)) - y raw``, the binary cross-entropy,
+    computed from ``raw`` so that it stays finite where the mean rounds to 0
+    or 1; ``d NLL / d raw = expit(raw) - y``.
 
     Examples
     --------
@@ -432,29 +668,9 @@ class Bernoulli(_Distribution):
     name = "bernoulli"
     canonical_link = "logistic"
     links = ("logistic",)
+    support = "values in [0, 1]"
 
     def nll(self, y, raw):
-        """Negative log-likelihood of every sample, summed over outputs.
-
-        Parameters
-        ----------
-        y : ndarray of shape (n_samples, n_outputs)
-            Targets in [0, 1].
-        raw : ndarray of shape (n_samples, n_outputs)
-            Raw network outputs (log-odds).
-
-        Returns
-        -------
-        nll : ndarray of shape (n_samples,)
-            The binary cross-entropy.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sklearn_mle_nn.distributions import Bernoulli
-        >>> Bernoulli().nll(np.array([[1.0]]), np.array([[0.0]])).round(4)
-        array([0.6931])
-        """
         if np.isfinite(raw).all():
             return np.sum(np.logaddexp(0, raw) - y * raw, axis=1)
         # An infinite raw output would give inf - inf: use the symmetric form
@@ -464,76 +680,28 @@ class Bernoulli(_Distribution):
         return np.sum(positive + negative, axis=1)
 
     def gradient(self, y, raw, out=None):
-        """``d NLL / d raw = expit(raw) - y``: the canonical shortcut.
-
-        Parameters
-        ----------
-        y : ndarray of shape (n_samples, n_outputs)
-            Targets in [0, 1].
-        raw : ndarray of shape (n_samples, n_outputs)
-            Raw network outputs.
-        out : ndarray of shape (n_samples, n_outputs), default=None
-            Buffer for the result; a new array when None.
-
-        Returns
-        -------
-        gradient : ndarray of shape (n_samples, n_outputs)
-            ``mean - y``.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sklearn_mle_nn.distributions import Bernoulli
-        >>> Bernoulli().gradient(np.array([[1.0]]), np.array([[0.0]]))
-        array([[-0.5]])
-        """
         out = expit(raw, out=out)
         return np.subtract(out, y, out=out)
 
-    def check_target(self, y):
-        _check_unit_interval(y, "targets")
+    def check_target(self, y, what="targets"):
+        _check_unit_interval(y, what, self.name)
 
-    def sample(self, mean, n_samples, random_state):
-        """0/1 draws with success probabilities ``mean``.
-
-        Parameters
-        ----------
-        mean : ndarray of shape (n_samples_X, n_outputs)
-            Probabilities.
-        n_samples : int
-            Draws per mean.
-        random_state : RandomState instance
-            Source of the draws.
-
-        Returns
-        -------
-        draws : ndarray of shape (n_samples_X, n_outputs, n_samples)
-            0.0 or 1.0, in the dtype of ``mean``.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sklearn_mle_nn.distributions import Bernoulli
-        >>> rng = np.random.RandomState(0)
-        >>> Bernoulli().sample(np.array([[0.0, 1.0]]), 2, rng).tolist()
-        [[[0.0, 0.0], [1.0, 1.0]]]
-        """
+    def sample(self, raw, n_samples, random_state):
+        mean = self.mean(raw)
         uniform = random_state.random_sample(mean.shape + (n_samples,))
-        return (uniform < mean[..., np.newaxis]).astype(mean.dtype)
+        return (uniform < mean[..., np.newaxis]).astype(raw.dtype)
+
+    def scipy_distribution(self, raw):
+        return stats.bernoulli(self.mean(raw))
 
 
-class Categorical(_Distribution):
-    """Categorical likelihood over ``n_outputs`` classes.
+class Categorical(Distribution):
+    """Categorical likelihood over ``n_classes`` classes (one target).
 
-    *Domain*: rows of y are probability vectors (one-hot labels).
-    *Link*: softmax (canonical).
-
-    ``NLL = logsumexp(raw) - sum_k y_k raw_k``, the categorical cross-entropy.
-
-    Parameters
-    ----------
-    link : {'softmax'} or None, default=None
-        The activation from the raw output to the class probabilities.
+    *Domain*: rows of y are probability vectors (one-hot labels: the
+    network target has a column per class). *Link*: softmax (canonical).
+    ``NLL = logsumexp(raw) - sum_k y_k raw_k``, the categorical
+    cross-entropy; ``d NLL / d raw = softmax(raw) - y``.
 
     Examples
     --------
@@ -550,59 +718,16 @@ class Categorical(_Distribution):
     name = "categorical"
     canonical_link = "softmax"
     links = ("softmax",)
+    support = "one-hot labels"
 
     def nll(self, y, raw):
-        """Negative log-likelihood of every sample.
-
-        Parameters
-        ----------
-        y : ndarray of shape (n_samples, n_classes)
-            One-hot labels (rows of probabilities).
-        raw : ndarray of shape (n_samples, n_classes)
-            Raw network outputs.
-
-        Returns
-        -------
-        nll : ndarray of shape (n_samples,)
-            The categorical cross-entropy, from a log-sum-exp.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sklearn_mle_nn.distributions import Categorical
-        >>> Categorical().nll(np.array([[1.0, 0.0]]), np.array([[0.0, 0.0]])).round(4)
-        array([0.6931])
-        """
         top = raw.max(axis=1, keepdims=True)
         logsumexp = np.log(np.exp(raw - top).sum(axis=1, keepdims=True)) + top
         return np.einsum("ij,ij->i", y, logsumexp - raw)
 
     def gradient(self, y, raw, out=None):
-        """``d NLL / d raw = softmax(raw) - y``: the canonical shortcut.
-
-        Parameters
-        ----------
-        y : ndarray of shape (n_samples, n_classes)
-            One-hot labels.
-        raw : ndarray of shape (n_samples, n_classes)
-            Raw network outputs.
-        out : ndarray of shape (n_samples, n_classes), default=None
-            Buffer for the result; a new array when None.
-
-        Returns
-        -------
-        gradient : ndarray of shape (n_samples, n_classes)
-            ``softmax(raw) - y``.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sklearn_mle_nn.distributions import Categorical
-        >>> Categorical().gradient(np.array([[1.0, 0.0]]), np.zeros((1, 2)))
-        array([[-0.5,  0.5]])
-        """
         out = _copy(raw, out)
-        self.link.forward(out)
+        self.activation.forward(out)
         return np.subtract(out, y, out=out)
 
     def nll_and_gradient(self, y, raw, gradient, sample_weight=None):
@@ -629,34 +754,22 @@ class Categorical(_Distribution):
             return float(np.log(exp_sum).sum() - target_term)
         return _weighted_sum(np.log(exp_sum) - target_term, sample_weight)
 
-    def check_target(self, y):
-        _check_unit_interval(y, "targets")
+    def check_target(self, y, what="targets"):
+        _check_unit_interval(y, what, self.name)
 
-    def sample(self, mean, n_samples, random_state):
-        """Class indices drawn with probabilities ``mean``.
-
-        Parameters
-        ----------
-        mean : ndarray of shape (n_samples_X, n_classes)
-            Class probabilities, rows summing to one.
-        n_samples : int
-            Draws per row.
-        random_state : RandomState instance
-            Source of the draws.
-
-        Returns
-        -------
-        draws : ndarray of shape (n_samples_X, n_samples)
-            Column indices of ``mean``.
+    def sample(self, raw, n_samples, random_state):
+        """Class indices drawn from ``softmax(raw)``, ``(n_samples_X, n_samples)``.
 
         Examples
         --------
         >>> import numpy as np
         >>> from sklearn_mle_nn.distributions import Categorical
         >>> rng = np.random.RandomState(0)
-        >>> Categorical().sample(np.array([[0.0, 1.0, 0.0]]), 4, rng).tolist()
+        >>> raw = np.log([[1e-9, 1.0, 1e-9]])
+        >>> Categorical().sample(raw, 4, rng).tolist()
         [[1, 1, 1, 1]]
         """
+        mean = self.mean(raw)
         cumulative = np.cumsum(mean, axis=1)
         uniform = random_state.random_sample((mean.shape[0], 1, n_samples))
         # The class is the first whose cumulative probability exceeds the draw.
@@ -664,9 +777,42 @@ class Categorical(_Distribution):
         index = np.sum(draw >= cumulative[:, :, np.newaxis], axis=1)
         return np.minimum(index, mean.shape[1] - 1)
 
+    def std(self, raw):
+        mean = self.mean(raw)
+        return np.sqrt(mean * (1 - mean))
+
+    def scipy_distribution(self, raw):
+        return stats.multinomial(1, self.mean(raw))
+
 
 #: Distribution classes by the name the ``distribution`` parameter uses.
-DISTRIBUTIONS = {cls.name: cls for cls in (Gaussian, Bernoulli, Categorical)}
+DISTRIBUTIONS = {
+    cls.name: cls
+    for cls in (
+        Gaussian,
+        HeteroscedasticGaussian,
+        Laplace,
+        StudentT,
+        Poisson,
+        Bernoulli,
+        Categorical,
+    )
+}
+
+
+def resolve(distribution, link=None):
+    """A new, unfitted distribution from a name or an instance.
+
+    The instance given is never changed (a copy is returned); ``link``
+    (an estimator's ``out_activation``), when given, overrides its link.
+    """
+    if isinstance(distribution, str):
+        return DISTRIBUTIONS[distribution](link=link)
+    resolved = distribution.__sklearn_clone__()
+    if link is not None:
+        resolved.set_params(link=link)
+    resolved.activation  # noqa: B018 -- validates the link now, before fitting
+    return resolved
 
 
 @functools.cache
@@ -684,14 +830,48 @@ def _copy(raw, out):
     return out
 
 
+def _assign(out, values):
+    out[...] = values
+    return out
+
+
 def _weighted_sum(values, sample_weight):
     return float(values.sum() if sample_weight is None else values @ sample_weight)
 
 
-def _check_unit_interval(y, what):
+def _weighted_median(y, sample_weight=None):
+    """Column-wise (weighted) median of ``y``."""
+    if sample_weight is None:
+        return np.median(y, axis=0)
+    order = np.argsort(y, axis=0)
+    medians = []
+    for j in range(y.shape[1]):
+        weights = np.cumsum(sample_weight[order[:, j]])
+        index = np.searchsorted(weights, 0.5 * weights[-1])
+        medians.append(y[order[index, j], j])
+    return np.array(medians)
+
+
+def _t_scale(residual, df, sample_weight):
+    """Maximum-likelihood scale of Student's t for given residuals."""
+
+    def mean_nll(log_scale):
+        return -np.average(
+            stats.t.logpdf(residual, df, scale=np.exp(log_scale)),
+            weights=sample_weight,
+        )
+
+    start = np.log(max(np.std(residual), np.finfo(float).tiny))
+    result = optimize.minimize_scalar(
+        mean_nll, bracket=(start - 1.0, start + 1.0), tol=1e-10
+    )
+    return float(np.exp(result.x))
+
+
+def _check_unit_interval(y, what, name):
     low, high = np.min(y), np.max(y)
     if low < 0 or high > 1:
         raise ValueError(
-            f"distribution='bernoulli' needs {what} in [0, 1] (labels, rates or "
+            f"distribution={name!r} needs {what} in [0, 1] (labels, rates or "
             f"probabilities); got values from {low:g} to {high:g}."
         )

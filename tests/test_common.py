@@ -23,11 +23,26 @@ _PREDICT_IS_A_RECONSTRUCTION = (
 )
 
 
+_SGD_IS_NOT_REPETITION = (
+    "Mini-batch SGD: the fit with integer weights (one batch of 15 rows per "
+    "epoch) and the fit on repeated rows (two batches of 37) take different "
+    "steps and meet only at an exact optimum. On this sparse, uncentred data a "
+    "step of one run blows up and is undone with a smaller step, so the two "
+    "stop at different points. scikit-learn checks MLPClassifier's weight "
+    "equivalence with lbfgs only; weights themselves are tested against "
+    "repetition with full-batch steps in tests/test_regressor.py."
+)
+
+
 def _expected_failed_checks(estimator):
     if type(estimator).__name__ == "MLEAutoencoder":
         return {
             "check_estimator_sparse_array": _PREDICT_IS_A_RECONSTRUCTION,
             "check_estimator_sparse_matrix": _PREDICT_IS_A_RECONSTRUCTION,
+        }
+    if type(estimator).__name__ == "MLEClassifier":
+        return {
+            "check_sample_weight_equivalence_on_sparse_data": _SGD_IS_NOT_REPETITION
         }
     return {}
 
