@@ -8,6 +8,7 @@ ORDER = [
     "plot_vanishing_gradients.py",
     "plot_regression_uncertainty.py",
     "plot_grid_search_distribution.py",
+    "plot_custom_distribution.py",
     "plot_mse_vs_cross_entropy.py",
     "plot_digits_autoencoder.py",
     "plot_anomaly_detection.py",
