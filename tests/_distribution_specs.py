@@ -113,7 +113,7 @@ class Spec:
         How much the mean NLL of ``intercept_only_raw`` may exceed a numeric
         minimiser's, per target.
     kink : callable or None
-        ``kink(y, raw)``: rows where the NLL is not differentiable (excluded
+        ``kink(y, mean)``: rows where the NLL is not differentiable (excluded
         from finite differences).
     draws_as_targets : callable
         Maps the output of ``sample`` to shape ``(n, k, n_samples)`` in the
@@ -144,8 +144,8 @@ def _some(values):
     return lambda k: {"scale_": np.array(values[:k])}
 
 
-def _normal_raw(spread):
-    return lambda rng, n, k: spread * rng.standard_normal((n, k))
+def _normal_raw(spread, centre=0.0):
+    return lambda rng, n, k: centre + spread * rng.standard_normal((n, k))
 
 
 def _t_with_outliers(rng, n, k):
@@ -184,7 +184,7 @@ BUILT_IN_SPECS = {
     "gaussian": Spec(
         make=DISTRIBUTIONS["gaussian"],
         targets=_normal_raw(2.0),
-        raw=_normal_raw(1.5),
+        raw=_normal_raw(1.5, centre=2.0),
         reference=lambda raw, params, constants: stats.norm(
             raw, np.broadcast_to(_scale(constants), raw.shape)
         ),
@@ -194,7 +194,7 @@ BUILT_IN_SPECS = {
         make=DISTRIBUTIONS["heteroscedastic_gaussian"],
         targets=_normal_raw(2.0),
         raw=lambda rng, n, k: np.hstack(
-            [1.5 * rng.standard_normal((n, k)), rng.uniform(-1.0, 1.0, (n, k))]
+            [2.0 + 1.5 * rng.standard_normal((n, k)), rng.uniform(-1.0, 1.0, (n, k))]
         ),
         reference=lambda raw, params, constants: stats.norm(
             raw[:, : raw.shape[1] // 2], np.exp(raw[:, raw.shape[1] // 2 :])
@@ -203,18 +203,18 @@ BUILT_IN_SPECS = {
     "laplace": Spec(
         make=DISTRIBUTIONS["laplace"],
         targets=lambda rng, n, k: rng.laplace(0.3, 1.5, (n, k)),
-        raw=_normal_raw(1.5),
+        raw=_normal_raw(1.5, centre=2.0),
         reference=lambda raw, params, constants: stats.laplace(
             raw, np.broadcast_to(_scale(constants), raw.shape)
         ),
         constants=_some([2.0, 0.5, 1.5]),
         # |y - median| has a kink at y == median.
-        kink=lambda y, raw: np.any(np.abs(y - raw) < 1e-3, axis=1),
+        kink=lambda y, mean: np.any(np.abs(y - mean) < 1e-3, axis=1),
     ),
     "student_t": Spec(
         make=DISTRIBUTIONS["student_t"],
         targets=_t_with_outliers,
-        raw=_normal_raw(1.5),
+        raw=_normal_raw(1.5, centre=2.0),
         reference=lambda raw, params, constants: stats.t(
             params["df"], raw, np.broadcast_to(_scale(constants), raw.shape)
         ),

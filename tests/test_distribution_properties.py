@@ -22,6 +22,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy import optimize
 from sklearn.base import clone
 
+from sklearn_mle_nn import MLERegressor
 from sklearn_mle_nn._activations import ACTIVATIONS
 from sklearn_mle_nn.distributions import DISTRIBUTIONS, Distribution, resolve
 
@@ -497,3 +498,50 @@ def test_float32_stays_float32(name, k):
         result = method(y32, raw32)
         assert result.dtype == np.float32
     assert dist.std(raw32).dtype == np.float32
+
+
+# ---- through the estimator ---------------------------------------------------
+
+
+@pytest.mark.parametrize("name, k", CASES)
+def test_regressor_recovers_the_generating_distribution(name, k):
+    """MLERegressor(distribution=instance) fits data drawn from the
+    distribution itself: its held-out likelihood is near the true model's,
+    its fitted constants near the true ones, and its predictions are those of
+    its predicted distribution. The instance given is never changed.
+
+    The inputs are the true raw outputs, so a network without hidden layers
+    can represent the truth exactly; the held-out mean log-likelihood may fall
+    short of the true model's by 0.1 nats per target (measured at most 0.06
+    per target on 600 training rows), the constants may differ by 20% (the
+    Gamma's shape, the noisiest, by 11%). Standardizing targets and mapping
+    the output back (``raw_affine``, ``rescale_constants``) are on this path.
+    """
+    spec = _spec(name)
+    rng = np.random.RandomState(0)
+    n = 1200
+    raw = spec.raw(rng, n, k)
+    truth, _, _, constants = _problem(name, k, fitted=True)
+    y = spec.draws_as_targets(truth.sample(raw, 1, rng), k)[..., 0]
+    y_fit = y[:, 0] if k == 1 else y
+    train, test = slice(0, n // 2), slice(n // 2, n)
+
+    given = spec.make()
+    before = copy.deepcopy(vars(given))
+    reg = MLERegressor(distribution=given, hidden_layer_sizes=(), random_state=0)
+    reg.fit(raw[train], y_fit[train])
+    assert reg.distribution is given and vars(given).keys() == before.keys()
+    assert reg.distribution_ is not given and type(reg.distribution_) is type(given)
+
+    log_likelihood = reg.log_likelihood(raw[test], y_fit[test])
+    assert log_likelihood.shape == (n // 2,)
+    true_log_likelihood = -truth.nll(y[test], raw[test])
+    assert log_likelihood.mean() > true_log_likelihood.mean() - 0.1 * k
+    for attribute, value in constants.items():
+        assert_allclose(getattr(reg.distribution_, attribute), value, rtol=0.2)
+
+    predicted = reg.predict_distribution(raw[test])
+    assert_allclose(_row_log_density(predicted, y_fit[test]), log_likelihood, rtol=1e-6)
+    mean, std = reg.predict(raw[test], return_std=True)
+    assert_allclose(mean, predicted.mean(), rtol=1e-6)
+    assert_allclose(std, _std(predicted), rtol=1e-6)
