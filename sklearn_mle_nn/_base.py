@@ -613,6 +613,8 @@ def _predict_constant_targets_exactly(model, problem):
     if not constant.any():
         return
     raw = model.distribution.intercept_only_raw(Y)[0]
+    # Every raw parameter of a constant target (its mean, its spread).
+    constant = np.tile(constant, len(raw) // len(constant))
     coefs, intercepts = model.split()
     coefs[-1][:, constant] = 0
     intercepts[-1][constant] = raw[constant]

@@ -74,11 +74,12 @@ standardize_inputs : bool, default=@standardize_inputs@
 
     early_stopping : bool or 'auto', default=@early_stopping@
         Whether ``fit`` holds out ``validation_fraction`` of the training
-        data, stops when its score (R² for the regressor, accuracy for the
-        classifier, mean log-likelihood for the autoencoder) stops improving,
-        and keeps the weights of the best score. 'auto' does so when the
-        validation set would hold at least 10 samples. ``partial_fit`` trains
-        on all the data it is given and ignores it.
+        data, stops when its score (R² for the regressor, or the mean
+        log-likelihood when the network also predicts the spread; accuracy
+        for the classifier; mean log-likelihood for the autoencoder) stops
+        improving, and keeps the weights of the best score. 'auto' does so
+        when the validation set would hold at least 10 samples.
+        ``partial_fit`` trains on all the data it is given and ignores it.
 
     validation_fraction : float, default=@validation_fraction@
         Fraction of the training data held out with ``early_stopping``.

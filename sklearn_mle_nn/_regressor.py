@@ -187,7 +187,15 @@ class MLERegressor(RegressorMixin, BaseMLE):
         return X, Y
 
     def _validation_score(self, distribution, raw, Y, sample_weight):
-        return r2_score(Y, distribution.mean(raw), sample_weight=sample_weight)
+        if distribution.n_params == 1:
+            # As scikit-learn's MLPRegressor: the network predicts the mean.
+            return r2_score(Y, distribution.mean(raw), sample_weight=sample_weight)
+        # R² sees only the mean: a network that also predicts the spread is
+        # judged by the held-out log-likelihood of the targets as given.
+        nll = np.average(distribution.nll(Y, raw), weights=sample_weight)
+        if self._target_scaling is not None:
+            nll += self._target_scaling.log_jacobian()
+        return -float(nll)
 
     # ---- public API --------------------------------------------------------
 

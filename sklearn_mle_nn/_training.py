@@ -61,7 +61,8 @@ class TrainingProblem:
     def null_loss(self, distribution):
         """Mean NLL per sample of the intercept-only model (the best constant)."""
         raw = distribution.intercept_only_raw(self.Y, self.sample_weight)
-        raw = np.broadcast_to(raw, self.Y.shape).astype(self.X.dtype)
+        raw = np.broadcast_to(raw, (self.Y.shape[0], raw.shape[1]))
+        raw = raw.astype(self.X.dtype)
         return float(
             np.average(distribution.nll(self.Y, raw), weights=self.sample_weight)
         )

@@ -1,0 +1,256 @@
+"""Every distribution through the estimators: one API for all likelihoods.
+
+``predict(return_std=True)``, ``sample``, ``log_likelihood``,
+``predict_interval`` and ``predict_distribution`` for every real-valued and
+count distribution and Bernoulli; names and instances in ``GridSearchCV``; a
+user-defined distribution working everywhere a built-in one does.
+"""
+
+import inspect
+import re
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy import stats
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import PoissonRegressor
+from sklearn.metrics import mean_poisson_deviance
+from sklearn.model_selection import GridSearchCV
+
+import sklearn_mle_nn
+from sklearn_mle_nn import MLEAutoencoder, MLERegressor
+from sklearn_mle_nn.distributions import DISTRIBUTIONS, Distribution, StudentT
+from sklearn_mle_nn.metrics import log_likelihood_scorer
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+RNG = np.random.RandomState(0)
+X = RNG.uniform(-1, 1, size=(300, 2))
+SIGNAL = X[:, 0] - 0.5 * X[:, 1]
+
+
+class LogNormal(Distribution):
+    """A user's distribution: log(y) is normal; the network predicts its mean.
+
+    *Domain*: y > 0. ``NLL = log y + log s + 0.5 log(2 pi) + 0.5 z**2``,
+    ``z = (log y - raw) / s``; training holds ``s = 1``, ``fit_constants``
+    sets ``scale_`` to the root-mean-square residual of log y.
+    """
+
+    name = "log_normal"
+
+    def nll(self, y, raw):
+        s = getattr(self, "scale_", 1.0)
+        z = (np.log(y) - raw) / s
+        return np.sum(np.log(y) + np.log(s) + 0.5 * np.log(2 * np.pi) + 0.5 * z**2, 1)
+
+    def gradient(self, y, raw, out=None):
+        gradient = (raw - np.log(y)) / getattr(self, "scale_", 1.0) ** 2
+        if out is None:
+            return gradient
+        out[...] = gradient
+        return out
+
+    def mean(self, raw):
+        return np.exp(raw + 0.5 * getattr(self, "scale_", 1.0) ** 2)
+
+    def scipy_distribution(self, raw):
+        s = np.broadcast_to(getattr(self, "scale_", 1.0), raw.shape)
+        return stats.lognorm(s, scale=np.exp(raw))
+
+    def check_target(self, y, what="targets"):
+        if np.min(y) <= 0:
+            raise ValueError(f"log_normal needs {what} > 0")
+
+    def intercept_only_raw(self, y, sample_weight=None):
+        return np.average(np.log(y), axis=0, weights=sample_weight)[np.newaxis]
+
+    def fit_constants(self, y, raw, sample_weight=None):
+        residual = np.log(y) - raw
+        self.scale_ = np.sqrt(np.average(residual**2, axis=0, weights=sample_weight))
+        return self
+
+
+def _targets(distribution, n_targets=1):
+    """Targets in the support of ``distribution``, shape (n,) or (n, k)."""
+    columns = []
+    for j in range(n_targets):
+        signal = SIGNAL * (1 + 0.5 * j)
+        if distribution in ("poisson",):
+            y = RNG.poisson(np.exp(0.5 * signal + 1.0)).astype(float)
+        elif distribution == "bernoulli":
+            y = (RNG.uniform(size=len(X)) < 1 / (1 + np.exp(-2 * signal))) * 1.0
+        elif isinstance(distribution, LogNormal):
+            y = np.exp(signal + 0.3 * RNG.normal(size=len(X)))
+        else:
+            y = 10 * signal + 3 + RNG.normal(size=len(X))
+        columns.append(y)
+    return columns[0] if n_targets == 1 else np.column_stack(columns)
+
+
+REGRESSION = [
+    name for name in DISTRIBUTIONS if name != "categorical"
+]  # every real-valued and count distribution, and Bernoulli
+CASES = [*REGRESSION, "user"]
+
+
+def _fit(distribution, n_targets=1, **params):
+    if distribution == "user":
+        distribution = LogNormal()
+    y = _targets(distribution, n_targets)
+    model = MLERegressor(
+        hidden_layer_sizes=(16,), random_state=0, max_iter=60, **params
+    )
+    return model.set_params(distribution=distribution).fit(X, y), y
+
+
+def test_every_registered_distribution_is_covered():
+    """No hand-kept list: the cases come from the registry."""
+    assert set(REGRESSION) | {"categorical"} == set(DISTRIBUTIONS)
+
+
+@pytest.mark.parametrize("n_targets", [1, 2])
+@pytest.mark.parametrize("distribution", CASES)
+def test_one_api_for_every_distribution(distribution, n_targets):
+    model, y = _fit(distribution, n_targets)
+    shape = (len(X),) if n_targets == 1 else (len(X), n_targets)
+    mean, std = model.predict(X, return_std=True)
+    assert mean.shape == std.shape == shape
+    assert np.all(std > 0) and np.isfinite(std).all()
+    dist = model.predict_distribution(X)
+    # The scipy object is the fitted model: its moments and its log-density.
+    assert_allclose(dist.mean(), mean, rtol=1e-6)
+    assert_allclose(dist.std(), std, rtol=1e-6)
+    logpdf = dist.logpmf(y) if hasattr(dist, "logpmf") else dist.logpdf(y)
+    per_sample = logpdf if n_targets == 1 else logpdf.sum(axis=1)
+    assert_allclose(per_sample, model.log_likelihood(X, y), rtol=1e-6, atol=1e-9)
+    interval = model.predict_interval(X, coverage=0.8)
+    assert interval.shape == (*shape, 2)
+    low, high = dist.interval(0.8)
+    assert_allclose(interval[..., 0], low, rtol=1e-6)
+    assert_allclose(interval[..., 1], high, rtol=1e-6)
+    draws = model.sample(X, n_samples=4000, random_state=0)
+    assert draws.shape == (*shape, 4000)
+    # Each row's draws have the predicted mean, within five standard errors.
+    assert np.all(np.abs(draws.mean(axis=-1) - mean) <= 5 * std / np.sqrt(4000) + 1e-9)
+
+
+@pytest.mark.parametrize("distribution", CASES)
+def test_fit_never_changes_the_parameter(distribution):
+    instance = LogNormal() if distribution == "user" else distribution
+    model = MLERegressor(distribution=instance, max_iter=3, random_state=0)
+    model.fit(X, _targets(instance))
+    assert model.distribution is instance
+    assert model.distribution_ is not instance
+    assert not hasattr(instance, "scale_")
+
+
+def test_heteroscedastic_gaussian_learns_an_input_dependent_spread():
+    """y = x + noise of sd 0.1 + |x|: the predicted sd follows |x|."""
+    rng = np.random.RandomState(1)
+    x = rng.uniform(-2, 2, size=(3000, 1))
+    y = x[:, 0] + (0.1 + np.abs(x[:, 0])) * rng.normal(size=3000)
+    model = MLERegressor(distribution="heteroscedastic_gaussian", random_state=0)
+    model.fit(x[:2000], y[:2000])
+    _, std = model.predict(x[2000:], return_std=True)
+    assert np.corrcoef(std, np.abs(x[2000:, 0]))[0, 1] > 0.9
+    low, high = model.predict_interval(x[2000:], coverage=0.9).T
+    coverage = np.mean((low <= y[2000:]) & (y[2000:] <= high))
+    assert 0.85 <= coverage <= 0.95
+    # And it is more likely than a constant spread on the same held-out data.
+    constant = MLERegressor(random_state=0).fit(x[:2000], y[:2000])
+    assert model.log_likelihood(x[2000:], y[2000:]).mean() > (
+        constant.log_likelihood(x[2000:], y[2000:]).mean() + 0.1
+    )
+
+
+def test_laplace_scale_is_the_mean_absolute_residual():
+    model, y = _fit("laplace")
+    assert_allclose(model.scale_, np.mean(np.abs(y - model.predict(X))), rtol=1e-6)
+
+
+def test_student_t_is_robust_to_outliers():
+    """With 10% gross outliers, Student-t's fit stays near the clean signal."""
+    rng = np.random.RandomState(2)
+    y = 10 * SIGNAL + rng.normal(size=len(X))
+    outliers = rng.uniform(size=len(X)) < 0.1
+    y_dirty = np.where(outliers, y + 200 * rng.choice([-1, 1], len(X)), y)
+    errors = {}
+    for name in ("gaussian", "student_t"):
+        model = MLERegressor(distribution=name, random_state=0, early_stopping=False)
+        model.fit(X, y_dirty)
+        errors[name] = np.mean((model.predict(X) - 10 * SIGNAL) ** 2)
+    assert errors["student_t"] < 0.25 * errors["gaussian"]
+
+
+def test_poisson_deviance_no_worse_than_a_poisson_glm():
+    rng = np.random.RandomState(3)
+    x = rng.normal(size=(3000, 3))
+    y = rng.poisson(np.exp(0.5 * x[:, 0] - 0.3 * x[:, 1] + 0.5))
+    model = MLERegressor(distribution="poisson", random_state=0).fit(x[:2000], y[:2000])
+    glm = PoissonRegressor().fit(x[:2000], y[:2000])
+    ours = mean_poisson_deviance(y[2000:], model.predict(x[2000:]))
+    assert ours <= 1.02 * mean_poisson_deviance(y[2000:], glm.predict(x[2000:]))
+
+
+def test_grid_search_over_names_instances_and_their_parameters():
+    y = _targets("gaussian")
+    base = MLERegressor(hidden_layer_sizes=(8,), max_iter=20, random_state=0)
+    grid = [
+        {"distribution": ["gaussian", "laplace"]},
+        {"distribution": [StudentT()], "distribution__df": [2.0, 30.0]},
+    ]
+    search = GridSearchCV(base, grid, scoring=log_likelihood_scorer, cv=3).fit(X, y)
+    candidates = search.cv_results_["params"]
+    assert len(candidates) == 4
+    dfs = [p["distribution__df"] for p in candidates if "distribution__df" in p]
+    assert dfs == [2.0, 30.0]
+    # Each candidate's score is the held-out log-likelihood of its own fit.
+    best = clone(base).set_params(**search.best_params_)
+    assert search.best_estimator_.get_params()["distribution"] is not None
+    assert type(best.fit(X, y).distribution_) is type(
+        search.best_estimator_.distribution_
+    )
+
+
+def test_user_distribution_in_the_autoencoder():
+    data = np.exp(RNG.normal(size=(200, 3)))
+    ae = MLEAutoencoder(distribution=LogNormal(), random_state=0, max_iter=50)
+    ae.fit(data)
+    assert ae.score_samples(data).shape == (200,)
+    assert ae.sample(data[:2], n_samples=3, random_state=0).shape == (2, 3, 3)
+    assert np.all(ae.predict(data) > 0)
+
+
+def test_support_is_checked_before_fitting():
+    with pytest.raises(ValueError, match="poisson.*>= 0"):
+        MLERegressor(distribution="poisson").fit(X, -np.ones(len(X)))
+    with pytest.raises(ValueError, match="log_normal needs targets > 0"):
+        MLERegressor(distribution=LogNormal()).fit(X, np.zeros(len(X)))
+
+
+def test_estimators_never_test_a_distributions_name():
+    """Everything about a likelihood lives in its class."""
+    for module in ("_base", "_regressor", "_autoencoder", "_training", "_network"):
+        source = inspect.getsource(getattr(sklearn_mle_nn, module))
+        assert ".name ==" not in source and ".name !=" not in source
+        names = "|".join(DISTRIBUTIONS)
+        assert not re.search(rf"(==|!=|\bin)\s*[\(\[{{]?\s*\"({names})\"", source)
+
+
+def test_new_distribution_raw_outputs_per_target():
+    model, _ = _fit("heteroscedastic_gaussian", n_targets=2)
+    assert model.coefs_[-1].shape[1] == 4  # a mean and a log-spread per target
+    assert model.n_outputs_ == 2
+    assert_array_equal(model.intercepts_[-1].shape, (4,))
+
+
+def test_fit_with_a_constant_target_column_is_exact():
+    y = np.column_stack([_targets("gaussian"), np.full(len(X), 7.0)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = MLERegressor(random_state=0, max_iter=20).fit(X, y)
+    assert_allclose(model.predict(X)[:, 1], 7.0)
