@@ -6,6 +6,7 @@ scipy.stats, scipy.special, central finite differences or a closed form.
 
 import numpy as np
 import pytest
+from conftest import finite_difference
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
 from scipy.special import expit, log_softmax, logsumexp, softmax
@@ -49,16 +50,6 @@ def _target(cls, rng, shape):
     if cls is Bernoulli:
         return rng.uniform(size=shape)
     return rng.dirichlet(np.ones(shape[1]), size=shape[0])
-
-
-def _finite_difference(func, x, eps=1e-6):
-    """Central finite differences of the scalar ``func`` at ``x``."""
-    grad = np.empty_like(x)
-    for index in np.ndindex(x.shape):
-        step = np.zeros_like(x)
-        step[index] = eps
-        grad[index] = (func(x + step) - func(x - step)) / (2 * eps)
-    return grad
 
 
 def test_gaussian_nll_default_scale_is_one():
@@ -145,7 +136,7 @@ def test_gradient_matches_finite_differences(cls, link):
     raw = _raw(rng, link=link)
     y = _target(cls, rng, raw.shape)
     distribution = cls(link)
-    expected = _finite_difference(lambda r: distribution.nll(y, r).sum(), raw)
+    expected = finite_difference(lambda r: distribution.nll(y, r).sum(), raw)
     assert_allclose(distribution.gradient(y, raw), expected, rtol=1e-6, atol=1e-8)
 
 

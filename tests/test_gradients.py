@@ -10,6 +10,7 @@ optimizer records the gradient instead of stepping.
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from conftest import finite_difference
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import expit, log_expit, log_softmax, softmax
 from scipy.stats import norm
@@ -72,15 +73,6 @@ def _objective(layout, params, X, Y, hidden, distribution, link, alpha, weights)
     nll = _reference_nll(distribution, link, Y, raw)
     coefs = params[: layout.n_coef]
     return (weights @ nll + 0.5 * alpha * coefs @ coefs) / weights.sum()
-
-
-def _finite_difference(func, x, eps=1e-6):
-    grad = np.empty_like(x)
-    for i in range(x.size):
-        step = np.zeros_like(x)
-        step[i] = eps
-        grad[i] = (func(x + step) - func(x - step)) / (2 * eps)
-    return grad
 
 
 class _RecordGradient:
@@ -168,7 +160,7 @@ def test_network_gradient_matches_finite_differences(
         weights if weighted else None,
         N_SAMPLES,
     )
-    assert_allclose(grad, _finite_difference(objective, params), rtol=1e-6, atol=1e-8)
+    assert_allclose(grad, finite_difference(objective, params), rtol=1e-6, atol=1e-8)
     # The step returns the un-normalised objective: sum_i w_i NLL_i + penalty.
     assert_allclose(loss, objective(params) * weights.sum(), rtol=1e-10)
 
@@ -192,7 +184,7 @@ def test_gradient_in_parts_matches_finite_differences(monkeypatch, part_length):
     grad, _ = _library_gradient(
         layout, hidden, "categorical", "softmax", params, X, Y, 0.7, weights, 5
     )
-    assert_allclose(grad, _finite_difference(objective, params), rtol=1e-6, atol=1e-8)
+    assert_allclose(grad, finite_difference(objective, params), rtol=1e-6, atol=1e-8)
 
 
 @pytest.mark.parametrize(
@@ -273,7 +265,7 @@ def test_workspace_backward_matches_finite_differences():
             "categorical", "softmax", Y, _preactivations(layout, p, X, hidden)[-1]
         ).sum()
 
-    assert_allclose(grad, _finite_difference(total_nll, params), rtol=1e-6, atol=1e-8)
+    assert_allclose(grad, finite_difference(total_nll, params), rtol=1e-6, atol=1e-8)
 
 
 def test_layout_split_returns_views_in_documented_order():
