@@ -349,10 +349,12 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         """
         X, Y, sample_weight = problem.X, problem.Y, problem.sample_weight
         null_loss = problem.null_loss(model.distribution)
-        # Where training starts: from given weights on all the data (the fit
-        # must end no worse); from random ones on its first rows, enough to
-        # tell a bad start from a blow-up.
-        rows = slice(None) if given_start else slice(START_ROWS)
+        # Where training starts: for a fit from given weights on all the data
+        # (it must end no worse); otherwise (random weights, or a chunk of a
+        # stream) on the first rows, enough to tell a bad start from a
+        # blow-up.
+        whole = given_start and not incremental
+        rows = slice(None) if whole else slice(START_ROWS)
         start_loss = evaluate(
             model,
             X[rows],
