@@ -137,13 +137,6 @@ def test_scipy_distribution_logpdf_is_minus_nll(name, k):
     assert_allclose(_row_log_density(frozen, y), -dist.nll(y, raw), rtol=1e-10)
 
 
-def _known_issue(request, condition, reason):
-    """Mark a case that fails because of a library issue reported to the lead
-    (strict: it fails once the issue is fixed; then remove the mark)."""
-    if condition:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
-
-
 def _gradient_problem(name, link, fitted):
     spec = _spec(name)
     k = spec.columns[-1]
@@ -160,14 +153,8 @@ def _gradient_problem(name, link, fitted):
 
 @pytest.mark.parametrize("fitted", [False, True], ids=["training", "fitted"])
 @pytest.mark.parametrize("name, link", LINK_CASES)
-def test_gradient_matches_finite_differences(name, link, fitted, request):
+def test_gradient_matches_finite_differences(name, link, fitted):
     """gradient is d NLL_i / d raw_i, for every allowed link."""
-    _known_issue(
-        request,
-        name == "gaussian" and link == "softmax" and fitted,
-        reason="Gaussian.gradient divides by scale_**2 after the softmax's "
-        "backward; it must divide before (the softmax mixes columns).",
-    )
     dist, y, raw = _gradient_problem(name, link, fitted)
     gradient = dist.gradient(y, raw)
     assert gradient.shape == raw.shape
