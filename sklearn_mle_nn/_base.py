@@ -622,6 +622,16 @@ def _predict_constant_targets_exactly(model, problem):
     intercepts[-1][constant] = raw[constant]
 
 
+def first_column(dist):
+    """The frozen scipy distribution ``dist`` of shape (n, 1) as one of (n,)."""
+
+    def column(value):
+        return np.asarray(value)[:, 0] if np.ndim(value) == 2 else value
+
+    args = [column(arg) for arg in dist.args]
+    return dist.dist(*args, **{name: column(v) for name, v in dist.kwds.items()})
+
+
 def _same_param(value, fitted):
     if isinstance(value, Distribution) or isinstance(fitted, Distribution):
         return type(value) is type(fitted) and value.get_params() == fitted.get_params()

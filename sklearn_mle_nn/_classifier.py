@@ -16,7 +16,7 @@ from sklearn.utils.validation import (
 )
 
 from ._activations import Logistic, Softmax
-from ._base import VALIDATION, BaseMLE
+from ._base import VALIDATION, BaseMLE, first_column
 from ._docstrings import fill_docstring
 from .distributions import Bernoulli, Categorical, Distribution, Gaussian, resolve
 
@@ -507,7 +507,7 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
         raw = self._raw(self._validate_X(X))
         dist = self._label_distribution().scipy_distribution(raw)
         if self._label_binarizer.y_type_ == "binary":
-            return _positive(dist)
+            return first_column(dist)
         return dist
 
     def log_likelihood(self, X, y):
@@ -580,8 +580,3 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
 def _as_written(labels):
     """Labels as Python values, ``[1, 'a']``, not numpy's ``np.int64(1)``."""
     return np.asarray(labels).tolist()
-
-
-def _positive(dist):
-    """The Bernoulli ``dist`` of shape (n, 1) as one of shape (n,)."""
-    return dist.dist(np.asarray(dist.args[0])[:, 0])

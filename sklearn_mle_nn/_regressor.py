@@ -10,7 +10,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._activations import HIDDEN_ACTIVATIONS
-from ._base import VALIDATION, BaseMLE
+from ._base import VALIDATION, BaseMLE, first_column
 from ._docstrings import fill_docstring
 
 
@@ -380,7 +380,7 @@ class MLERegressor(RegressorMixin, BaseMLE):
         ((2,), (2,))
         """
         dist = self.distribution_.scipy_distribution(self._raw(self._validate_X(X)))
-        return _first_column(dist) if self._y_ndim == 1 else dist
+        return first_column(dist) if self._y_ndim == 1 else dist
 
     def sample(self, X, n_samples=1, random_state=None):
         """Draw targets from the fitted p(y | x).
@@ -486,13 +486,3 @@ class MLERegressor(RegressorMixin, BaseMLE):
     def _shape_outputs(self, values):
         # n_outputs_ counts targets; raw outputs may be more (a spread each).
         return values.ravel() if self.n_outputs_ == 1 else values
-
-
-def _first_column(dist):
-    """The frozen scipy distribution ``dist`` of shape (n, 1) as one of (n,)."""
-
-    def column(value):
-        return np.asarray(value)[:, 0] if np.ndim(value) == 2 else value
-
-    args = [column(arg) for arg in dist.args]
-    return dist.dist(*args, **{name: column(v) for name, v in dist.kwds.items()})

@@ -254,3 +254,27 @@ def test_fit_with_a_constant_target_column_is_exact():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model = MLERegressor(random_state=0, max_iter=20).fit(X, y)
     assert_allclose(model.predict(X)[:, 1], 7.0)
+
+
+@pytest.mark.parametrize("target", ["binary", "multiclass", "multilabel"])
+def test_classifier_predict_distribution_is_predict_proba(target):
+    from sklearn_mle_nn import MLEClassifier
+
+    labels = {
+        "binary": (SIGNAL > 0).astype(int),
+        "multiclass": np.digitize(SIGNAL, [-0.5, 0.5]),
+        "multilabel": np.column_stack([SIGNAL > 0, X[:, 1] > 0]).astype(int),
+    }[target]
+    clf = MLEClassifier(random_state=0, max_iter=30).fit(X, labels)
+    proba = clf.predict_proba(X)
+    dist = clf.predict_distribution(X)
+    if target == "binary":
+        assert_allclose(dist.mean(), proba[:, 1])
+        assert_allclose(dist.logpmf(labels), clf.log_likelihood(X, labels))
+    elif target == "multiclass":
+        one_hot = np.eye(3)[labels]
+        assert_allclose(dist.p, proba)
+        assert_allclose(dist.logpmf(one_hot), clf.log_likelihood(X, labels))
+    else:
+        assert_allclose(dist.mean(), proba)
+        assert_allclose(dist.logpmf(labels).sum(axis=1), clf.log_likelihood(X, labels))
