@@ -17,6 +17,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import gen_batches
 
 from ._network import FORWARD_CHUNK, Workspace, forward
+from ._threads import limit_blas_threads
 
 
 @dataclass
@@ -377,11 +378,18 @@ def evaluate(model, X, Y, sample_weight, params=None, on_chunk=None):
     The hidden activations of all of X are never held at once. Returns inf
     when a raw output is not finite. ``on_chunk(Y, raw, sample_weight)`` sees
     every chunk's finite raw outputs (for example to fit a noise scale).
+
+    It runs under the thread policy of training (``limit_blas_threads``) for
+    its chunks' products: after a fit, a product small enough for one thread
+    would otherwise wake the library's other threads, which then spin.
     """
     params = model.params if params is None else params
     coefs, intercepts = model.layout.split(params)
     total = 0.0
-    with np.errstate(over="ignore", invalid="ignore"):
+    with (
+        limit_blas_threads(model.layout, FORWARD_CHUNK),
+        np.errstate(over="ignore", invalid="ignore"),
+    ):
         for rows in gen_batches(X.shape[0], FORWARD_CHUNK):
             raw = forward(X[rows], coefs, intercepts, model.hidden_activations)
             if not np.isfinite(raw).all():
