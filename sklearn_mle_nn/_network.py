@@ -252,10 +252,14 @@ class Workspace:
         The largest batch.
     dtype : dtype
         Dtype of the data and parameters.
+    kernels : Kernels or None, default=None
+        The compiled kernels (``_compiled``) that fuse each layer's
+        elementwise work, or None for numpy.
     """
 
-    def __init__(self, layout, hidden_activations, batch_size, dtype):
+    def __init__(self, layout, hidden_activations, batch_size, dtype, kernels=None):
         self.hidden_activations = hidden_activations
+        self.kernels = kernels
         units = layout.layer_units
         self.batch_size = batch_size
         self.outputs = [np.empty((batch_size, n), dtype=dtype) for n in units[1:]]
@@ -275,15 +279,24 @@ class Workspace:
         )
 
     def forward(self, X, coefs, intercepts):
-        """Fill every layer's output for the batch ``X``; return the raw output."""
+        """Fill every layer's output for the batch ``X``; return the raw output.
+
+        With compiled kernels the output layer's intercept is left out: the
+        loss kernel adds it (see :meth:`MiniBatchStep.__call__`).
+        """
         outputs = self._rows(X.shape[0])[0]
         # Only the input can be sparse; hidden layers go straight to BLAS.
         _dot_into(X, coefs[0], outputs[0])
+        kernels = self.kernels
         for i, activation in enumerate(self.hidden_activations):
-            outputs[i] += intercepts[i]
-            activation.forward(outputs[i])
+            if kernels is None:
+                outputs[i] += intercepts[i]
+                activation.forward(outputs[i])
+            else:
+                kernels.bias_activation(outputs[i], intercepts[i], i)
             np.dot(outputs[i], coefs[i + 1], out=outputs[i + 1])
-        outputs[-1] += intercepts[-1]
+        if kernels is None:
+            outputs[-1] += intercepts[-1]
         return outputs[-1]
 
     @property
@@ -298,15 +311,27 @@ class Workspace:
         weight gradient is the layer's input transposed times its delta; the
         delta of the layer below is the delta times the weights, times the
         derivative of that layer's activation.
+
+        With compiled kernels the output layer's bias gradient comes from the
+        loss kernel, and each hidden layer's from its activation's backward
+        pass, in the same pass over its delta.
         """
         outputs, deltas, ones = self._rows(X.shape[0])
+        kernels = self.kernels
         for i in range(len(coefs) - 1, 0, -1):
             np.dot(outputs[i - 1].T, deltas[i], out=coef_grads[i])
-            np.dot(ones, deltas[i], out=intercept_grads[i])
+            if kernels is None:
+                np.dot(ones, deltas[i], out=intercept_grads[i])
             np.dot(deltas[i], coefs[i].T, out=deltas[i - 1])
-            self.hidden_activations[i - 1].backward(outputs[i - 1], deltas[i - 1])
+            if kernels is None:
+                self.hidden_activations[i - 1].backward(outputs[i - 1], deltas[i - 1])
+            else:
+                kernels.activation_backward(
+                    outputs[i - 1], deltas[i - 1], intercept_grads[i - 1], i - 1
+                )
         _dot_into(X.T, deltas[0], coef_grads[0])
-        np.dot(ones, deltas[0], out=intercept_grads[0])
+        if kernels is None:
+            np.dot(ones, deltas[0], out=intercept_grads[0])
 
 
 def _dot_into(A, B, out):

@@ -16,6 +16,7 @@ import scipy.sparse as sp
 from sklearn.model_selection import train_test_split
 from sklearn.utils import gen_batches
 
+from . import _compiled
 from ._network import FORWARD_CHUNK, Workspace, forward
 from ._threads import limit_blas_threads
 
@@ -82,6 +83,10 @@ class MiniBatchStep:
     The objective of a batch ``B`` is
     ``(sum_{i in B} w_i NLL_i + alpha / 2 * ||W||^2) / sum_{i in B} w_i``,
     as in scikit-learn's MLP.
+
+    With numba installed and a model made of built-in parts, the
+    elementwise work runs in compiled kernels (``_compiled``) that fuse it
+    into fewer passes; the numpy code here is the reference they follow.
     """
 
     def __init__(self, model, optimizer, alpha, batch_size, dtype):
@@ -91,8 +96,9 @@ class MiniBatchStep:
         self.coefs, self.intercepts = model.split()
         self.grad = np.empty_like(model.params)
         self.coef_grads, self.intercept_grads = model.layout.split(self.grad)
+        self.kernels = _compiled.kernels_for(model, optimizer, dtype)
         self.workspace = Workspace(
-            model.layout, model.hidden_activations, batch_size, dtype
+            model.layout, model.hidden_activations, batch_size, dtype, self.kernels
         )
         n_params, n_coef = model.layout.n_params, model.layout.n_coef
         # Each part, and the weights (not intercepts) within it.
@@ -115,12 +121,23 @@ class MiniBatchStep:
             return 0.0
         raw = self.workspace.forward(X, self.coefs, self.intercepts)
         delta = self.workspace.output_delta[:n_rows]
-        loss = self.model.distribution.nll_and_gradient(Y, raw, delta, sample_weight)
-        if sample_weight is None:
-            total_weight = n_rows
+        total_weight = n_rows if sample_weight is None else sample_weight.sum()
+        if self.kernels is not None:
+            # The output intercept, the weighted gradient and its batch sum,
+            # and the loss, in one pass.
+            loss = self.kernels.loss_gradient(
+                raw,
+                self.intercepts[-1],
+                Y,
+                sample_weight,
+                delta,
+                self.intercept_grads[-1],
+            )
         else:
-            total_weight = sample_weight.sum()
-            delta *= sample_weight[:, np.newaxis]
+            distribution = self.model.distribution
+            loss = distribution.nll_and_gradient(Y, raw, delta, sample_weight)
+            if sample_weight is not None:
+                delta *= sample_weight[:, np.newaxis]
         # The gradient of the summed NLL; the division by the batch's weight
         # happens in the optimizer's step.
         self.workspace.backward(X, self.coefs, self.coef_grads, self.intercept_grads)
@@ -135,6 +152,10 @@ class MiniBatchStep:
         step.
         """
         params, grad, alpha = self.model.params, self.grad, self.alpha
+        if self.kernels is not None:
+            n_coef = self.model.layout.n_coef
+            squares = self.kernels.step(params, grad, n_coef, alpha, 1 / total_weight)
+            return 0.5 * alpha * float(squares)
         squares = 0.0
         self.optimizer.begin_step()
         for part, weights_part in self._parts:

@@ -1,0 +1,186 @@
+"""The compiled training path (numba, the ``fast`` extra) against numpy's.
+
+The numpy path is the reference: after an epoch, both must have reached the
+same weights, to 1e-12 relative in float64 (rounding differs only in the
+order of sums) and to float32's precision in float32, for every built-in
+distribution, hidden activation and solver.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+
+from sklearn_mle_nn import MLEClassifier, MLERegressor, _compiled, _training
+from sklearn_mle_nn.distributions import DISTRIBUTIONS, Gaussian
+
+pytest.importorskip("numba", reason="the compiled path needs the `fast` extra")
+
+ACTIVATIONS = ("identity", "logistic", "tanh", "relu")
+SOLVERS = ("sgd", "adam")
+#: Largest relative difference of the weights after an epoch, by dtype.
+TOLERANCE = {np.float64: 1e-12, np.float32: 1e-4}
+
+
+def _data(distribution, dtype, seed=0):
+    """Inputs, and targets in the support of ``distribution``."""
+    rng = np.random.RandomState(seed)
+    X = rng.standard_normal((150, 4))
+    signal = X[:, 0] - 0.5 * X[:, 1]
+    if distribution in ("bernoulli", "categorical"):
+        n_classes = 2 if distribution == "bernoulli" else 3
+        y = np.digitize(
+            signal, np.quantile(signal, np.linspace(0, 1, n_classes + 1)[1:-1])
+        )
+    elif distribution == "poisson":
+        y = rng.poisson(np.exp(0.5 * signal)).astype(float)
+    else:
+        # Heavy-tailed noise, so that Laplace and Student-t see outliers.
+        y = signal + 0.5 * rng.standard_t(3, size=150)
+    return X.astype(dtype), y
+
+
+def _estimator(distribution, activation, solver, **params):
+    cls = (
+        MLEClassifier if distribution in ("bernoulli", "categorical") else MLERegressor
+    )
+    return cls(
+        hidden_layer_sizes=(6, 5),
+        activation=activation,
+        distribution=distribution,
+        solver=solver,
+        batch_size=16,
+        max_iter=1,
+        learning_rate_init=0.01,
+        random_state=0,
+        **params,
+    )
+
+
+def _fit(estimator, X, y, compiled, monkeypatch, sample_weight=None):
+    """The fitted weights and loss, with the compiled path on or off."""
+    monkeypatch.setattr(_compiled, "ENABLED", compiled)
+    used = []
+    kernels_for = _compiled.kernels_for
+
+    def spy(*args):
+        kernels = kernels_for(*args)
+        used.append(kernels is not None)
+        return kernels
+
+    monkeypatch.setattr(_compiled, "kernels_for", spy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        estimator.fit(X, y, sample_weight=sample_weight)
+    assert used == [compiled], "the path asked for was not the one taken"
+    weights = np.concatenate(
+        [w.ravel() for w in [*estimator.coefs_, *estimator.intercepts_]]
+    )
+    return weights, estimator.loss_
+
+
+def _relative_difference(a, b):
+    return np.linalg.norm(a - b) / np.linalg.norm(b)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("distribution", sorted(DISTRIBUTIONS))
+def test_compiled_epoch_matches_numpy(
+    distribution, activation, solver, dtype, monkeypatch
+):
+    X, y = _data(distribution, dtype)
+    compiled, compiled_loss = _fit(
+        _estimator(distribution, activation, solver), X, y, True, monkeypatch
+    )
+    reference, reference_loss = _fit(
+        _estimator(distribution, activation, solver), X, y, False, monkeypatch
+    )
+    assert compiled.dtype == reference.dtype == dtype
+    assert _relative_difference(compiled, reference) <= TOLERANCE[dtype]
+    assert compiled_loss == pytest.approx(reference_loss, rel=TOLERANCE[dtype])
+
+
+@pytest.mark.parametrize("distribution", ["gaussian", "poisson", "categorical"])
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_compiled_epoch_with_sample_weight_matches_numpy(
+    distribution, solver, monkeypatch
+):
+    X, y = _data(distribution, np.float64)
+    weight = np.random.RandomState(1).uniform(0, 2, size=len(y))
+    weight[:5] = 0.0
+    runs = [
+        _fit(
+            _estimator(distribution, "tanh", solver),
+            X,
+            y,
+            compiled,
+            monkeypatch,
+            weight,
+        )
+        for compiled in (True, False)
+    ]
+    (compiled, compiled_loss), (reference, reference_loss) = runs
+    assert _relative_difference(compiled, reference) <= 1e-12
+    assert compiled_loss == pytest.approx(reference_loss, rel=1e-12)
+
+
+@pytest.mark.parametrize("momentum, nesterov", [(0.0, False), (0.9, False)])
+def test_compiled_sgd_variants_match_numpy(momentum, nesterov, monkeypatch):
+    X, y = _data("gaussian", np.float64)
+    params = dict(momentum=momentum, nesterovs_momentum=nesterov, alpha=0.3)
+    compiled, _ = _fit(
+        _estimator("gaussian", "relu", "sgd", **params), X, y, True, monkeypatch
+    )
+    reference, _ = _fit(
+        _estimator("gaussian", "relu", "sgd", **params), X, y, False, monkeypatch
+    )
+    assert _relative_difference(compiled, reference) <= 1e-12
+
+
+class _GaussianSubclass(Gaussian):
+    """A user's subclass: it may change any method, so it keeps numpy."""
+
+
+def _kernels(model_distribution, hidden=("relu",), solver="sgd", dtype=np.float64):
+    estimator = MLERegressor(
+        hidden_layer_sizes=(3,) * len(hidden),
+        activation=hidden[0],
+        distribution=model_distribution,
+        solver=solver,
+        max_iter=1,
+    )
+    X, y = _data("gaussian", dtype)
+    steps = []
+    original = _training.MiniBatchStep.__init__
+
+    def record(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        steps.append(self)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_training.MiniBatchStep, "__init__", record)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            estimator.fit(X, y)
+    return steps[0].kernels
+
+
+def test_built_in_parts_use_the_kernels():
+    assert _kernels("gaussian") is not None
+    assert _kernels(Gaussian(), dtype=np.float32) is not None
+
+
+def test_user_defined_distribution_keeps_numpy():
+    assert _kernels(_GaussianSubclass()) is None
+
+
+def test_non_canonical_link_keeps_numpy():
+    assert _kernels(Gaussian(link="tanh")) is None
+
+
+def test_disabled_compiled_path_keeps_numpy(monkeypatch):
+    monkeypatch.setattr(_compiled, "ENABLED", False)
+    assert _kernels("gaussian") is None
