@@ -324,12 +324,12 @@ def test_inconsistent_version_warning_is_scikit_learns_classes_only(monkeypatch)
     """A pipeline from another scikit-learn warns; this package's regressor does not."""
     reg = MLERegressor(max_iter=5, random_state=0).fit(FEATURES, TARGET)
     pipeline = make_pipeline(StandardScaler(), reg).fit(FEATURES, TARGET)
-    old = {"sklearn.base.__version__": "1.6.0"}
+    old = {"sklearn.base.__version__": "0.99.0"}
     pipeline_data = _saved_by(monkeypatch, pipeline, pickle.dumps, **old)
     estimator_data = _saved_by(monkeypatch, reg, pickle.dumps, **old)
     with pytest.warns(InconsistentVersionWarning) as record:
         pickle.loads(pipeline_data)
-    assert {w.message.original_sklearn_version for w in record} == {"1.6.0"}
+    assert {w.message.original_sklearn_version for w in record} == {"0.99.0"}
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         pickle.loads(estimator_data)
@@ -347,7 +347,10 @@ def test_the_pages_filters_refuse_both_kinds_of_other_version(monkeypatch):
             **{"sklearn_mle_nn._persistence.__version__": "0.0.1"},
         ),
         _saved_by(
-            monkeypatch, pipeline, pickle.dumps, **{"sklearn.base.__version__": "1.6.0"}
+            monkeypatch,
+            pipeline,
+            pickle.dumps,
+            **{"sklearn.base.__version__": "0.99.0"},
         ),
     ]
     for data, error in zip(files, [UserWarning, InconsistentVersionWarning]):
