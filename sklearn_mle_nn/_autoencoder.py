@@ -463,6 +463,33 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
         """
         return float(np.mean(self.score_samples(X)))
 
+    def predict_distribution(self, X):
+        """The reconstruction distribution p(x | code(x)) as a ``scipy.stats`` object.
+
+        Frozen and vectorised: shape ``(n_samples, n_features)``, so that its
+        ``logpdf``, ``cdf``, ``interval``, ``mean``, ``std`` and ``rvs`` work
+        on every row and feature at once.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        distribution : frozen scipy.stats distribution
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_mle_nn import MLEAutoencoder
+        >>> X = np.random.RandomState(0).rand(50, 5)
+        >>> ae = MLEAutoencoder(max_iter=5, random_state=0).fit(X)
+        >>> ae.predict_distribution(X[:3]).mean().shape
+        (3, 5)
+        """
+        return self.distribution_.scipy_distribution(self._raw(self._validate_X(X)))
+
     def sample(self, X, n_samples=1, random_state=None):
         """Draw reconstructions from p(x | code(x)).
 

@@ -278,3 +278,14 @@ def test_classifier_predict_distribution_is_predict_proba(target):
     else:
         assert_allclose(dist.mean(), proba)
         assert_allclose(dist.logpmf(labels).sum(axis=1), clf.log_likelihood(X, labels))
+
+
+@pytest.mark.parametrize("distribution", ["gaussian", "laplace", "poisson"])
+def test_autoencoder_predict_distribution_is_the_fitted_reconstruction(distribution):
+    data = RNG.poisson(3.0, size=(120, 4)).astype(float)
+    ae = MLEAutoencoder(distribution=distribution, random_state=0, max_iter=30)
+    ae.fit(data)
+    dist = ae.predict_distribution(data)
+    assert_allclose(dist.mean(), ae.predict(data), rtol=1e-6)
+    log_density = dist.logpmf(data) if hasattr(dist, "logpmf") else dist.logpdf(data)
+    assert_allclose(log_density.sum(axis=1), ae.score_samples(data), rtol=1e-6)
