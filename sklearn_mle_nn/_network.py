@@ -162,10 +162,10 @@ class Standardization:
         ``StandardScaler(with_mean=False)``), so that they stay sparse.
         ``pooled`` scales every feature by one spread (the root of their mean
         variance), which keeps their relative scale. A feature without spread
-        is not centred: it is divided by its magnitude (a feature that is 0
-        everywhere stays as it is), so that a constant such as 500 does not
-        swamp the first layer, while a single sample with ``x = 1`` (the
-        seed's one-neuron experiment) trains exactly as given.
+        is not centred: it is divided by its magnitude when that exceeds 1
+        (a constant such as 500 becomes 1 and does not swamp the first
+        layer; 0, a tiny constant, and a single sample with ``x = 1``, the
+        seed's one-neuron experiment, train exactly as given).
         """
         n_samples = X.shape[0]
         if sp.issparse(X):
@@ -184,7 +184,9 @@ class Standardization:
         spread = np.sqrt(variance)
         if pooled and not constant.all():
             spread = np.full_like(spread, np.sqrt(variance[~constant].mean()))
-        magnitude = np.where(mean != 0, np.abs(mean), 1.0)
+        # Only magnitudes above 1 are divided out: a tiny constant (a
+        # denormal) would turn the folded first-layer weights into inf.
+        magnitude = np.maximum(np.abs(mean), 1.0)
         scale = np.where(constant, magnitude, spread)
         shift = np.where(constant | sp.issparse(X), 0.0, mean)
         return cls(shift, scale)

@@ -128,12 +128,28 @@ def test_inputs_standardization_is_weighted_and_folds_back_exactly():
 
 
 def test_constant_features_are_not_centred_but_divided_by_their_magnitude():
-    """0 stays 0, 1 stays 1 (the seed's one-sample neuron), 500 becomes 1."""
-    X_constant = np.column_stack([np.zeros(5), np.ones(5), np.full(5, 500.0)])
+    """0 stays 0, 1 stays 1 (the seed's one-sample neuron), 500 becomes 1, and a
+    denormal constant stays as it is (dividing by it would make the folded
+    weights infinite)."""
+    X_constant = np.column_stack(
+        [np.zeros(5), np.ones(5), np.full(5, 500.0), np.full(5, 2.2e-311)]
+    )
     scaling = Standardization.fit_inputs(X_constant)
-    assert_array_equal(scaling.shift, [0.0, 0.0, 0.0])
-    assert_array_equal(scaling.scale, [1.0, 1.0, 500.0])
-    assert_array_equal(scaling.to_training(X_constant[:1]), [[0.0, 1.0, 1.0]])
+    assert_array_equal(scaling.shift, [0.0, 0.0, 0.0, 0.0])
+    assert_array_equal(scaling.scale, [1.0, 1.0, 500.0, 1.0])
+    assert_array_equal(scaling.to_training(X_constant[:1]), [[0.0, 1.0, 1.0, 2.2e-311]])
+
+
+def test_denormal_constant_feature_gives_finite_log_probabilities():
+    """The case hypothesis found: a fitted model stays finite."""
+    from sklearn_mle_nn import MLEClassifier
+
+    X_tiny = np.full((2, 1), 2.2e-311)
+    clf = MLEClassifier(hidden_layer_sizes=(), activation="identity", max_iter=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X_tiny, [0, 1])
+    assert np.isfinite(clf.predict_log_proba(X_tiny)).all()
 
 
 def test_sparse_inputs_are_scaled_and_stay_sparse():
