@@ -80,7 +80,8 @@ def kernels_for(model, optimizer, dtype):
         or type(optimizer) not in (_optimizers.SGD, _optimizers.Adam)
     ):
         return None
-    _compile_lazily()
+    if not _compile_lazily():
+        return None
     return Kernels(codes, distribution, loss_kernel, optimizer, dtype)
 
 
@@ -198,15 +199,25 @@ def _compile_lazily():
 
     Kernels call each other through these module globals, so all are
     replaced before any compiles; the lock keeps concurrent first fits from
-    wrapping them twice.
+    wrapping them twice. Returns False when numba is installed but does not
+    import (for example built for another numpy): training then uses numpy.
     """
-    import numba
-
+    try:
+        import numba
+    except ImportError:
+        return False
     with _compile_lock:
         for name in _KERNELS:
             function = globals()[name]
-            if not isinstance(function, numba.core.dispatcher.Dispatcher):
-                globals()[name] = numba.njit(cache=True, nogil=True)(function)
+            if isinstance(function, numba.core.dispatcher.Dispatcher):
+                continue
+            try:
+                dispatcher = numba.njit(cache=True, nogil=True)(function)
+            except RuntimeError:
+                # No writable cache directory: compile in every process.
+                dispatcher = numba.njit(nogil=True)(function)
+            globals()[name] = dispatcher
+    return True
 
 
 @_jit

@@ -6,6 +6,7 @@ order of sums) and to float32's precision in float32, for every built-in
 distribution, hidden activation and solver.
 """
 
+import sys
 import warnings
 
 import numpy as np
@@ -184,3 +185,9 @@ def test_non_canonical_link_keeps_numpy():
 def test_disabled_compiled_path_keeps_numpy(monkeypatch):
     monkeypatch.setattr(_compiled, "ENABLED", False)
     assert _kernels("gaussian") is None
+
+
+def test_numba_that_does_not_import_leaves_numpy(monkeypatch):
+    """An installed numba that fails to import (built for another numpy)."""
+    monkeypatch.setitem(sys.modules, "numba", None)
+    assert _compiled._compile_lazily.__wrapped__() is False
