@@ -1,13 +1,17 @@
 """Shared harness: run one workload through sklearn_mle_nn and scikit-learn.
 
 Both estimators see the same data, architecture, solver, batch size, number of
-epochs and dtype. Runs are interleaved (ours, theirs, ours, ...) so that the
-machine's load affects both alike; the median of the repeats is reported.
+epochs and dtype. Ours runs twice: with the compiled kernels (the ``fast``
+extra, numba) when numba is installed, and with numpy alone. Runs are
+interleaved (compiled, numpy, scikit-learn, compiled, ...) so that the
+machine's load affects all alike; the median of the repeats is reported,
+after one warm-up fit of each (which compiles, or loads the compiled kernels).
 
-Alongside, the harness times the matrix products of an epoch alone, with
-nothing else: the work that both libraries must do. scikit-learn's time per
-epoch divided by it is the largest speed-up that any implementation calling
-the same BLAS could reach.
+In the same run the harness times the matrix products of an epoch alone, with
+nothing else: the work that every implementation must do (the floor). Each
+epoch is printed as a multiple of the floor, and scikit-learn's time divided
+by it is the largest speed-up that any implementation calling the same BLAS
+could reach.
 """
 
 import gc
@@ -21,6 +25,10 @@ from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
 import sklearn_mle_nn
+from sklearn_mle_nn import _compiled
+
+OURS_COMPILED, OURS_NUMPY = "ours, compiled", "ours, numpy"
+THEIRS, THEIRS_ONE_THREAD = "scikit-learn", "sklearn, 1 thread"
 
 
 def common_params(hidden_layer_sizes, batch_size, epochs):
@@ -120,46 +128,112 @@ def matrix_product_floor(estimator, n_samples, dtype, repeats=5):
     return best
 
 
+def _with_compiled(enabled, factory):
+    """``factory``, whose fits use the compiled kernels or numpy alone."""
+
+    def fit_with(method, *args):
+        previous, _compiled.ENABLED = _compiled.ENABLED, enabled
+        try:
+            return method(*args)
+        finally:
+            _compiled.ENABLED = previous
+
+    def make():
+        estimator = factory()
+        fit = estimator.fit
+        estimator.fit = lambda X, y: fit_with(fit, X, y)
+        return estimator
+
+    return make
+
+
+def _on_one_blas_thread(factory):
+    """``factory``, whose fits run on one BLAS thread (as ours do here)."""
+
+    def make():
+        estimator = factory()
+        fit = estimator.fit
+
+        def fit_on_one_thread(X, y):
+            with threadpool_limits(1, user_api="blas"):
+                return fit(X, y)
+
+        estimator.fit = fit_on_one_thread
+        return estimator
+
+    return make
+
+
 def compare(name, X, y, ours, theirs, repeats=5):
-    """Time, score, memory and latency of two estimator factories; print a table."""
+    """Time, score, memory and latency of the estimator factories; print a table.
+
+    Returns the speed-ups per epoch over scikit-learn, by label of ours.
+    """
     warnings.simplefilter("ignore", ConvergenceWarning)
-    timings = {"sklearn_mle_nn": [], "scikit-learn": []}
+    factories = {}
+    if _compiled.ENABLED:
+        factories[OURS_COMPILED] = _with_compiled(True, ours)
+    factories[OURS_NUMPY] = _with_compiled(False, ours)
+    factories[THEIRS] = theirs
+    # On a busy machine a second BLAS thread waits for the scheduler at
+    # every product: scikit-learn on one thread shows its speed without it.
+    factories[THEIRS_ONE_THREAD] = _on_one_blas_thread(theirs)
+    for factory in factories.values():
+        factory().fit(X, y)  # warm-up: compiles or loads the kernels
+    timings = {label: [] for label in factories}
     fitted = {}
     for _ in range(repeats):
-        for label, factory in (("sklearn_mle_nn", ours), ("scikit-learn", theirs)):
+        for label, factory in factories.items():
             seconds, fitted[label] = fit_seconds_per_epoch(factory, X, y)
             timings[label].append(seconds)
+    floor_ms = 1e3 * matrix_product_floor(fitted[OURS_NUMPY], *X.shape[:1], X.dtype)
     ms = {label: 1e3 * np.median(values) for label, values in timings.items()}
     memory = {
-        label: _peak_fit_memory(factory, X, y)
-        for label, factory in (("sklearn_mle_nn", ours), ("scikit-learn", theirs))
+        label: _peak_fit_memory(factory, X, y) for label, factory in factories.items()
     }
     latency = {
         label: 1e6 * _predict_one_row_seconds(est, X) for label, est in fitted.items()
     }
     score = {label: est.score(X, y) for label, est in fitted.items()}
-    floor_ms = 1e3 * matrix_product_floor(
-        fitted["sklearn_mle_nn"], *X.shape[:1], X.dtype
-    )
 
     print(
         f"\n{name}: X {X.shape} {X.dtype}; sklearn {sklearn.__version__}, "
         f"sklearn_mle_nn {sklearn_mle_nn.__version__}, numpy {np.__version__}"
     )
-    header = ("ms/epoch", "train score", "peak fit MB", "predict 1 row us")
-    print(f"{'':16}" + "".join(f"{column:>18}" for column in header))
-    for label in timings:
-        values = (ms[label], score[label], memory[label] / 2**20, latency[label])
-        print(f"{label:16}" + "".join(f"{value:>18.4g}" for value in values))
-    ours, theirs = "sklearn_mle_nn", "scikit-learn"
-    ratio = ms[theirs] / ms[ours]
-    print(f"speed-up per epoch (scikit-learn / ours): {ratio:.2f}x")
-    print(
-        f"matrix products alone: {floor_ms:.4g} ms/epoch; largest possible "
-        f"speed-up (scikit-learn / products alone): {ms[theirs] / floor_ms:.2f}x"
+    header = (
+        "ms/epoch",
+        "x floor",
+        "sklearn / this",
+        "train score",
+        "peak fit MB",
+        "predict 1 row us",
     )
-    print(f"score difference (ours - theirs): {score[ours] - score[theirs]:+.4f}")
-    print(f"peak memory ratio (ours / theirs): {memory[ours] / memory[theirs]:.2f}")
-    latency_ratio = latency[ours] / latency[theirs]
-    print(f"predict latency ratio (ours / theirs): {latency_ratio:.2f}")
-    return ratio
+    print(f"{'':16}" + "".join(f"{column:>17}" for column in header))
+    for label in factories:
+        values = (
+            ms[label],
+            ms[label] / floor_ms,
+            ms[THEIRS] / ms[label],
+            score[label],
+            memory[label] / 2**20,
+            latency[label],
+        )
+        print(f"{label:16}" + "".join(f"{value:>17.4g}" for value in values))
+    bound = ms[THEIRS] / floor_ms
+    print(
+        f"{'products alone':16}{floor_ms:>17.4g}{1:>17.4g}{bound:>17.4g}"
+        "  (the floor; sklearn / floor bounds any speed-up)"
+    )
+    for label in (OURS_COMPILED, OURS_NUMPY):
+        if label not in factories:
+            continue
+        print(
+            f"{label}: speed-up over sklearn on one BLAS thread "
+            f"{ms[THEIRS_ONE_THREAD] / ms[label]:.2f}x"
+        )
+        print(
+            f"{label}: score - sklearn's {score[label] - score[THEIRS]:+.4f}; "
+            f"peak memory / sklearn's {memory[label] / memory[THEIRS]:.2f}; "
+            f"predict latency / sklearn's {latency[label] / latency[THEIRS]:.2f}"
+        )
+    return {label: ms[THEIRS] / ms[label] for label in factories}

@@ -28,7 +28,7 @@ def main():
             f"classifier {dtype.__name__}",
             Xd,
             y,
-            lambda: MLEClassifier(**params),
+            lambda: MLEClassifier(**params, standardize_inputs=False),
             lambda: MLPClassifier(**params),
             repeats=args.repeats,
         )

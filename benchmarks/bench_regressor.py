@@ -27,7 +27,7 @@ def main():
         "regressor float64",
         X,
         y,
-        lambda: MLERegressor(**params),
+        lambda: MLERegressor(**params, standardize_inputs=False),
         lambda: MLPRegressor(**params),
         repeats=args.repeats,
     )

@@ -26,7 +26,7 @@ def main():
         "wide classifier float32",
         X.astype(np.float32),
         y,
-        lambda: MLEClassifier(**params),
+        lambda: MLEClassifier(**params, standardize_inputs=False),
         lambda: MLPClassifier(**params),
         repeats=args.repeats,
     )
