@@ -122,6 +122,17 @@ class Kernels:
         self._no_weight = np.empty(0, dtype=self.dtype)
         # A one of the dtype: a float literal would turn float32 into float64.
         self._one = self.dtype.type(1)
+        # The optimizer's constants, rounded to the dtype once, as numpy
+        # rounds Python floats in arithmetic with float32 arrays.
+        cast = self.dtype.type
+        if type(optimizer) is _optimizers.Adam:
+            beta_1, beta_2 = optimizer.beta_1, optimizer.beta_2
+            self._constants = tuple(
+                cast(value)
+                for value in (beta_1, 1 - beta_1, beta_2, 1 - beta_2, optimizer.epsilon)
+            )
+        else:
+            self._constants = (cast(optimizer.momentum), optimizer.nesterov)
 
     def bias_activation(self, Z, bias, layer):
         """``Z = activation(Z + bias)`` in place, for hidden layer ``layer``."""
@@ -131,6 +142,12 @@ class Kernels:
         """Add the output bias, fill the weighted NLL gradient and its column
         sums; return ``sum_i w_i NLL_i``."""
         weight = self._no_weight if sample_weight is None else sample_weight
+        if self.loss_kernel == "_categorical":
+            # numpy's exp is vectorised (SIMD), a compiled loop's is not: the
+            # softmax's exponentials run between two kernels.
+            _categorical_shift(raw, bias, delta)
+            np.exp(delta, out=delta)
+            return _categorical(raw, bias, Y, weight, delta, bias_grad)
         kernel = globals()[self.loss_kernel]
         return kernel(raw, bias, Y, weight, delta, bias_grad, self.constant, self.df)
 
@@ -145,8 +162,7 @@ class Kernels:
         """The L2 term on the first ``n_coef`` values, then the optimizer's
         update with the gradient ``scale * grad``; returns ``||W||^2``.
 
-        ``grad`` is overwritten. The scalars are rounded to the dtype first,
-        as numpy rounds Python floats in arithmetic with float32 arrays.
+        ``grad`` is overwritten. The scalars are rounded to the dtype first.
         """
         optimizer, cast = self.optimizer, self.dtype.type
         optimizer.begin_step()
@@ -160,11 +176,7 @@ class Kernels:
                 cast(alpha),
                 cast(scale),
                 scale != 1.0,
-                cast(optimizer.beta_1),
-                cast(1 - optimizer.beta_1),
-                cast(optimizer.beta_2),
-                cast(1 - optimizer.beta_2),
-                cast(optimizer.epsilon),
+                *self._constants,
                 cast(optimizer.learning_rate),
             )
         return _sgd_step(
@@ -174,8 +186,7 @@ class Kernels:
             n_coef,
             cast(alpha),
             cast(optimizer.learning_rate * scale),
-            cast(optimizer.momentum),
-            optimizer.nesterov,
+            *self._constants,
         )
 
 
@@ -405,22 +416,35 @@ def _bernoulli(raw, bias, Y, weight, delta, bias_grad, constant, df):
 
 
 @_jit
-def _categorical(raw, bias, Y, weight, delta, bias_grad, constant, df):
+def _categorical_shift(raw, bias, delta):
+    """``delta = raw + bias - (its row maximum)``, which keeps exp finite."""
+    for i in range(raw.shape[0]):
+        top = _row_top(raw, bias, i)
+        for j in range(raw.shape[1]):
+            delta[i, j] = (raw[i, j] + bias[j]) - top
+
+
+@_jit
+def _row_top(raw, bias, i):
+    top = raw[i, 0] + bias[0]
+    for j in range(raw.shape[1]):
+        top = max(top, raw[i, j] + bias[j])
+    return top
+
+
+@_jit
+def _categorical(raw, bias, Y, weight, delta, bias_grad):
+    """From ``delta = exp(shifted raw)``: softmax minus Y, and the NLL
+    ``log(sum exp) - Y . shifted`` (rows of Y sum to one)."""
     bias_grad[:] = 0
     total = 0.0
     n_raw = raw.shape[1]
     for i in range(raw.shape[0]):
-        # The row's maximum keeps exp finite; rows of Y sum to one.
-        top = raw[i, 0] + bias[0]
-        for j in range(n_raw):
-            delta[i, j] = raw[i, j] + bias[j]
-            top = max(top, delta[i, j])
+        top = _row_top(raw, bias, i)
         exp_sum = 0.0
         target = 0.0
         for j in range(n_raw):
-            shifted = delta[i, j] - top
-            target += Y[i, j] * shifted
-            delta[i, j] = math.exp(shifted)
+            target += Y[i, j] * ((raw[i, j] + bias[j]) - top)
             exp_sum += delta[i, j]
         for j in range(n_raw):
             delta[i, j] = delta[i, j] / exp_sum - Y[i, j]
