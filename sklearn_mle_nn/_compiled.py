@@ -222,11 +222,14 @@ def _compile_lazily():
             function = globals()[name]
             if isinstance(function, numba.core.dispatcher.Dispatcher):
                 continue
+            # numpy's rules for a division by zero (inf or NaN, no
+            # exception), which also spares every division a branch.
+            options = dict(nogil=True, error_model="numpy")
             try:
-                dispatcher = numba.njit(cache=True, nogil=True)(function)
+                dispatcher = numba.njit(cache=True, **options)(function)
             except RuntimeError:
                 # No writable cache directory: compile in every process.
-                dispatcher = numba.njit(nogil=True)(function)
+                dispatcher = numba.njit(**options)(function)
             globals()[name] = dispatcher
     return True
 
