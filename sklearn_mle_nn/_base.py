@@ -492,6 +492,9 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         distribution then fits its constants (a noise scale) on the raw
         outputs. ``params`` is then mapped to the data space in place.
         """
+        fitted = copy.deepcopy(model.distribution)
+        # The raw outputs of all the training data are kept only for a
+        # distribution that fits constants on them (peak memory).
         raw_chunks = []
         final_loss = evaluate(
             model,
@@ -499,17 +502,18 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             problem.Y,
             problem.sample_weight,
             params=params,
-            on_chunk=lambda Y, raw, weight: raw_chunks.append(raw),
+            on_chunk=(lambda Y, raw, weight: raw_chunks.append(raw))
+            if fitted.fits_constants
+            else None,
         )
         if not np.isfinite(final_loss):
             raise divergence_error(
                 "the final network's outputs on the training data are not finite",
                 self.learning_rate_init,
             )
-        fitted = copy.deepcopy(model.distribution)
-        fitted.fit_constants(
-            problem.Y, np.concatenate(raw_chunks), problem.sample_weight
-        )
+        if fitted.fits_constants:
+            raw = np.concatenate(raw_chunks)
+            fitted.fit_constants(problem.Y, raw, problem.sample_weight)
         if self._target_scaling is not None:
             fitted.rescale_constants(self._target_scaling.scale)
         coefs, intercepts = model.layout.split(params)

@@ -249,6 +249,12 @@ class Distribution(BaseEstimator):
         """
         return self
 
+    @property
+    def fits_constants(self):
+        """Whether :meth:`fit_constants` does anything (it is overridden), so
+        that the raw outputs of all the training data must be kept for it."""
+        return type(self).fit_constants is not Distribution.fit_constants
+
     def rescale_constants(self, scale):
         """Map fitted constants from standardized to the targets' units."""
         return self

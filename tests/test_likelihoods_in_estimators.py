@@ -290,3 +290,11 @@ def test_autoencoder_predict_distribution_is_the_fitted_reconstruction(distribut
     assert_allclose(dist.mean(), ae.predict(data), rtol=1e-6)
     log_density = dist.logpmf(data) if hasattr(dist, "logpmf") else dist.logpdf(data)
     assert_allclose(log_density.sum(axis=1), ae.score_samples(data), rtol=1e-6)
+
+
+def test_only_distributions_with_constants_keep_the_raw_outputs():
+    """fits_constants is read off the class: overriding fit_constants sets it."""
+    assert LogNormal().fits_constants
+    assert DISTRIBUTIONS["gaussian"]().fits_constants
+    assert not DISTRIBUTIONS["poisson"]().fits_constants
+    assert not DISTRIBUTIONS["heteroscedastic_gaussian"]().fits_constants
