@@ -317,10 +317,10 @@ class Recovery:
     ``reference_loss`` (the intercept-only model's NLL or the starting
     network's, whichever is larger) by ``BLOWUP_MARGIN`` times the
     intercept-only NLL's magnitude (at least one nat), is undone: the
-    weights go back to the end of the best epoch (or to the start),
-    the optimizer forgets its momentum and its step size is multiplied by
-    ``STEP_FACTOR``. After
-    ``MAX_RECOVERIES`` such restarts in one call, training raises.
+    weights go back to the end of the best epoch (or to the start), the
+    optimizer forgets its momentum and its step size is multiplied by
+    ``STEP_FACTOR``. After ``MAX_RECOVERIES`` such restarts in one call,
+    training raises.
 
     Parameters
     ----------
