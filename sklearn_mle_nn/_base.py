@@ -431,7 +431,19 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         if resume and hasattr(self, "_optimizer"):
             # A copy: a failed partial_fit must leave the fitted one untouched.
             return copy.deepcopy(self._optimizer)
-        return make_optimizer(self, model.layout.n_params, model.params.dtype)
+        return make_optimizer(
+            self.solver,
+            model.layout.n_params,
+            model.params.dtype,
+            learning_rate_init=self.learning_rate_init,
+            learning_rate=self.learning_rate,
+            momentum=self.momentum,
+            nesterovs_momentum=self.nesterovs_momentum,
+            power_t=self.power_t,
+            beta_1=self.beta_1,
+            beta_2=self.beta_2,
+            epsilon=self.epsilon,
+        )
 
     def _resolve_batch_size(self, n_samples):
         if self.batch_size == "auto":

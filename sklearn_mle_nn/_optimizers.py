@@ -17,7 +17,39 @@ pieces; the gradient's part is overwritten, as scratch space.
 import numpy as np
 
 
-class SGD:
+class Optimizer:
+    """The interface of an optimizer, declared once.
+
+    The training loop calls, in this order: :meth:`begin_step` and
+    :meth:`update` (once per part of the vectors) for every mini-batch,
+    :meth:`after_epoch` after every epoch, :meth:`no_improvement` when the
+    stopping rule sees a plateau, and :meth:`restart` when an epoch blew up
+    the loss. ``learning_rate_init`` and ``learning_rate`` are readable.
+    """
+
+    def begin_step(self):
+        """Start a step (Adam counts it; SGD has nothing to do)."""
+
+    def update(self, params, grad, part=slice(None), scale=1.0):
+        """Update ``params[part]`` in place from the gradient ``scale * grad[part]``.
+
+        ``grad[part]`` is overwritten.
+        """
+        raise NotImplementedError
+
+    def after_epoch(self, n_samples_seen):
+        """Apply a step-size schedule after an epoch (none by default)."""
+
+    def no_improvement(self):
+        """Answer a plateau. Returns ``(stop, message)``."""
+        return True, "Stopping."
+
+    def restart(self, factor):
+        """Forget the state and multiply the step size by ``factor``."""
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
     """Stochastic gradient descent with (Nesterov) momentum and a schedule.
 
     ``velocity = momentum * velocity - learning_rate * grad``, then
@@ -53,9 +85,6 @@ class SGD:
         self.power_t = power_t
         self.velocity = np.zeros(n_params, dtype=dtype)
 
-    def begin_step(self):
-        """Start a step; SGD's step size changes per epoch, not per step."""
-
     def update(self, params, grad, part=slice(None), scale=1.0):
         """Update ``params[part]`` in place from the gradient ``scale * grad[part]``.
 
@@ -85,7 +114,7 @@ class SGD:
         self.learning_rate *= factor
         self.velocity[...] = 0
 
-    def epoch_ends(self, n_samples_seen):
+    def after_epoch(self, n_samples_seen):
         """Apply the 'invscaling' schedule after an epoch."""
         if self.schedule == "invscaling":
             self.learning_rate = self.learning_rate_init / (
@@ -110,7 +139,7 @@ class SGD:
         return False, f"Setting learning rate to {self.learning_rate:f}"
 
 
-class Adam:
+class Adam(Optimizer):
     """Adam (Kingma and Ba, 2014) with scikit-learn's bias correction.
 
     Parameters
@@ -181,31 +210,30 @@ class Adam:
         self.second_moment[...] = 0
         self.t = 0
 
-    def epoch_ends(self, n_samples_seen):
-        """Adam keeps its step size across epochs."""
 
-    def no_improvement(self):
-        """Adam stops at a plateau. Returns ``(stop, message)``."""
-        return True, "Stopping."
-
-
-def make_optimizer(estimator, n_params, dtype):
-    """The optimizer an estimator's ``solver`` and its parameters ask for."""
-    if estimator.solver == "adam":
-        return Adam(
-            n_params,
-            dtype,
-            estimator.learning_rate_init,
-            estimator.beta_1,
-            estimator.beta_2,
-            estimator.epsilon,
-        )
+def make_optimizer(
+    solver,
+    n_params,
+    dtype,
+    *,
+    learning_rate_init,
+    learning_rate,
+    momentum,
+    nesterovs_momentum,
+    power_t,
+    beta_1,
+    beta_2,
+    epsilon,
+):
+    """The optimizer that ``solver`` names, with its settings."""
+    if solver == "adam":
+        return Adam(n_params, dtype, learning_rate_init, beta_1, beta_2, epsilon)
     return SGD(
         n_params,
         dtype,
-        estimator.learning_rate_init,
-        estimator.learning_rate,
-        estimator.momentum,
-        estimator.nesterovs_momentum,
-        estimator.power_t,
+        learning_rate_init,
+        learning_rate,
+        momentum,
+        nesterovs_momentum,
+        power_t,
     )

@@ -294,7 +294,7 @@ def train(
         history.loss_curve.append(loss)
         if verbose:
             print(f"Iteration {history.n_iter}, loss = {loss:.8f}")
-        step.optimizer.epoch_ends(history.t)
+        step.optimizer.after_epoch(history.t)
         stop_requested = tasks.epoch_ends()
         if monitor.should_stop(history, step) or stop_requested:
             return STOPPED
