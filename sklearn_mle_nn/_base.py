@@ -299,8 +299,31 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             self._to_training_space(*layout.split(params))
         else:
             params = glorot_uniform(layout, self.activation, random_state, X.dtype)
+            self._start_spread_at_intercept_only(layout, params, Y)
         hidden = [ACTIVATIONS[name] for name in self._hidden_activations]
         return Model(layout, hidden, self._distribution, params)
+
+    def _start_spread_at_intercept_only(self, layout, params, Y):
+        """Start the raw outputs after the first parameter (a log-spread) at
+        their intercept-only value, with zero weights.
+
+        The mean is learned from a random start; a random start of the
+        spread makes some training targets look far too certain, and their
+        ``1 / sigma(x)**2`` weights then dominate the first steps.
+        """
+        distribution = self._distribution
+        if distribution.n_params == 1:
+            return
+        coefs, intercepts = layout.split(params)
+        null = distribution.intercept_only_raw(Y)[0]
+        if self._target_scaling is not None:
+            scale, shift = distribution.raw_affine(
+                self._target_scaling.scale, self._target_scaling.shift
+            )
+            null = (null - shift) / scale
+        spread = slice(Y.shape[1], None)
+        coefs[-1][:, spread] = 0
+        intercepts[-1][spread] = null[spread]
 
     def _pack_fitted(self, layout, dtype):
         if not layout.shapes_match(self.coefs_, self.intercepts_):

@@ -298,3 +298,22 @@ def test_only_distributions_with_constants_keep_the_raw_outputs():
     assert DISTRIBUTIONS["gaussian"]().fits_constants
     assert not DISTRIBUTIONS["poisson"]().fits_constants
     assert not DISTRIBUTIONS["heteroscedastic_gaussian"]().fits_constants
+
+
+def test_a_predicted_spread_starts_at_the_targets_own():
+    """Before it learns, the network's spread is the intercept-only one: the
+    targets' standard deviation in every row (a random start would make some
+    rows look far too certain)."""
+    y = _targets("heteroscedastic_gaussian")
+    model = MLERegressor(
+        distribution="heteroscedastic_gaussian",
+        learning_rate_init=1e-12,
+        max_iter=1,
+        early_stopping=False,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    _, std = model.predict(X, return_std=True)
+    assert_allclose(std, y.std(), rtol=1e-6)
