@@ -1,13 +1,11 @@
 """Saved and loaded models: pickle, joblib and skops round trips, versioned state."""
 
-import io
-import pickle
 import re
 
-import joblib
 import numpy as np
 import pytest
 import skops.io
+from conftest import ROUND_TRIPS, _pickle
 from numpy.testing import assert_array_equal
 
 import sklearn_mle_nn
@@ -104,29 +102,6 @@ def _assert_same_weights(estimator, other):
     assert len(weights) == len(other_weights)
     for a, b in zip(weights, other_weights):
         assert_array_equal(a, b)
-
-
-def _pickle(estimator):
-    return pickle.loads(pickle.dumps(estimator))
-
-
-def _joblib(estimator):
-    buffer = io.BytesIO()
-    joblib.dump(estimator, buffer)
-    buffer.seek(0)
-    return joblib.load(buffer)
-
-
-def _skops(estimator):
-    data = skops.io.dumps(estimator)
-    return skops.io.loads(data, trusted=skops.io.get_untrusted_types(data=data))
-
-
-ROUND_TRIPS = [
-    pytest.param(_pickle, id="pickle"),
-    pytest.param(_joblib, id="joblib"),
-    pytest.param(_skops, id="skops"),
-]
 
 
 # ---- round trips ---------------------------------------------------------------

@@ -8,16 +8,15 @@ loaded weights, and the version checks behave as described.
 
 import copy
 import doctest
-import io
 import pickle
 import re
 import warnings
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pytest
 import skops.io
+from conftest import ROUND_TRIPS
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.datasets import load_iris
@@ -35,29 +34,6 @@ PAGE = Path(__file__).resolve().parents[1] / "docs" / "saving.rst"
 X, LABELS = load_iris(return_X_y=True)
 TARGET = X[:, 3]
 FEATURES = X[:, :3]
-
-
-def _pickle(estimator):
-    return pickle.loads(pickle.dumps(estimator))
-
-
-def _joblib(estimator):
-    buffer = io.BytesIO()
-    joblib.dump(estimator, buffer)
-    buffer.seek(0)
-    return joblib.load(buffer)
-
-
-def _skops(estimator):
-    data = skops.io.dumps(estimator)
-    return skops.io.loads(data, trusted=skops.io.get_untrusted_types(data=data))
-
-
-ROUND_TRIPS = [
-    pytest.param(_pickle, id="pickle"),
-    pytest.param(_joblib, id="joblib"),
-    pytest.param(_skops, id="skops"),
-]
 
 
 def _untrusted(estimator):
