@@ -818,11 +818,15 @@ def resolve(distribution, link=None):
     (an estimator's ``out_activation``), when given, overrides its link.
     """
     if isinstance(distribution, str):
-        return DISTRIBUTIONS[distribution](link=link)
-    resolved = distribution.__sklearn_clone__()
-    if link is not None:
-        resolved.set_params(link=link)
-    resolved.activation  # noqa: B018 -- validates the link now, before fitting
+        resolved = DISTRIBUTIONS[distribution](link=link)
+    else:
+        resolved = distribution.__sklearn_clone__()
+        if link is not None:
+            resolved.set_params(link=link)
+    # Validated now, before fitting: its parameters (StudentT's df > 0), as
+    # the estimators' own are, and its link.
+    resolved._validate_params()
+    resolved.activation  # noqa: B018 -- the access validates the link
     return resolved
 
 

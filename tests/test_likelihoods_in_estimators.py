@@ -317,3 +317,9 @@ def test_a_predicted_spread_starts_at_the_targets_own():
         model.fit(X, y)
     _, std = model.predict(X, return_std=True)
     assert_allclose(std, y.std(), rtol=1e-6)
+
+
+def test_a_distributions_own_parameters_are_validated_at_fit():
+    """StudentT(df=-1) is refused by name before training, not fitted to NaN."""
+    with pytest.raises(ValueError, match="'df' parameter of StudentT"):
+        MLERegressor(distribution=StudentT(df=-1.0)).fit(X, _targets("gaussian"))
