@@ -3,18 +3,36 @@
 # Authors: The sklearn_mle_nn developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.special import logsumexp
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._activations import HIDDEN_ACTIVATIONS
-from ._base import VALIDATION, BaseMLE
+from ._base import VALIDATION, BaseMLE, _check_n_samples
 from ._docstrings import fill_docstring
 from ._network import Standardization
+from ._variational import GaussianCode
+
+
+class NotVariationalError(AttributeError, ValueError):
+    """A method that needs ``variational=True`` was called without it."""
+
+
+def _is_variational(estimator):
+    """``available_if`` check: the method exists only with ``variational=True``."""
+    if not estimator.variational:
+        raise NotVariationalError(
+            "generate draws new data from the prior of a variational "
+            "autoencoder: it needs MLEAutoencoder(variational=True)."
+        )
+    return True
 
 
 @fill_docstring
@@ -28,7 +46,8 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
     ``distribution='gaussian'``, cross-entropy for ``'bernoulli'`` (``x`` in
     [0, 1], such as pixel intensities). The code is the transform; the
     per-sample log-likelihood is an anomaly score; the fitted distribution can
-    be sampled.
+    be sampled. With ``variational=True`` it is a variational autoencoder:
+    it generates new data and estimates the density of ``x``.
 
     Parameters
     ----------
@@ -43,6 +62,23 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
 
     n_components : int, default=2
         Size of the code.
+
+    variational : bool, default=False
+        Make it a variational autoencoder, a generative model: the encoder
+        gives the mean and the log-variance of a Gaussian q(z | x) over the
+        codes (the code layer has ``2 * n_components`` units: the means,
+        then the log-variances), the decoder takes a draw from it, and
+        training maximises the evidence lower bound
+        ``E_q[log p(x | z)] - beta * KL(q(z | x) || N(0, I))`` by the
+        reparameterisation trick. The distribution's constants (the Gaussian
+        noise scale per feature) are learned along with the weights. Adds
+        :meth:`generate`; :meth:`score_samples` becomes an estimate of
+        log p(x); :meth:`transform` gives the posterior mean.
+
+    beta : float, default=1.0
+        Weight of the KL term of the evidence lower bound
+        (``variational=True`` only): 1 is maximum likelihood's bound; larger
+        values pull the codes towards the prior.
 
     distribution : str or Distribution, default='gaussian'
         The likelihood of the reconstruction, which sets the loss: any of the
@@ -70,6 +106,8 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
     See Also
     --------
     sklearn.decomposition.PCA : The linear, closed-form counterpart.
+    sklearn.decomposition.FactorAnalysis : The linear Gaussian generative
+        model that ``variational=True`` generalises.
 
     Examples
     --------
@@ -84,11 +122,23 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
     (3, 64, 2)
     >>> ae.get_feature_names_out()[:2].tolist()
     ['mleautoencoder0', 'mleautoencoder1']
+
+    A variational autoencoder generates new digits and scores log p(x):
+
+    >>> vae = MLEAutoencoder(n_components=8, variational=True,
+    ...                      distribution="bernoulli", max_iter=20,
+    ...                      random_state=0).fit(X)
+    >>> vae.generate(n_samples=5, random_state=0).shape
+    (5, 64)
+    >>> vae.score_samples(X[:3], n_importance_samples=20).shape
+    (3,)
     """
 
     _parameter_constraints: dict = {
         **BaseMLE._parameter_constraints,
         "n_components": [Interval(Integral, 1, None, closed="left")],
+        "variational": ["boolean"],
+        "beta": [Interval(Real, 0, None, closed="left")],
         "out_activation": [StrOptions(set(HIDDEN_ACTIVATIONS)), None],
     }
 
@@ -98,6 +148,8 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
         activation="relu",
         *,
         n_components=2,
+        variational=False,
+        beta=1.0,
         distribution="gaussian",
         out_activation=None,
         standardize_inputs=True,
@@ -125,6 +177,8 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.n_components = n_components
+        self.variational = variational
+        self.beta = beta
         self.distribution = distribution
         self.out_activation = out_activation
         self.standardize_inputs = standardize_inputs
@@ -153,7 +207,15 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
 
     def _hidden_layers(self):
         encoder = super()._hidden_layers()
-        return [*encoder, (self.n_components, "identity"), *encoder[::-1]]
+        # A variational code layer puts out a mean and a log-variance per code.
+        code_units = 2 * self.n_components if self.variational else self.n_components
+        return [*encoder, (code_units, "identity"), *encoder[::-1]]
+
+    def _stochastic_code(self):
+        if not self.variational:
+            return None
+        n_encoder_layers = len(super()._hidden_layers())
+        return GaussianCode(n_encoder_layers, self.n_components, self.beta)
 
     # The loss weighs the features in the data's units (for the Gaussian, the
     # squared error that PCA minimises): the encoder sees them centred, with
@@ -195,6 +257,30 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
     @property
     def _n_features_out(self):
         return self.n_components
+
+    def _encode(self, X, log_variance=False):
+        """The code of validated ``X``: the posterior mean of a variational one.
+
+        With ``log_variance=True`` (variational only), also the posterior
+        log-variances.
+        """
+        code_output = super()._raw(X, slice(0, self._code_layer + 1))
+        if not self.variational:
+            return code_output
+        mean = code_output[:, : self.n_components]
+        if log_variance:
+            return mean, code_output[:, self.n_components :]
+        return np.ascontiguousarray(mean)
+
+    def _decode(self, codes):
+        """The raw output of the decoder for ``codes``."""
+        return super()._raw(codes, slice(self._code_layer + 1, None))
+
+    def _raw(self, X, layers=slice(None)):
+        if layers != slice(None):
+            return super()._raw(X, layers)
+        # The reconstruction decodes the (posterior mean) code.
+        return self._decode(self._encode(X))
 
     # ---- public API --------------------------------------------------------
 
@@ -295,7 +381,7 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
         >>> MLEAutoencoder(max_iter=5, random_state=0).fit(X).transform(X).shape
         (50, 2)
         """
-        return self._raw(self._validate_X(X), slice(0, self._code_layer + 1))
+        return self._encode(self._validate_X(X))
 
     def fit_transform(self, X, y=None, **fit_params):
         """Fit the autoencoder to ``X``, then encode ``X``.
@@ -380,8 +466,7 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
                 f"inverse_transform expects codes with {self.n_components} "
                 f"columns (n_components), got {codes.shape[1]}."
             )
-        raw = self._raw(codes, slice(self._code_layer + 1, None))
-        return self.distribution_.mean(raw)
+        return self.distribution_.mean(self._decode(codes))
 
     def predict(self, X):
         """Reconstruct ``X``: the mean of p(x | code(x)).
@@ -406,16 +491,41 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
         """
         return self._predict_mean(self._validate_X(X))
 
-    def score_samples(self, X):
-        """Log-likelihood ``log p(x_i | code(x_i))`` of every sample.
+    def score_samples(self, X, n_importance_samples=200, random_state=0):
+        """Log-likelihood of every sample: an anomaly score, or log p(x).
 
-        Low values flag samples the autoencoder cannot reconstruct: an
-        anomaly score. Uses ``sigma_`` as the Gaussian noise scale.
+        Without ``variational``, ``log p(x_i | code(x_i))``: how well the
+        distribution decoded from the sample's own code explains it (with
+        ``sigma_`` as the Gaussian noise scale). Low values flag samples the
+        autoencoder cannot reconstruct; it is not a density of ``x``.
+
+        With ``variational=True``, an importance-weighted estimate of the
+        log-density (or log-probability) of ``x`` under the generative model
+        ``z ~ N(0, I)``, ``x ~ p(x | z)``:
+        ``log mean_s p(x | z_s) p(z_s) / q(z_s | x)`` over
+        ``n_importance_samples`` draws ``z_s`` from the encoder's ``q(z | x)``.
+        It is never above ``log p(x)`` on average and approaches it as the
+        draws grow; with a Gaussian-family ``p(x | z)`` it is a log-density in
+        the data's units, comparable with ``score_samples`` of
+        :class:`~sklearn.decomposition.PCA`,
+        :class:`~sklearn.decomposition.FactorAnalysis`,
+        :class:`~sklearn.mixture.GaussianMixture` and
+        :class:`~sklearn.neighbors.KernelDensity` on the same data.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             The data.
+
+        n_importance_samples : int, default=200
+            Draws of the code per sample (``variational=True`` only). More
+            draws tighten the estimate and cost one decoder pass each.
+
+        random_state : int, RandomState instance or None, default=0
+            Seeds the draws (``variational=True`` only). The same draws of
+            standard normal noise serve every row, so a row's score does not
+            depend on the other rows passed with it; the fixed default makes
+            the score a deterministic function of ``X``.
 
         Returns
         -------
@@ -430,13 +540,38 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
         >>> ae = MLEAutoencoder(max_iter=5, random_state=0).fit(X)
         >>> ae.score_samples(X).shape
         (50,)
+        >>> vae = MLEAutoencoder(variational=True, max_iter=5, random_state=0).fit(X)
+        >>> vae.score_samples(X[:3], n_importance_samples=10).shape
+        (3,)
         """
         X = self._validate_X(X)
         Y = X.toarray() if sp.issparse(X) else X
         self.distribution_.check_target(Y, self._targets_are)
-        return self._network_log_likelihood(X, Y)
+        if not self.variational:
+            return self._network_log_likelihood(X, Y)
+        _check_n_samples(n_importance_samples, "n_importance_samples")
+        return self._importance_weighted_log_density(
+            X, Y, n_importance_samples, check_random_state(random_state)
+        )
 
-    def score(self, X, y=None):
+    def _importance_weighted_log_density(self, X, Y, n_draws, random_state):
+        """``log mean_s p(Y | z_s) N(z_s; 0, I) / q(z_s | X)``, per row."""
+        mean, log_variance = self._encode(X, log_variance=True)
+        spread = np.exp(0.5 * log_variance)
+        # Log-weights of every draw (rows), for every sample (columns).
+        log_weights = np.empty((n_draws, X.shape[0]))
+        for s in range(n_draws):
+            noise = random_state.standard_normal(self.n_components).astype(mean.dtype)
+            z = mean + spread * noise
+            log_likelihood = -self.distribution_.nll(Y, self._decode(z))
+            # log N(z; 0, I) - log q(z | x); the 2 pi terms cancel.
+            log_prior_ratio = 0.5 * (
+                np.sum(log_variance, axis=1) + noise @ noise - np.sum(z * z, axis=1)
+            )
+            log_weights[s] = log_likelihood + log_prior_ratio
+        return logsumexp(log_weights, axis=0) - np.log(n_draws)
+
+    def score(self, X, y=None, n_importance_samples=200, random_state=0):
         """Mean log-likelihood of the samples, ``mean(score_samples(X))``.
 
         Parameters
@@ -446,6 +581,12 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
 
         y : None
             Ignored.
+
+        n_importance_samples : int, default=200
+            Passed to :meth:`score_samples` (``variational=True`` only).
+
+        random_state : int, RandomState instance or None, default=0
+            Passed to :meth:`score_samples` (``variational=True`` only).
 
         Returns
         -------
@@ -461,7 +602,46 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
         >>> bool(ae.score(X) == ae.score_samples(X).mean())
         True
         """
-        return float(np.mean(self.score_samples(X)))
+        return float(np.mean(self.score_samples(X, n_importance_samples, random_state)))
+
+    @available_if(_is_variational)
+    def generate(self, n_samples=1, random_state=None):
+        """Draw new data from the generative model: z ~ N(0, I), x ~ p(x | z).
+
+        Only with ``variational=True``: the prior N(0, I) is what the
+        evidence lower bound fits the codes to; a plain autoencoder's codes
+        follow no known distribution.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of draws.
+
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draws; None uses numpy's global random state.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_features)
+            The draws; 0/1 for 'bernoulli'.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from sklearn_mle_nn import MLEAutoencoder
+        >>> X = load_digits().data / 16
+        >>> vae = MLEAutoencoder(n_components=2, variational=True,
+        ...                      distribution="bernoulli", max_iter=5,
+        ...                      random_state=0).fit(X)
+        >>> vae.generate(n_samples=4, random_state=0).shape
+        (4, 64)
+        """
+        check_is_fitted(self)
+        _check_n_samples(n_samples, "n_samples")
+        random_state = check_random_state(random_state)
+        dtype = self.coefs_[0].dtype
+        z = random_state.standard_normal((n_samples, self.n_components)).astype(dtype)
+        return self._draw(self._decode(z), 1, random_state)[..., 0]
 
     def predict_distribution(self, X):
         """The reconstruction distribution p(x | code(x)) as a ``scipy.stats`` object.

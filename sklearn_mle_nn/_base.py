@@ -38,6 +38,7 @@ from ._optimizers import make_optimizer
 from ._persistence import VersionedState
 from ._threads import limit_blas_threads
 from ._training import (
+    EVALUATION_SEED,
     MAX_ITER_REACHED,
     STOPPED,
     BatchSource,
@@ -69,6 +70,7 @@ _STRUCTURAL_PARAMS = (
     "hidden_layer_sizes",
     "activation",
     "n_components",
+    "variational",
     "distribution",
     "out_activation",
     "standardize_inputs",
@@ -146,6 +148,10 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
 
     #: Whether the inputs share one scale (they keep their relative weight).
     _pooled_input_scale = False
+
+    def _stochastic_code(self):
+        """The Gaussian code layer of a variational network, or None."""
+        return None
 
     def _stratify(self, Y):
         """Labels to stratify the early-stopping split on, or None."""
@@ -291,7 +297,11 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             sizes = [len(intercept) for intercept in self.intercepts_[:-1]]
         else:
             sizes = [units for units, _ in self._hidden_layers()]
-        layout = Layout([X.shape[1], *sizes, self._distribution.n_raw(Y.shape[1])])
+        code = self._stochastic_code()
+        layout = Layout(
+            [X.shape[1], *sizes, self._distribution.n_raw(Y.shape[1])],
+            fan_ins=None if code is None else code.fan_ins,
+        )
         if continuing:
             params = self._pack_fitted(layout, X.dtype)
         elif coefs_init is not None or intercepts_init is not None:
@@ -301,7 +311,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             params = glorot_uniform(layout, self.activation, random_state, X.dtype)
             self._start_spread_at_intercept_only(layout, params, Y)
         hidden = [ACTIVATIONS[name] for name in self._hidden_activations]
-        return Model(layout, hidden, self._distribution, params)
+        return Model(layout, hidden, self._distribution, params, code)
 
     def _start_spread_at_intercept_only(self, layout, params, Y):
         """Start the raw outputs after the first parameter (a log-spread) at
@@ -398,7 +408,9 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             )
         batch_size = self._resolve_batch_size(X.shape[0])
         optimizer = self._make_or_resume_optimizer(model, incremental and continuing)
-        step = MiniBatchStep(model, optimizer, self.alpha, batch_size, X.dtype)
+        step = MiniBatchStep(
+            model, optimizer, self.alpha, batch_size, X.dtype, random_state
+        )
         batches = BatchSource(
             X, Y, sample_weight, batch_size, self.shuffle, random_state
         )
@@ -481,8 +493,15 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         coefs, intercepts = model.split()
 
         def score():
-            raw = forward(X_val, coefs, intercepts, model.hidden_activations)
-            return self._validation_score(model.distribution, raw, Y_val, weight_val)
+            # A variational network's score is its evidence lower bound, with
+            # one fixed draw of every code.
+            raw, code_loss = model.forward(
+                X_val, coefs, intercepts, np.random.RandomState(EVALUATION_SEED)
+            )
+            score = self._validation_score(model.distribution, raw, Y_val, weight_val)
+            if model.code is None:
+                return score
+            return score - float(np.average(code_loss, weights=weight_val))
 
         return score
 
@@ -720,13 +739,13 @@ def _check_weights(sample_weight, X):
     return sample_weight
 
 
-def _check_n_samples(n_samples):
+def _check_n_samples(n_samples, name="n_samples"):
     if (
         not isinstance(n_samples, Integral)
         or isinstance(n_samples, bool)
         or n_samples < 1
     ):
-        raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        raise ValueError(f"{name} must be a positive integer, got {n_samples!r}.")
 
 
 @contextmanager

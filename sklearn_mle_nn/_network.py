@@ -25,11 +25,19 @@ class Layout:
     ----------
     layer_units : sequence of int
         Units of every layer, input and output included.
+    fan_ins : dict of int to int, default=None
+        Inputs of the weight layers that do not take the whole output of the
+        layer below: a variational code layer puts out a mean and a
+        log-variance per code, and the decoder takes one sample per code.
     """
 
-    def __init__(self, layer_units):
+    def __init__(self, layer_units, fan_ins=None):
         self.layer_units = tuple(int(units) for units in layer_units)
-        self.coef_shapes = list(pairwise(self.layer_units))
+        self.fan_ins = dict(fan_ins or {})
+        self.coef_shapes = [
+            (self.fan_ins.get(i, fan_in), fan_out)
+            for i, (fan_in, fan_out) in enumerate(pairwise(self.layer_units))
+        ]
         sizes = [fan_in * fan_out for fan_in, fan_out in self.coef_shapes]
         self.n_coef = sum(sizes)
         self._bounds = np.cumsum([0, *sizes, *self.layer_units[1:]])
@@ -300,6 +308,10 @@ class Workspace:
         if kernels is None:
             outputs[-1] += intercepts[-1]
         return outputs[-1]
+
+    def code_loss(self, n_rows, sample_weight):
+        """The loss a code layer adds to the last forward pass: none here."""
+        return 0.0
 
     @property
     def output_delta(self):

@@ -19,6 +19,12 @@ from sklearn.utils import gen_batches
 from . import _compiled
 from ._network import FORWARD_CHUNK, Workspace, forward
 from ._threads import limit_blas_threads
+from ._variational import VariationalWorkspace
+
+#: Seed of the noise with which a variational network is evaluated (its
+#: final loss, its validation score): a fixed draw, so that the same weights
+#: always get the same value.
+EVALUATION_SEED = 0
 
 
 @dataclass
@@ -42,9 +48,24 @@ class Model:
     hidden_activations: list
     distribution: object
     params: np.ndarray
+    #: The Gaussian code layer of a variational autoencoder, or None.
+    code: object = None
 
     def split(self):
         return self.layout.split(self.params)
+
+    def forward(self, X, coefs, intercepts, random_state=None):
+        """Raw output for ``X`` and the loss the code layer adds to each row.
+
+        Without a code layer the added loss is 0. A variational network
+        decodes one draw of its code per row, with noise from
+        ``random_state`` (the posterior mean when it is None).
+        """
+        if self.code is None:
+            return forward(X, coefs, intercepts, self.hidden_activations), 0.0
+        return self.code.forward(
+            X, coefs, intercepts, self.hidden_activations, random_state
+        )
 
 
 @dataclass
@@ -89,17 +110,29 @@ class MiniBatchStep:
     into fewer passes; the numpy code here is the reference they follow.
     """
 
-    def __init__(self, model, optimizer, alpha, batch_size, dtype):
+    def __init__(self, model, optimizer, alpha, batch_size, dtype, random_state=None):
         self.model = model
         self.optimizer = optimizer
         self.alpha = alpha
+        self.random_state = random_state
         self.coefs, self.intercepts = model.split()
         self.grad = np.empty_like(model.params)
         self.coef_grads, self.intercept_grads = model.layout.split(self.grad)
-        self.kernels = _compiled.kernels_for(model, optimizer, dtype)
-        self.workspace = Workspace(
-            model.layout, model.hidden_activations, batch_size, dtype, self.kernels
-        )
+        if model.code is None:
+            self.kernels = _compiled.kernels_for(model, optimizer, dtype)
+            self.workspace = Workspace(
+                model.layout, model.hidden_activations, batch_size, dtype, self.kernels
+            )
+        else:
+            self.kernels = None
+            self.workspace = VariationalWorkspace(
+                model.layout,
+                model.hidden_activations,
+                batch_size,
+                dtype,
+                model.code,
+                random_state,
+            )
         n_params, n_coef = model.layout.n_params, model.layout.n_coef
         # Each part, and the weights (not intercepts) within it.
         self._parts = [
@@ -138,6 +171,7 @@ class MiniBatchStep:
             loss = distribution.nll_and_gradient(Y, raw, delta, sample_weight)
             if sample_weight is not None:
                 delta *= sample_weight[:, np.newaxis]
+        loss += self.workspace.code_loss(n_rows, sample_weight)
         # The gradient of the summed NLL; the division by the batch's weight
         # happens in the optimizer's step.
         self.workspace.backward(X, self.coefs, self.coef_grads, self.intercept_grads)
@@ -166,6 +200,33 @@ class MiniBatchStep:
                 grad[weights_part] += np.multiply(weights, alpha, out=scratch)
             self.optimizer.update(params, grad, part, 1.0 / total_weight)
         return 0.5 * alpha * float(squares)
+
+    def after_epoch(self, batches):
+        """Variational training also learns the distribution's constants.
+
+        The balance between the reconstruction term and the KL term of the
+        evidence lower bound depends on the noise scale of p(x | z): held
+        at the data's spread, it would make every code cost more than it
+        explains. After every epoch, the constants (a noise scale per
+        feature) take their maximum-likelihood value given the network:
+        fitted to the reconstructions of one draw of every sample's code.
+        """
+        model = self.model
+        if model.code is None or not model.distribution.fits_constants:
+            return
+        raw_chunks = []
+        loss = evaluate(
+            model,
+            batches.X,
+            batches.Y,
+            batches.sample_weight,
+            on_chunk=lambda Y, raw, weight: raw_chunks.append(raw),
+            random_state=self.random_state,
+        )
+        if np.isfinite(loss):
+            model.distribution.fit_constants(
+                batches.Y, np.concatenate(raw_chunks), batches.sample_weight
+            )
 
 
 class BatchSource:
@@ -288,6 +349,7 @@ def train(
             warnings.warn("Training interrupted by user.")
             recovery.restore(step.model.params)
             return INTERRUPTED
+        step.after_epoch(batches)
         loss += loss_offset
         history.n_iter += 1
         history.t += batches.X.shape[0]
@@ -393,12 +455,16 @@ class Recovery:
         return loss > self.reference_loss + margin
 
 
-def evaluate(model, X, Y, sample_weight, params=None, on_chunk=None):
+def evaluate(model, X, Y, sample_weight, params=None, on_chunk=None, random_state=None):
     """Mean NLL per sample of the network on ``(X, Y)``, in chunks of rows.
 
     The hidden activations of all of X are never held at once. Returns inf
     when a raw output is not finite. ``on_chunk(Y, raw, sample_weight)`` sees
     every chunk's finite raw outputs (for example to fit a noise scale).
+
+    A variational network's loss is minus its evidence lower bound, with one
+    draw of every row's code: from ``random_state``, by default from a fixed
+    seed (``EVALUATION_SEED``), so that the same weights get the same value.
 
     It runs under the thread policy of training (``limit_blas_threads``) for
     its chunks' products: after a fit, a product small enough for one thread
@@ -406,17 +472,19 @@ def evaluate(model, X, Y, sample_weight, params=None, on_chunk=None):
     """
     params = model.params if params is None else params
     coefs, intercepts = model.layout.split(params)
+    if random_state is None:
+        random_state = np.random.RandomState(EVALUATION_SEED)
     total = 0.0
     with (
         limit_blas_threads(model.layout, FORWARD_CHUNK),
         np.errstate(over="ignore", invalid="ignore"),
     ):
         for rows in gen_batches(X.shape[0], FORWARD_CHUNK):
-            raw = forward(X[rows], coefs, intercepts, model.hidden_activations)
+            raw, code_loss = model.forward(X[rows], coefs, intercepts, random_state)
             if not np.isfinite(raw).all():
                 return np.inf
             weight = None if sample_weight is None else sample_weight[rows]
-            nll = model.distribution.nll(Y[rows], raw)
+            nll = model.distribution.nll(Y[rows], raw) + code_loss
             total += float(nll.sum() if weight is None else nll @ weight)
             if on_chunk is not None:
                 on_chunk(Y[rows], raw, weight)
