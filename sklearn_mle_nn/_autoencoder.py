@@ -21,14 +21,11 @@ from ._network import Standardization
 from ._variational import GaussianCode
 
 
-class NotVariationalError(AttributeError, ValueError):
-    """A method that needs ``variational=True`` was called without it."""
-
-
 def _is_variational(estimator):
-    """``available_if`` check: the method exists only with ``variational=True``."""
+    """``available_if`` check: the method exists only with ``variational=True``
+    (as scikit-learn's ``SVC.predict_proba`` only with ``probability=True``)."""
     if not estimator.variational:
-        raise NotVariationalError(
+        raise AttributeError(
             "generate draws new data from the prior of a variational "
             "autoencoder: it needs MLEAutoencoder(variational=True)."
         )
@@ -236,6 +233,12 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
 
     def _validate_targets(self, X, y, *, reset, classes=None):
         X = validate_data(self, X, reset=reset, **VALIDATION)
+        if self.variational and X.shape[0] < 2:
+            # The noise scale it learns would be zero: an unbounded likelihood.
+            raise ValueError(
+                "A variational autoencoder learns a distribution of the data: "
+                f"it needs at least 2 samples, got n_samples={X.shape[0]}."
+            )
         return X, X.toarray() if sp.issparse(X) else X
 
     _targets_are = "X"

@@ -10,6 +10,7 @@ validation, training, state, sampling, lives here once.
 # SPDX-License-Identifier: BSD-3-Clause
 
 import copy
+import dataclasses
 import warnings
 from abc import ABCMeta, abstractmethod
 from contextlib import contextmanager
@@ -50,6 +51,7 @@ from ._training import (
     TrainingProblem,
     divergence_error,
     evaluate,
+    refit_constants,
     split_validation,
     train,
 )
@@ -446,6 +448,8 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             # (the seed's one-sample neuron): its trajectory is kept. A chunk
             # of a stream may lack a class that later chunks have.
             _predict_constant_targets_exactly(model, problem)
+            if model.code is not None:
+                _collapse_if_better(model, problem)
         self._optimizer = optimizer
         self._set_history(history, early_stopping)
         return reference, ending
@@ -678,6 +682,56 @@ def _predict_constant_targets_exactly(model, problem):
     coefs, intercepts = model.split()
     coefs[-1][:, constant] = 0
     intercepts[-1][constant] = raw[constant]
+
+
+def _collapse_if_better(model, problem):
+    """Keep the collapsed variational network if it beats the trained one.
+
+    A variational network whose codes equal the prior (zero weights into the
+    code layer) and whose decoder ignores them (zero output weights, the
+    intercept-only output) is the intercept-only model, with a KL term of
+    zero. Where the data has no structure the codes can explain (noise, a
+    handful of samples), this collapse is the optimum of the evidence lower
+    bound, which noisy steps approach only slowly: it is kept, with a
+    warning, whenever its loss is lower than the trained network's.
+    """
+    # Both with their constants fitted to their final outputs (a column that
+    # is constant in the data is now predicted exactly).
+    refit_constants(model, problem.X, problem.Y, problem.sample_weight)
+    trained = evaluate(model, problem.X, problem.Y, problem.sample_weight)
+    collapsed = model.params.copy()
+    coefs, intercepts = model.layout.split(collapsed)
+    layer = model.code.layer
+    coefs[layer][...] = 0
+    intercepts[layer][...] = 0
+    null_raw = model.distribution.intercept_only_raw(problem.Y, problem.sample_weight)
+    coefs[-1][...] = 0
+    intercepts[-1][...] = null_raw[0]
+    null_distribution = copy.deepcopy(model.distribution)
+    if null_distribution.fits_constants:
+        raw = np.broadcast_to(null_raw, (problem.Y.shape[0], null_raw.shape[1]))
+        null_distribution.fit_constants(
+            problem.Y, raw.astype(problem.X.dtype), problem.sample_weight
+        )
+    collapsed_loss = evaluate(
+        dataclasses.replace(model, distribution=null_distribution, params=collapsed),
+        problem.X,
+        problem.Y,
+        problem.sample_weight,
+    )
+    if not collapsed_loss < trained:
+        return
+    warnings.warn(
+        "The variational autoencoder's codes explain less of the data than "
+        "they cost (KL term): the collapsed model, whose codes are the prior "
+        "and whose decoder predicts the intercept-only distribution, has the "
+        f"better evidence lower bound ({-collapsed_loss:.6g} against "
+        f"{-trained:.6g} per sample) and is kept. More data, a smaller beta or "
+        "longer training (n_iter_no_change) may let the codes learn.",
+        ConvergenceWarning,
+    )
+    model.params[...] = collapsed
+    vars(model.distribution).update(vars(null_distribution))
 
 
 def first_column(dist):

@@ -208,25 +208,38 @@ class MiniBatchStep:
         evidence lower bound depends on the noise scale of p(x | z): held
         at the data's spread, it would make every code cost more than it
         explains. After every epoch, the constants (a noise scale per
-        feature) take their maximum-likelihood value given the network:
-        fitted to the reconstructions of one draw of every sample's code.
+        feature) take their maximum-likelihood value given the network.
         """
-        model = self.model
-        if model.code is None or not model.distribution.fits_constants:
-            return
-        raw_chunks = []
-        loss = evaluate(
-            model,
-            batches.X,
-            batches.Y,
-            batches.sample_weight,
-            on_chunk=lambda Y, raw, weight: raw_chunks.append(raw),
-            random_state=self.random_state,
-        )
-        if np.isfinite(loss):
-            model.distribution.fit_constants(
-                batches.Y, np.concatenate(raw_chunks), batches.sample_weight
+        if self.model.code is not None:
+            refit_constants(
+                self.model,
+                batches.X,
+                batches.Y,
+                batches.sample_weight,
+                self.random_state,
             )
+
+
+def refit_constants(model, X, Y, sample_weight, random_state=None):
+    """Fit the constants of ``model.distribution`` (a noise scale) in place.
+
+    They are fitted to the network's outputs on ``X`` (for a variational
+    network, the reconstructions of one draw of every row's code), unless
+    an output is not finite.
+    """
+    if not model.distribution.fits_constants:
+        return
+    raw_chunks = []
+    loss = evaluate(
+        model,
+        X,
+        Y,
+        sample_weight,
+        on_chunk=lambda Y, raw, weight: raw_chunks.append(raw),
+        random_state=random_state,
+    )
+    if np.isfinite(loss):
+        model.distribution.fit_constants(Y, np.concatenate(raw_chunks), sample_weight)
 
 
 class BatchSource:

@@ -570,13 +570,11 @@ class StudentT(Distribution):
 
     def fit_constants(self, y, raw, sample_weight=None):
         residual = y - self.mean(raw)
-        self.scale_ = np.array(
-            [
-                _t_scale(residual[:, j], self.df, sample_weight)
-                for j in range(y.shape[1])
-            ],
-            dtype=raw.dtype,
-        )
+        scale = [
+            _t_scale(residual[:, j], self.df, sample_weight) for j in range(y.shape[1])
+        ]
+        # A perfect fit would give scale 0 and an infinite likelihood.
+        self.scale_ = np.maximum(scale, np.finfo(raw.dtype).eps).astype(raw.dtype)
         return self
 
     def rescale_constants(self, scale):
@@ -876,6 +874,10 @@ def _t_scale(residual, df, sample_weight):
             weights=sample_weight,
         )
 
+    if not np.any(residual):
+        # A perfect fit: the likelihood grows without bound as the scale
+        # shrinks (fit_constants floors it).
+        return 0.0
     start = np.log(max(np.std(residual), np.finfo(float).tiny))
     result = optimize.minimize_scalar(
         mean_nll, bracket=(start - 1.0, start + 1.0), tol=1e-10
