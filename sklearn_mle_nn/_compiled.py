@@ -190,13 +190,16 @@ class Kernels:
         )
 
 
-#: The functions below that numba compiles, callees first.
-_KERNELS = []
+#: The functions below that numba compiles, callees first, with the options
+#: of each beyond the common ones.
+_KERNELS = {}
 
 
-def _jit(function):
+def _jit(function=None, **options):
     """Mark ``function`` for numba; it stays plain Python until a fit needs it."""
-    _KERNELS.append(function.__name__)
+    if function is None:
+        return functools.partial(_jit, **options)
+    _KERNELS[function.__name__] = options
     return function
 
 
@@ -218,13 +221,13 @@ def _compile_lazily():
     except ImportError:
         return False
     with _compile_lock:
-        for name in _KERNELS:
+        for name, own_options in _KERNELS.items():
             function = globals()[name]
             if isinstance(function, numba.core.dispatcher.Dispatcher):
                 continue
             # numpy's rules for a division by zero (inf or NaN, no
             # exception), which also spares every division a branch.
-            options = dict(nogil=True, error_model="numpy")
+            options = dict(nogil=True, error_model="numpy", **own_options)
             try:
                 dispatcher = numba.njit(cache=True, **options)(function)
             except RuntimeError:
@@ -455,29 +458,72 @@ def _categorical(raw, bias, Y, weight, delta, bias_grad):
     return total
 
 
+# The optimizer steps walk the parameters in simple loops that the compiler
+# turns into vector instructions: the L2 norm in its own loop (the only
+# reduction, whose order is left free), then the update of the weights with
+# their L2 term, then of the intercepts without. The operations on each value
+# are those of the numpy path, in its order.
+
+
+@_jit(fastmath={"reassoc"})
+def _squares(params, n_coef):
+    """``||params[:n_coef]||^2``, summed in any order."""
+    squares = 0.0
+    for i in range(n_coef):
+        squares += params[i] * params[i]
+    return squares
+
+
 @_jit
 def _sgd_step(params, grad, velocity, n_coef, alpha, step_size, momentum, nesterov):
-    """As MiniBatchStep._step with SGD.update, one element at a time."""
-    squares = 0.0
-    for i in range(params.shape[0]):
-        w, g = params[i], grad[i]
-        if i < n_coef:
-            squares += w * w
-            g += w * alpha
-        step = g * step_size
-        if momentum == 0:
-            params[i] = w - step
-            continue
-        v = velocity[i] * momentum
-        v -= step
-        velocity[i] = v
-        if nesterov:
-            w -= step
-            w += v * momentum
-        else:
-            w += v
-        params[i] = w
+    """As MiniBatchStep._step with SGD.update; returns the L2 norm squared."""
+    squares = _squares(params, n_coef)
+    # Literal flags, each argument spelled out (not *args): the compiler then
+    # inlines each call, drops the branch and vectorises the loop.
+    _sgd_update(
+        params, grad, velocity, 0, n_coef, True, alpha, step_size, momentum, nesterov
+    )
+    n_params = params.shape[0]
+    _sgd_update(
+        params,
+        grad,
+        velocity,
+        n_coef,
+        n_params,
+        False,
+        alpha,
+        step_size,
+        momentum,
+        nesterov,
+    )
     return squares
+
+
+@_jit
+def _sgd_update(
+    params, grad, velocity, start, stop, penalised, alpha, step_size, momentum, nesterov
+):
+    """SGD on ``params[start:stop]``, with the L2 term if ``penalised``."""
+    if momentum == 0:
+        for i in range(start, stop):
+            g = grad[i] + params[i] * alpha if penalised else grad[i]
+            params[i] -= g * step_size
+    elif nesterov:
+        for i in range(start, stop):
+            g = grad[i] + params[i] * alpha if penalised else grad[i]
+            step = g * step_size
+            v = velocity[i] * momentum
+            v -= step
+            velocity[i] = v
+            w = params[i] - step
+            params[i] = w + v * momentum
+    else:
+        for i in range(start, stop):
+            g = grad[i] + params[i] * alpha if penalised else grad[i]
+            v = velocity[i] * momentum
+            v -= g * step_size
+            velocity[i] = v
+            params[i] += v
 
 
 @_jit
@@ -497,13 +543,70 @@ def _adam_step(
     epsilon,
     learning_rate,
 ):
-    """As MiniBatchStep._step with Adam.update, one element at a time."""
-    squares = 0.0
-    for i in range(params.shape[0]):
-        w, g = params[i], grad[i]
-        if i < n_coef:
-            squares += w * w
-            g += w * alpha
+    """As MiniBatchStep._step with Adam.update; returns the L2 norm squared."""
+    squares = _squares(params, n_coef)
+    # As in _sgd_step: literal flags, every argument spelled out.
+    _adam_update(
+        params,
+        grad,
+        first_moment,
+        second_moment,
+        0,
+        n_coef,
+        True,
+        alpha,
+        scale,
+        scaled,
+        beta_1,
+        one_minus_beta_1,
+        beta_2,
+        one_minus_beta_2,
+        epsilon,
+        learning_rate,
+    )
+    _adam_update(
+        params,
+        grad,
+        first_moment,
+        second_moment,
+        n_coef,
+        params.shape[0],
+        False,
+        alpha,
+        scale,
+        scaled,
+        beta_1,
+        one_minus_beta_1,
+        beta_2,
+        one_minus_beta_2,
+        epsilon,
+        learning_rate,
+    )
+    return squares
+
+
+@_jit
+def _adam_update(
+    params,
+    grad,
+    first_moment,
+    second_moment,
+    start,
+    stop,
+    penalised,
+    alpha,
+    scale,
+    scaled,
+    beta_1,
+    one_minus_beta_1,
+    beta_2,
+    one_minus_beta_2,
+    epsilon,
+    learning_rate,
+):
+    """Adam on ``params[start:stop]``, with the L2 term if ``penalised``."""
+    for i in range(start, stop):
+        g = grad[i] + params[i] * alpha if penalised else grad[i]
         if scaled:
             g *= scale
         m = first_moment[i] * beta_1
@@ -514,5 +617,4 @@ def _adam_step(
         second_moment[i] = v
         step = math.sqrt(v) + epsilon
         step = m / step
-        params[i] = w - step * learning_rate
-    return squares
+        params[i] -= step * learning_rate
