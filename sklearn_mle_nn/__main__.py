@@ -1,8 +1,9 @@
 """``python -m sklearn_mle_nn``: a one-minute tour of the library.
 
 Fits the three estimators on bundled scikit-learn datasets next to their
-scikit-learn counterparts, runs a grid search over the likelihood, draws
-samples, and writes a figure.
+scikit-learn counterparts, a variational autoencoder next to scikit-learn's
+density models, runs a grid search over the likelihood, draws samples, and
+writes a figure.
 """
 
 # Authors: The sklearn_mle_nn developers
@@ -15,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import norm
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits
-from sklearn.decomposition import PCA
+from sklearn.decomposition import PCA, FactorAnalysis
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import BayesianRidge
 from sklearn.metrics import log_loss, mean_squared_error
@@ -90,6 +91,24 @@ def autoencoder_rows(n_components=8):
     return rows, autoencoder, X_test
 
 
+def density_rows(n_components=8):
+    """Held-out log-density of digits/16: a variational autoencoder against
+    probabilistic PCA and factor analysis, on the pixels that vary in the
+    training split (a constant pixel makes any density unbounded)."""
+    X = load_digits().data / 16
+    X_train, X_test = train_test_split(X, random_state=0)
+    varying = X_train.std(axis=0) > 0.02
+    X_train, X_test = X_train[:, varying], X_test[:, varying]
+    vae = MLEAutoencoder(
+        n_components=n_components, variational=True, random_state=0
+    ).fit(X_train)
+    rows = [("digits/16", "MLEAutoencoder", "log p(x), VAE", vae.score(X_test))]
+    for model in (PCA(n_components), FactorAnalysis(n_components)):
+        score = model.fit(X_train).score(X_test)
+        rows.append(("digits/16", type(model).__name__, "log p(x)", score))
+    return rows, vae, varying
+
+
 def grid_search():
     X, y = load_breast_cancer(return_X_y=True)
     search = GridSearchCV(
@@ -116,7 +135,7 @@ def draw_samples():
         print(f"  {truth:6.1f}  {mean:6.1f}  " + " ".join(f"{d:6.1f}" for d in row))
 
 
-def write_figure(path, autoencoder, X_test):
+def write_figure(path, autoencoder, X_test, vae, varying):
     try:
         import matplotlib
 
@@ -130,18 +149,32 @@ def write_figure(path, autoencoder, X_test):
         "data": images,
         "mean": autoencoder.predict(images),
         "sample": autoencoder.sample(images, random_state=0)[:, :, 0],
+        # New digits: decoded draws of the prior (constant pixels left blank).
+        "new": _full_images(
+            vae.inverse_transform(np.random.RandomState(0).standard_normal((8, 8))),
+            varying,
+        ),
     }
-    fig, axes = plt.subplots(3, 8, figsize=(8, 3.4))
+    fig, axes = plt.subplots(4, 8, figsize=(8, 4.4))
     for row_axes, (title, values) in zip(axes, rows.items()):
         for ax, image in zip(row_axes, values):
             ax.imshow(image.reshape(8, 8), cmap="gray_r", vmin=0, vmax=1)
             ax.set_xticks([])
             ax.set_yticks([])
         row_axes[0].set_ylabel(title)
-    fig.suptitle("MLEAutoencoder (Bernoulli): digits, reconstruction means, samples")
+    fig.suptitle(
+        "MLEAutoencoder (Bernoulli): digits, reconstruction means, samples;\n"
+        "variational (Gaussian): new digits from the prior"
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     print(f"\nFigure written to {Path(path).resolve()}")
+
+
+def _full_images(pixels, varying):
+    images = np.zeros((len(pixels), len(varying)))
+    images[:, varying] = np.clip(pixels, 0, 1)
+    return images
 
 
 def main(argv=None):
@@ -156,7 +189,8 @@ def main(argv=None):
 
     print("Held-out results, sklearn_mle_nn next to scikit-learn (defaults):\n")
     ae_rows, autoencoder, X_test = autoencoder_rows()
-    print_table(regression_rows() + classification_rows() + ae_rows)
+    vae_rows, vae, varying = density_rows()
+    print_table(regression_rows() + classification_rows() + ae_rows + vae_rows)
 
     search = grid_search()
     print("\nGridSearchCV over the likelihood (breast cancer, 3-fold accuracy):")
@@ -167,7 +201,7 @@ def main(argv=None):
     print(f"  best: {search.best_params_['mleclassifier__distribution']}")
 
     draw_samples()
-    write_figure(args.figure, autoencoder, X_test)
+    write_figure(args.figure, autoencoder, X_test, vae, varying)
 
 
 if __name__ == "__main__":
