@@ -175,3 +175,13 @@ def test_tables_keep_the_bernoulli_score_apart():
     text = quality_vae.rst(density, generation, ["a note"], [0, 1])
     assert "-24.0 nats per image" in text and "not comparable" in text
     assert "   * - VAE gaussian (draws)\n     - 9\n     - 0 1 2" in text
+
+
+def test_the_judge_is_sure_of_digits_and_unsure_of_noise(split):
+    train, test, y_train = split
+    classifier = quality_vae.digit_classifier(train, y_train)
+    real = quality_vae.generated_quality(classifier, test)
+    noise = np.random.RandomState(0).uniform(size=(200, train.shape[1]))
+    junk = quality_vae.generated_quality(classifier, noise)
+    assert real["n_classes"] == 10 and real["confidence"] > 0.9
+    assert junk["confidence"] < 0.5 and junk["confident"] < 0.05
