@@ -19,6 +19,18 @@ def finite_difference(func, x, eps=1e-6):
     return grad
 
 
+class RecordGradient:
+    """An optimizer that records the gradient and leaves the parameters alone."""
+
+    def begin_step(self):
+        self.grad = None
+
+    def update(self, params, grad, part=slice(None), scale=1.0):
+        if self.grad is None:
+            self.grad = np.full_like(grad, np.nan)
+        self.grad[part] = scale * grad[part]
+
+
 def _pickle(estimator):
     return pickle.loads(pickle.dumps(estimator))
 

@@ -10,7 +10,7 @@ optimizer records the gradient instead of stepping.
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from conftest import finite_difference
+from conftest import RecordGradient, finite_difference
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import expit, log_expit, log_softmax, softmax
 from scipy.stats import norm
@@ -75,18 +75,6 @@ def _objective(layout, params, X, Y, hidden, distribution, link, alpha, weights)
     return (weights @ nll + 0.5 * alpha * coefs @ coefs) / weights.sum()
 
 
-class _RecordGradient:
-    """An optimizer that records the gradient and leaves the parameters alone."""
-
-    def begin_step(self):
-        self.grad = None
-
-    def update(self, params, grad, part=slice(None), scale=1.0):
-        if self.grad is None:
-            self.grad = np.full_like(grad, np.nan)
-        self.grad[part] = scale * grad[part]
-
-
 def _problem(distribution, hidden_activation, link, seed=0):
     """Data, targets and Glorot weights; reseeded until no ReLU sits near a kink."""
     hidden = [hidden_activation] * len(HIDDEN_SIZES)
@@ -122,7 +110,7 @@ def _library_gradient(
         DISTRIBUTIONS[distribution](link),
         params.copy(),
     )
-    recorder = _RecordGradient()
+    recorder = RecordGradient()
     step = MiniBatchStep(model, recorder, alpha, batch_size, params.dtype)
     loss = step(X, Y, sample_weight)
     assert_array_equal(model.params, params)  # the recorder did not step

@@ -9,7 +9,7 @@ analysis.
 
 import numpy as np
 import pytest
-from conftest import ROUND_TRIPS, finite_difference
+from conftest import ROUND_TRIPS, RecordGradient, finite_difference
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.stats import multivariate_normal, norm
 from sklearn.base import clone
@@ -39,18 +39,6 @@ N_SAMPLES, N_FEATURES, N_CODES, HIDDEN_UNITS = 6, 3, 2, 4
 
 
 # ---- the gradient of minus the evidence lower bound -------------------------
-
-
-class _RecordGradient:
-    """An optimizer that records the gradient and leaves the parameters alone."""
-
-    def begin_step(self):
-        self.grad = None
-
-    def update(self, params, grad, part=slice(None), scale=1.0):
-        if self.grad is None:
-            self.grad = np.full_like(grad, np.nan)
-        self.grad[part] = scale * grad[part]
 
 
 def _variational_problem(distribution, seed=0):
@@ -99,7 +87,7 @@ def test_elbo_gradient_matches_finite_differences(name, weighted):
         params.copy(),
         GaussianCode(1, N_CODES, beta),
     )
-    recorder = _RecordGradient()
+    recorder = RecordGradient()
     step = MiniBatchStep(model, recorder, alpha, N_SAMPLES, np.float64)
     step.workspace.fixed_noise = noise
     loss = step(X, X, weights if weighted else None)
