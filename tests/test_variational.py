@@ -217,7 +217,7 @@ def test_every_distribution_trains_and_generates(name, digits):
         n_components=4,
         variational=True,
         distribution=name,
-        max_iter=30,
+        max_iter=10,
         random_state=0,
     ).fit(X)
     generated = vae.generate(n_samples=7, random_state=0)
