@@ -1,4 +1,10 @@
-"""The BLAS thread limit of small fits, safe when fits run concurrently.
+"""Threads of training: one BLAS thread, large products shared by two of ours.
+
+Training runs BLAS on one thread. Its own threads spin while they wait for
+work: on a busy machine every product then waits for the scheduler, and a
+fit takes several times longer than on one thread. A product large enough
+to share (:func:`dot`) is split in two halves computed by the calling thread
+and one worker of this module, which sleeps while it waits.
 
 The number of BLAS threads is process-wide state: every thread of the user's
 process shares it. A fit that lowered it and restored it on its own would
@@ -16,20 +22,24 @@ import contextlib
 import functools
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
 import threadpoolctl
 
-#: A mini-batch product below this many multiply-adds runs on one BLAS thread.
+#: A product of at least this many multiply-adds is shared between two threads.
 SMALL_PRODUCT = 2**23
 
 
 def limit_blas_threads(layout, batch_size):
-    """A context that runs small matrix products on one BLAS thread.
+    """A context that runs training's matrix products on one BLAS thread.
 
     A mini-batch product below about 8 million multiply-adds is too small to
-    share between threads: waking a second thread costs more than it saves,
-    and on a busy machine it waits for a whole scheduler tick. Larger
-    products keep the library's default.
+    share between threads: waking a second thread costs more than it saves.
+    Larger ones are shared by :func:`dot` between two threads of this
+    module, each calling BLAS on one thread: unlike BLAS's own threads, which
+    spin while they wait, these sleep, so that on a busy machine a product
+    costs about what it costs on one thread, not several times more.
 
     The limit is process-wide, so it is shared by every fit running in the
     process at the time: it is lowered when the first of them enters and
@@ -39,20 +49,65 @@ def limit_blas_threads(layout, batch_size):
     Parameters
     ----------
     layout : Layout
-        The network's layer sizes; ``coef_shapes`` gives each weight matrix.
+        The network's layer sizes.
 
     batch_size : int
         Rows of a mini-batch.
 
+        Neither is used any more: every fit runs on one BLAS thread, and
+        :func:`dot` decides per product.
+
     Returns
     -------
     context : context manager
-        Holds the limit while the block runs; does nothing for large products.
+        Holds the limit while the block runs.
     """
-    largest = max(fan_in * fan_out for fan_in, fan_out in layout.coef_shapes)
-    if batch_size * largest >= SMALL_PRODUCT:
-        return contextlib.nullcontext()
     return _one_blas_thread()
+
+
+def dot(A, B, out):
+    """``out = A @ B`` for dense C-contiguous ``out``; large products in two halves.
+
+    A product of at least ``SMALL_PRODUCT`` multiply-adds is split by rows
+    of ``out``: the calling thread computes one half while a worker thread
+    computes the other. Each half is the same BLAS call whatever the load,
+    so the result does not depend on timing: when the worker is busy with
+    another fit's half, the caller computes both halves itself, one after
+    the other.
+    """
+    n_rows = out.shape[0]
+    if n_rows < 2 or n_rows * A.shape[1] * out.shape[1] < SMALL_PRODUCT:
+        return np.dot(A, B, out=out)
+    half = n_rows // 2
+    helper = _helper
+    if not helper.lock.acquire(blocking=False):
+        np.dot(A[:half], B, out=out[:half])
+        np.dot(A[half:], B, out=out[half:])
+        return out
+    try:
+        other_half = helper.pool().submit(np.dot, A[half:], B, out[half:])
+        np.dot(A[:half], B, out=out[:half])
+        other_half.result()
+    finally:
+        helper.lock.release()
+    return out
+
+
+class _Helper:
+    """The one worker thread that :func:`dot` hands half a product to."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self._pool = None
+
+    def pool(self):
+        # Called with the lock held: created once, at the first large product.
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="sklearn_mle_nn")
+        return self._pool
+
+
+_helper = _Helper()
 
 
 class _SharedLimit:
@@ -75,9 +130,10 @@ _shared = _SharedLimit()
 def _reset_after_fork():
     # A child forked while a fit held the lock or the count would inherit
     # them without the threads that release them: it starts afresh, from the
-    # settings it inherited.
-    global _shared
+    # settings it inherited, and without the parent's worker thread.
+    global _shared, _helper
     _shared = _SharedLimit()
+    _helper = _Helper()
 
 
 if hasattr(os, "register_at_fork"):

@@ -14,9 +14,10 @@ from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
 import joblib
+import numpy as np
 import pytest
 import threadpoolctl
-from numpy.testing import assert_array_equal
+from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
@@ -29,7 +30,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 
 #: A network whose products are small enough to run on one BLAS thread.
 SMALL = SimpleNamespace(coef_shapes=[(10, 20), (20, 1)])
-#: One whose products are large enough to keep the library's default.
+#: One whose products are large enough to be shared between two threads.
 LARGE = SimpleNamespace(coef_shapes=[(2000, 2000), (2000, 1)])
 
 FAST = {"hidden_layer_sizes": (16,), "max_iter": 20, "tol": 0.0}
@@ -180,12 +181,85 @@ def test_limit_restored_when_the_block_raises(found):
     assert _thread_counts() == found
 
 
-def test_large_products_keep_the_default(found):
+def test_large_products_also_run_on_one_blas_thread(found):
+    """Large products are shared by ``dot``'s own threads, not BLAS's."""
     with limit_blas_threads(LARGE, 32):
-        assert _thread_counts() == found
-    # The first batch size at which the small network's product is large.
-    with limit_blas_threads(SMALL, 2**23 // (10 * 20) + 1):
-        assert _thread_counts() == found
+        assert set(_blas_counts()) == {1}
+    assert _thread_counts() == found
+
+
+# ---- products shared between two threads ----------------------------------------
+
+
+def _product(n_rows=64, seed=0):
+    rng = np.random.RandomState(seed)
+    A = rng.standard_normal((n_rows, 30))
+    B = rng.standard_normal((30, 20))
+    return A, B
+
+
+def _halves(A, B):
+    """The product as ``dot`` computes it: two BLAS calls, one per half."""
+    half = A.shape[0] // 2
+    return np.vstack([A[:half] @ B, A[half:] @ B])
+
+
+@pytest.fixture
+def split_everything(monkeypatch):
+    """Every product with more than one row counts as large; BLAS runs on
+    one thread, as in training (its own threads may split sums differently)."""
+    monkeypatch.setattr(_threads, "SMALL_PRODUCT", 1)
+    with limit_blas_threads(LARGE, 32):
+        yield
+
+
+def test_large_product_is_shared_with_the_worker(split_everything):
+    A, B = _product()
+    out = np.empty((A.shape[0], B.shape[1]))
+    result = _threads.dot(A, B, out)
+    assert result is out
+    assert_array_equal(out, _halves(A, B))
+    assert_allclose(out, A @ B, rtol=1e-12)
+    workers = [t.name for t in threading.enumerate() if "sklearn_mle_nn" in t.name]
+    assert len(workers) == 1
+
+
+def test_split_product_does_not_depend_on_the_worker_being_free(split_everything):
+    """With the worker busy the caller does both halves: the same numbers."""
+    A, B = _product(n_rows=65)
+    shared = np.empty((65, 20))
+    _threads.dot(A, B, shared)
+    alone = np.empty((65, 20))
+    with _threads._helper.lock:
+        _threads.dot(A, B, alone)
+    assert_array_equal(alone, shared)
+    assert_array_equal(alone, _halves(A, B))
+
+
+def test_small_product_is_one_blas_call(monkeypatch):
+    calls = []
+    monkeypatch.setattr(
+        _threads, "_helper", SimpleNamespace(lock=SimpleNamespace(acquire=calls.append))
+    )
+    A, B = _product()
+    out = np.empty((A.shape[0], B.shape[1]))
+    _threads.dot(A, B, out)
+    assert calls == []
+    assert_array_equal(out, A @ B)
+
+
+def test_concurrent_split_products_equal_serial(split_everything):
+    products = [_product(n_rows=40 + i, seed=i) for i in range(24)]
+    expected = [_halves(A, B) for A, B in products]
+
+    def compute(product):
+        A, B = product
+        return _threads.dot(A, B, np.empty((A.shape[0], B.shape[1])))
+
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(compute, products))
+    for result, reference in zip(results, expected, strict=True):
+        assert_array_equal(result, reference)
 
 
 def test_a_limit_the_user_sets_between_fits_is_kept(found):
@@ -220,6 +294,23 @@ def test_concurrent_fits_equal_serial_fits_and_restore(found, data, estimator):
     ]
     serial = [_fit(clone(model), X, y) for model in models]
     assert _thread_counts() == found
+    with ThreadPoolExecutor(4) as executor:
+        fitted = list(executor.map(lambda model: _fit(model, X, y), models))
+    _assert_same_models(fitted, serial)
+    assert _thread_counts() == found
+
+
+def test_concurrent_fits_with_split_products_equal_serial_fits(
+    found, data, monkeypatch
+):
+    """Products shared with the worker, or not when it is busy: same models."""
+    monkeypatch.setattr(_threads, "SMALL_PRODUCT", 1)
+    X, y = data
+    models = [
+        MLEClassifier(**FAST).set_params(random_state=seed, max_iter=max_iter)
+        for seed, max_iter in enumerate([20, 5, 15, 10])
+    ]
+    serial = [_fit(clone(model), X, y) for model in models]
     with ThreadPoolExecutor(4) as executor:
         fitted = list(executor.map(lambda model: _fit(model, X, y), models))
     _assert_same_models(fitted, serial)
