@@ -220,13 +220,15 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
     # a huge input.
     _pooled_input_scale = True
 
-    def _fit_standardizations(self, X, Y, sample_weight):
+    def _fit_standardizations(self, distribution, X, Y, sample_weight):
         """Gaussian data is standardized with one pooled scale on the output.
 
         One pooled scale for every feature keeps training's squared error
         proportional to the reconstruction error of the data as given.
         """
-        inputs, targets = super()._fit_standardizations(X, Y, sample_weight)
+        inputs, targets = super()._fit_standardizations(
+            distribution, X, Y, sample_weight
+        )
         if targets is not None:
             targets = Standardization.fit(Y, sample_weight, pooled=True)
         return inputs, targets
@@ -243,14 +245,12 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
 
     _targets_are = "X"
 
-    def _validation_score(self, distribution, raw, Y, sample_weight):
+    def _validation_score(self, distribution, raw, Y, sample_weight, loss_offset):
         # Mean log-likelihood of the data as given (standardized Gaussian data
         # adds its log-Jacobian), with the noise scale held at the data's
         # spread as in loss_: the fitted sigma_ does not exist yet.
         nll = np.average(distribution.nll(Y, raw), weights=sample_weight)
-        if self._target_scaling is not None:
-            nll += self._target_scaling.log_jacobian()
-        return -float(nll)
+        return -float(nll + loss_offset)
 
     @property
     def _code_layer(self):

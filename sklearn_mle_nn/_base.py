@@ -31,6 +31,7 @@ from ._activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from ._callbacks import CallbackSupportMixin, epoch_tasks
 from ._network import (
     Layout,
+    NetworkDefinition,
     Standardization,
     forward,
     glorot_uniform,
@@ -136,8 +137,12 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         return resolve(self.distribution, getattr(self, "out_activation", None))
 
     @abstractmethod
-    def _validation_score(self, distribution, raw, Y, sample_weight):
-        """The early-stopping score of raw outputs against network targets."""
+    def _validation_score(self, distribution, raw, Y, sample_weight, loss_offset):
+        """The early-stopping score of raw outputs against network targets.
+
+        ``loss_offset`` turns an NLL of the training targets into one of the
+        targets as given (the log-Jacobian of their standardization).
+        """
 
     #: What the targets are called in error messages.
     _targets_are = "targets"
@@ -159,7 +164,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         """Labels to stratify the early-stopping split on, or None."""
         return None
 
-    def _fit_standardizations(self, X, Y, sample_weight):
+    def _fit_standardizations(self, distribution, X, Y, sample_weight):
         """How training standardizes ``(inputs, targets)``; None leaves them.
 
         Inputs are standardized per feature (``standardize_inputs``), so that
@@ -174,7 +179,6 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             inputs = Standardization.fit_inputs(
                 X, sample_weight, pooled=self._pooled_input_scale
             )
-        distribution = self._distribution
         if distribution.standardize_targets and distribution.is_canonical:
             return inputs, Standardization.fit(Y, sample_weight)
         return inputs, None
@@ -192,6 +196,9 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         intercepts_init=None,
         classes=None,
     ):
+        # Until it succeeds, a fit changes nothing on the estimator but what
+        # validating the data sets (n_features_in_, classes_): that is put
+        # back if it fails.
         with _restore_on_error(self):
             continuing = (
                 hasattr(self, "coefs_")
@@ -203,16 +210,22 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
                 self._check_structure_unchanged()
             X, Y = self._validate_targets(X, y, reset=not continuing, classes=classes)
             sample_weight = _check_weights(sample_weight, X)
-            if not continuing:
-                self._start_new_model(X, Y, sample_weight)
-            self._distribution.check_target(Y, self._targets_are)
+            # Continued training works on a copy: the training distribution's
+            # constants may change.
+            network = (
+                copy.deepcopy(self._network)
+                if continuing
+                else self._define_network(X, Y, sample_weight)
+            )
+            network.distribution.check_target(Y, self._targets_are)
             # One random state per call, drawn from first for the initial
             # weights, then for the split and the shuffles, as scikit-learn does.
             random_state = check_random_state(self.random_state)
             model = self._training_model(
-                X, Y, continuing, coefs_init, intercepts_init, random_state
+                network, X, Y, continuing, coefs_init, intercepts_init, random_state
             )
-            problem = self._training_problem(X, Y, sample_weight)
+            X_train, Y_train, loss_offset = network.to_training(X, Y)
+            problem = TrainingProblem(X_train, Y_train, sample_weight, loss_offset)
             given_start = continuing or coefs_init is not None
             tasks = epoch_tasks(
                 self,
@@ -223,10 +236,10 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
                 max_epochs=1 if incremental else self.max_iter,
                 # What callbacks evaluate between epochs: the network so far.
                 snapshot=lambda: self._network_attributes(
-                    model, model.params.copy(), problem
+                    network, model, model.params.copy(), problem
                 )[0],
             )
-            reference, ending = self._train(
+            reference, ending, training_attributes = self._train(
                 model,
                 problem,
                 continuing,
@@ -239,11 +252,15 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             # move to the data space for good.
             tasks.fit_ends()
             attributes, final_loss = self._network_attributes(
-                model, model.params, problem
+                network, model, model.params, problem
             )
             if not incremental:
                 self._check_ending(ending, problem, final_loss, reference, given_start)
-            vars(self).update(attributes)
+            if hasattr(self, "distribution_"):
+                # The previous likelihood's own attributes (sigma_, scale_).
+                for name in self.distribution_.estimator_attributes():
+                    self.__dict__.pop(name, None)
+            vars(self).update(attributes, **training_attributes)
         return self
 
     def _structural_params(self):
@@ -261,9 +278,9 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
     def _check_structure_unchanged(self):
         """Continued training (warm_start, partial_fit) keeps the fitted model."""
         changed = [
-            (name, value, self._structure[name])
+            (name, value, self._network.structure[name])
             for name, value in self._structural_params().items()
-            if not _same_param(value, self._structure[name])
+            if not _same_param(value, self._network.structure[name])
         ]
         if not changed:
             return
@@ -277,65 +294,47 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             "estimator (or without warm_start) to change it."
         )
 
-    def _start_new_model(self, X, Y, sample_weight):
-        if hasattr(self, "distribution_"):
-            for name in self.distribution_.estimator_attributes():
-                self.__dict__.pop(name, None)
-        for name in ("coefs_", "intercepts_", "_optimizer", "distribution_"):
-            self.__dict__.pop(name, None)
-        self._structure = self._structural_params()
-        # The training copy: its constants (a noise scale) keep their
-        # training values; the fitted copy is distribution_.
-        self._distribution = self._build_distribution()
-        self._hidden_activations = [name for _, name in self._hidden_layers()]
-        self._input_scaling, self._target_scaling = self._fit_standardizations(
-            X, Y, sample_weight
+    def _define_network(self, X, Y, sample_weight):
+        """The definition of a new network for this data (no weights yet)."""
+        # A new copy of the likelihood: the parameter is never changed.
+        distribution = self._build_distribution()
+        input_scaling, target_scaling = self._fit_standardizations(
+            distribution, X, Y, sample_weight
+        )
+        return NetworkDefinition(
+            structure=self._structural_params(),
+            hidden_activations=[name for _, name in self._hidden_layers()],
+            distribution=distribution,
+            input_scaling=input_scaling,
+            target_scaling=target_scaling,
         )
 
     def _training_model(
-        self, X, Y, continuing, coefs_init, intercepts_init, random_state
+        self, network, X, Y, continuing, coefs_init, intercepts_init, random_state
     ):
         if continuing:
             sizes = [len(intercept) for intercept in self.intercepts_[:-1]]
         else:
             sizes = [units for units, _ in self._hidden_layers()]
         code = self._stochastic_code()
+        distribution = network.distribution
         layout = Layout(
-            [X.shape[1], *sizes, self._distribution.n_raw(Y.shape[1])],
+            [X.shape[1], *sizes, distribution.n_raw(Y.shape[1])],
             fan_ins=None if code is None else code.fan_ins,
         )
         if continuing:
             params = self._pack_fitted(layout, X.dtype)
         elif coefs_init is not None or intercepts_init is not None:
             params = _pack_init(layout, coefs_init, intercepts_init, X.dtype)
-            self._to_training_space(*layout.split(params))
         else:
             params = glorot_uniform(layout, self.activation, random_state, X.dtype)
-            self._start_spread_at_intercept_only(layout, params, Y)
-        hidden = [ACTIVATIONS[name] for name in self._hidden_activations]
-        return Model(layout, hidden, self._distribution, params, code)
-
-    def _start_spread_at_intercept_only(self, layout, params, Y):
-        """Start the raw outputs after the first parameter (a log-spread) at
-        their intercept-only value, with zero weights.
-
-        The mean is learned from a random start; a random start of the
-        spread makes some training targets look far too certain, and their
-        ``1 / sigma(x)**2`` weights then dominate the first steps.
-        """
-        distribution = self._distribution
-        if distribution.n_params == 1:
-            return
-        coefs, intercepts = layout.split(params)
-        null = distribution.intercept_only_raw(Y)[0]
-        if self._target_scaling is not None:
-            scale, shift = distribution.raw_affine(
-                self._target_scaling.scale, self._target_scaling.shift
-            )
-            null = (null - shift) / scale
-        spread = slice(Y.shape[1], None)
-        coefs[-1][:, spread] = 0
-        intercepts[-1][spread] = null[spread]
+        if continuing or coefs_init is not None:
+            # Given weights act on the data as given.
+            network.to_training_space(*layout.split(params))
+        else:
+            _start_spread_at_intercept_only(network, layout, params, Y)
+        hidden = [ACTIVATIONS[name] for name in network.hidden_activations]
+        return Model(layout, hidden, distribution, params, code)
 
     def _pack_fitted(self, layout, dtype):
         if not layout.shapes_match(self.coefs_, self.intercepts_):
@@ -345,33 +344,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
                 f"{tuple([len(c) for c in self.coefs_] + [len(self.intercepts_[-1])])}."
                 " Fit again without warm_start to change them."
             )
-        params = layout.pack(self.coefs_, self.intercepts_, dtype)
-        self._to_training_space(*layout.split(params))
-        return params
-
-    def _to_training_space(self, coefs, intercepts):
-        if self._target_scaling is not None:
-            self._target_scaling.output_to_training(
-                coefs, intercepts, self._distribution
-            )
-        if self._input_scaling is not None:
-            self._input_scaling.input_to_training(coefs, intercepts)
-
-    def _to_data_space(self, coefs, intercepts):
-        if self._target_scaling is not None:
-            self._target_scaling.output_to_data(coefs, intercepts, self._distribution)
-        if self._input_scaling is not None:
-            self._input_scaling.input_to_data(coefs, intercepts)
-
-    def _training_problem(self, X, Y, sample_weight):
-        """The data of this call in the space where training happens."""
-        loss_offset = 0.0
-        if self._target_scaling is not None:
-            Y = self._target_scaling.to_training(Y)
-            loss_offset = self._target_scaling.log_jacobian()
-        if self._input_scaling is not None:
-            X = self._input_scaling.to_training(X)
-        return TrainingProblem(X, Y, sample_weight, loss_offset)
+        return layout.pack(self.coefs_, self.intercepts_, dtype)
 
     def _train(
         self, model, problem, continuing, incremental, given_start, random_state, tasks
@@ -380,7 +353,8 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
 
         Returns the loss it had to beat (the intercept-only model's mean NLL,
         or the starting network's when training starts from given weights,
-        whichever is larger, in training units) and how training ended.
+        whichever is larger, in training units), how training ended, and the
+        estimator's attributes that record the training (optimizer, history).
         """
         X, Y, sample_weight = problem.X, problem.Y, problem.sample_weight
         null_loss = problem.null_loss(model.distribution)
@@ -420,7 +394,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         monitor = ConvergenceMonitor(
             self.tol,
             self.n_iter_no_change,
-            validation=self._validation_scorer(model, validation),
+            validation=self._validation_scorer(model, validation, problem.loss_offset),
             verbose=self.verbose,
         )
         recovery = Recovery(
@@ -450,9 +424,11 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             _predict_constant_targets_exactly(model, problem)
             if model.code is not None:
                 _collapse_if_better(model, problem)
-        self._optimizer = optimizer
-        self._set_history(history, early_stopping)
-        return reference, ending
+        training_attributes = {
+            "_optimizer": optimizer,
+            **_history_attributes(history, early_stopping),
+        }
+        return reference, ending, training_attributes
 
     def _uses_early_stopping(self, n_samples, incremental):
         """Whether this call holds out a validation set.
@@ -490,7 +466,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         # Clipped silently: a stream's small chunks are normal for partial_fit.
         return min(self.batch_size, n_samples)
 
-    def _validation_scorer(self, model, validation):
+    def _validation_scorer(self, model, validation, loss_offset):
         if validation is None:
             return None
         X_val, Y_val, weight_val = validation
@@ -502,7 +478,9 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             raw, code_loss = model.forward(
                 X_val, coefs, intercepts, np.random.RandomState(EVALUATION_SEED)
             )
-            score = self._validation_score(model.distribution, raw, Y_val, weight_val)
+            score = self._validation_score(
+                model.distribution, raw, Y_val, weight_val, loss_offset
+            )
             if model.code is None:
                 return score
             return score - float(np.average(code_loss, weights=weight_val))
@@ -529,17 +507,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             )
         return history
 
-    def _set_history(self, history, early_stopping):
-        self.loss_curve_ = history.loss_curve
-        self.loss_ = history.loss_curve[-1]
-        self.n_iter_ = history.n_iter
-        self.t_ = history.t
-        self.best_loss_ = None if early_stopping else history.best_loss
-        self.validation_scores_ = history.validation_scores
-        self.best_validation_score_ = history.best_validation_score
-        self._no_improvement_count = history.no_improvement_count
-
-    def _network_attributes(self, model, params, problem):
+    def _network_attributes(self, network, model, params, problem):
         """The fitted attributes of the network whose weights are ``params``,
         and its mean NLL on the training data (in training units).
 
@@ -572,11 +540,12 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         if fitted.fits_constants:
             raw = np.concatenate(raw_chunks)
             fitted.fit_constants(problem.Y, raw, problem.sample_weight)
-        if self._target_scaling is not None:
-            fitted.rescale_constants(self._target_scaling.scale)
+        if network.target_scaling is not None:
+            fitted.rescale_constants(network.target_scaling.scale)
         coefs, intercepts = model.layout.split(params)
-        self._to_data_space(coefs, intercepts)
+        network.to_data_space(coefs, intercepts)
         attributes = {
+            "_network": network,
             "coefs_": coefs,
             "intercepts_": intercepts,
             "n_layers_": len(model.layout.layer_units),
@@ -634,7 +603,9 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
 
     def _raw(self, X, layers=slice(None)):
         """Raw output of a run of weight ``layers`` (all by default)."""
-        hidden = [ACTIVATIONS[name] for name in self._hidden_activations[layers]]
+        hidden = [
+            ACTIVATIONS[name] for name in self._network.hidden_activations[layers]
+        ]
         return forward(X, self.coefs_[layers], self.intercepts_[layers], hidden)
 
     def _validate_X(self, X):
@@ -660,6 +631,43 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def _history_attributes(history, early_stopping):
+    """The estimator's record of training: ``loss_curve_``, ``n_iter_``, ..."""
+    return {
+        "loss_curve_": history.loss_curve,
+        "loss_": history.loss_curve[-1],
+        "n_iter_": history.n_iter,
+        "t_": history.t,
+        "best_loss_": None if early_stopping else history.best_loss,
+        "validation_scores_": history.validation_scores,
+        "best_validation_score_": history.best_validation_score,
+        "_no_improvement_count": history.no_improvement_count,
+    }
+
+
+def _start_spread_at_intercept_only(network, layout, params, Y):
+    """Start the raw outputs after the first parameter (a log-spread) at
+    their intercept-only value, with zero weights.
+
+    The mean is learned from a random start; a random start of the
+    spread makes some training targets look far too certain, and their
+    ``1 / sigma(x)**2`` weights then dominate the first steps.
+    """
+    distribution = network.distribution
+    if distribution.n_params == 1:
+        return
+    coefs, intercepts = layout.split(params)
+    null = distribution.intercept_only_raw(Y)[0]
+    if network.target_scaling is not None:
+        scale, shift = distribution.raw_affine(
+            network.target_scaling.scale, network.target_scaling.shift
+        )
+        null = (null - shift) / scale
+    spread = slice(Y.shape[1], None)
+    coefs[-1][:, spread] = 0
+    intercepts[-1][spread] = null[spread]
 
 
 def _predict_constant_targets_exactly(model, problem):

@@ -263,7 +263,7 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
             )
         return labels
 
-    def _validation_score(self, distribution, raw, Y, sample_weight):
+    def _validation_score(self, distribution, raw, Y, sample_weight, loss_offset):
         if self._is_multiclass:
             correct = raw.argmax(axis=1) == Y.argmax(axis=1)
         else:

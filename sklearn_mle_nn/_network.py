@@ -9,6 +9,7 @@ intercepts, so the L2 penalty acts on one contiguous slice.
 # Authors: The sklearn_mle_nn developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
@@ -229,6 +230,54 @@ class Standardization:
 
     def input_to_data(self, coefs, intercepts):
         _affine_input(coefs, intercepts, 1 / self.scale, -self.shift / self.scale)
+
+
+@dataclass
+class NetworkDefinition:
+    """What defines a fitted network besides its weights.
+
+    Made by a new fit, kept by the estimator for prediction and for
+    continued training (warm_start, partial_fit, which work on a copy): a
+    failed fit simply drops its own.
+
+    ``distribution`` is the training copy of the likelihood: its constants
+    (a noise scale) keep their training values, in training units; the
+    fitted copy is the estimator's ``distribution_``. ``input_scaling`` and
+    ``target_scaling`` are the standardizations training works in (None
+    where the data is used as given).
+    """
+
+    structure: dict
+    hidden_activations: list
+    distribution: object
+    input_scaling: object = None
+    target_scaling: object = None
+
+    def to_training(self, X, Y):
+        """``X`` and ``Y`` in the space where training happens, and the
+        log-Jacobian that turns the NLL of the training targets into the NLL
+        of the targets as given."""
+        loss_offset = 0.0
+        if self.target_scaling is not None:
+            Y = self.target_scaling.to_training(Y)
+            loss_offset = self.target_scaling.log_jacobian()
+        if self.input_scaling is not None:
+            X = self.input_scaling.to_training(X)
+        return X, Y, loss_offset
+
+    def to_training_space(self, coefs, intercepts):
+        """Map weights that act on the data as given to training space, in place."""
+        if self.target_scaling is not None:
+            self.target_scaling.output_to_training(coefs, intercepts, self.distribution)
+        if self.input_scaling is not None:
+            self.input_scaling.input_to_training(coefs, intercepts)
+
+    def to_data_space(self, coefs, intercepts):
+        """Map weights from training space to the data as given, in place."""
+        if self.target_scaling is not None:
+            self.target_scaling.output_to_data(coefs, intercepts, self.distribution)
+        if self.input_scaling is not None:
+            self.input_scaling.input_to_data(coefs, intercepts)
 
 
 def _affine_output(coefs, intercepts, scale, shift):

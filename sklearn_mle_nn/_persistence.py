@@ -8,7 +8,7 @@ import warnings
 from ._version import __version__
 
 #: Bumped whenever the fitted state changes in a way older code cannot read.
-STATE_FORMAT = 1
+STATE_FORMAT = 2
 
 
 class VersionedState:

@@ -186,16 +186,14 @@ class MLERegressor(RegressorMixin, BaseMLE):
             self._y_ndim = y.ndim
         return X, Y
 
-    def _validation_score(self, distribution, raw, Y, sample_weight):
+    def _validation_score(self, distribution, raw, Y, sample_weight, loss_offset):
         if distribution.n_params == 1:
             # As scikit-learn's MLPRegressor: the network predicts the mean.
             return r2_score(Y, distribution.mean(raw), sample_weight=sample_weight)
         # R² sees only the mean: a network that also predicts the spread is
         # judged by the held-out log-likelihood of the targets as given.
         nll = np.average(distribution.nll(Y, raw), weights=sample_weight)
-        if self._target_scaling is not None:
-            nll += self._target_scaling.log_jacobian()
-        return -float(nll)
+        return -float(nll + loss_offset)
 
     # ---- public API --------------------------------------------------------
 
