@@ -368,7 +368,7 @@ def _rst_table(markdown, title):
     out = [f".. list-table:: {title}", "   :header-rows: 1", ""]
     for row in rows:
         out.append(f"   * - {row[0]}")
-        out.extend(f"     - {cell}" for cell in row[1:])
+        out.extend(f"     - {cell}".rstrip() for cell in row[1:])
     return "\n".join(out)
 
 
