@@ -160,6 +160,7 @@ def test_tables_keep_the_bernoulli_score_apart():
     ]
     table = quality_vae.density_table(density)
     assert "| PCA(8) | 4.2 | 4.2 |" in table
+    assert "| PCA(8) | 4.2 |  |" in quality_vae.density_table(density, published={})
     assert "31.0 (30.0 to 32.0)" in table
     assert "bernoulli" not in table
     generation = [
@@ -172,8 +173,10 @@ def test_tables_keep_the_bernoulli_score_apart():
             "confident": 0.25,
         }
     ]
-    text = quality_vae.rst(density, generation, ["a note"], [0, 1])
+    text = quality_vae.rst(density, density[:2], generation, ["a note"], [0, 1])
     assert "-24.0 nats per image" in text and "not comparable" in text
+    # The numbers are for the data as given, not for the dequantized.
+    assert text.count("     - 4.2\n     - 4.2\n") == 1
     assert "   * - VAE gaussian (draws)\n     - 9\n     - 0 1 2" in text
 
 
@@ -185,3 +188,14 @@ def test_the_judge_is_sure_of_digits_and_unsure_of_noise(split):
     junk = quality_vae.generated_quality(classifier, noise)
     assert real["n_classes"] == 10 and real["confidence"] > 0.9
     assert junk["confidence"] < 0.5 and junk["confident"] < 0.05
+
+
+def test_dequantized_pixels_stay_in_their_grey_level(split):
+    train, _, _ = split
+    noisy = quality_vae.dequantize(train, random_state=0)
+    assert np.all(noisy >= train) and np.all(noisy < train + 1 / 16)
+    assert_array_equal(np.floor(noisy * 16), np.round(train * 16))
+    assert_array_equal(noisy, quality_vae.dequantize(train, random_state=0))
+    spread = (noisy - train) * 16  # uniform on [0, 1): mean 1/2, variance 1/12
+    assert spread.mean() == pytest.approx(0.5, abs=0.01)
+    assert spread.var() == pytest.approx(1 / 12, abs=0.005)
