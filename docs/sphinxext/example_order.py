@@ -12,6 +12,8 @@ ORDER = [
     "plot_mse_vs_cross_entropy.py",
     "plot_digits_autoencoder.py",
     "plot_anomaly_detection.py",
+    "plot_vae_digits.py",
+    "plot_density_anomaly.py",
     "plot_partial_fit_streaming.py",
 ]
 
