@@ -190,8 +190,10 @@ class Kernels:
         )
 
 
-#: The functions below that numba compiles, callees first, with the options
-#: of each beyond the common ones.
+#: The functions below that numba compiles, with the options of each beyond
+#: the common ones. Small helpers are inlined into their callers
+#: (``inline="always"``): each function compiled on its own adds to the
+#: first fit's compile time.
 _KERNELS = {}
 
 
@@ -237,7 +239,7 @@ def _compile_lazily():
     return True
 
 
-@_jit
+@_jit(inline="always")
 def _expit(z):
     if z >= 0:
         return 1.0 / (1.0 + math.exp(-z))
@@ -289,7 +291,7 @@ def _activation_backward(A, delta, bias_grad, code, one):
             bias_grad[j] += d
 
 
-@_jit
+@_jit(inline="always")
 def _softplus(z):
     """``log(1 + exp(z))`` as np.logaddexp(0, z) computes it."""
     if z > 0:
@@ -303,7 +305,7 @@ def _softplus(z):
 # a fit compiles only its own. Each returns the row's NLL through _finish_row.
 
 
-@_jit
+@_jit(inline="always")
 def _finish_row(i, nll, weight, delta, bias_grad):
     """Weigh row ``i``'s NLL and gradient; add the gradient to the bias sum."""
     if weight.shape[0] > 0:
@@ -430,7 +432,7 @@ def _categorical_shift(raw, bias, delta):
             delta[i, j] = (raw[i, j] + bias[j]) - top
 
 
-@_jit
+@_jit(inline="always")
 def _row_top(raw, bias, i):
     top = raw[i, 0] + bias[0]
     for j in range(raw.shape[1]):
@@ -478,8 +480,8 @@ def _squares(params, n_coef):
 def _sgd_step(params, grad, velocity, n_coef, alpha, step_size, momentum, nesterov):
     """As MiniBatchStep._step with SGD.update; returns the L2 norm squared."""
     squares = _squares(params, n_coef)
-    # Literal flags, each argument spelled out (not *args): the compiler then
-    # inlines each call, drops the branch and vectorises the loop.
+    # Literal flags, each argument spelled out (not *args): the branch on
+    # them then disappears and the loop vectorises.
     _sgd_update(
         params, grad, velocity, 0, n_coef, True, alpha, step_size, momentum, nesterov
     )
@@ -499,7 +501,7 @@ def _sgd_step(params, grad, velocity, n_coef, alpha, step_size, momentum, nester
     return squares
 
 
-@_jit
+@_jit(inline="always")
 def _sgd_update(
     params, grad, velocity, start, stop, penalised, alpha, step_size, momentum, nesterov
 ):
@@ -585,7 +587,7 @@ def _adam_step(
     return squares
 
 
-@_jit
+@_jit(inline="always")
 def _adam_update(
     params,
     grad,
