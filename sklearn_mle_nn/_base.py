@@ -40,6 +40,7 @@ from ._optimizers import make_optimizer
 from ._persistence import VersionedState
 from ._threads import limit_blas_threads
 from ._training import (
+    AVERAGE_DECAY,
     EVALUATION_SEED,
     MAX_ITER_REACHED,
     STOPPED,
@@ -382,6 +383,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
                 self._stratify(Y),
                 random_state,
             )
+            problem.validation = validation
         batch_size = self._resolve_batch_size(X.shape[0])
         optimizer = self._make_or_resume_optimizer(model, incremental and continuing)
         step = MiniBatchStep(
@@ -396,6 +398,10 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             self.n_iter_no_change,
             validation=self._validation_scorer(model, validation, problem.loss_offset),
             verbose=self.verbose,
+            # The held-out likelihood of a predicted spread jumps from epoch
+            # to epoch: a running average of the weights is scored and kept.
+            # A mean alone follows scikit-learn's rule, step for step.
+            average_decay=AVERAGE_DECAY if model.distribution.n_params > 1 else None,
         )
         recovery = Recovery(
             model.params,
@@ -470,9 +476,9 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         if validation is None:
             return None
         X_val, Y_val, weight_val = validation
-        coefs, intercepts = model.split()
 
-        def score():
+        def score(params):
+            coefs, intercepts = model.layout.split(params)
             # A variational network's score is its evidence lower bound, with
             # one fixed draw of every code.
             raw, code_loss = model.forward(
@@ -540,6 +546,14 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         if fitted.fits_constants:
             raw = np.concatenate(raw_chunks)
             fitted.fit_constants(problem.Y, raw, problem.sample_weight)
+        if problem.validation is not None:
+            X_val, Y_val, weight_val = problem.validation
+            raw, _ = model.forward(
+                X_val,
+                *model.layout.split(params),
+                np.random.RandomState(EVALUATION_SEED),
+            )
+            fitted.calibrate(Y_val, raw, weight_val)
         if network.target_scaling is not None:
             fitted.rescale_constants(network.target_scaling.scale)
         coefs, intercepts = model.layout.split(params)

@@ -78,8 +78,14 @@ standardize_inputs : bool, default=@standardize_inputs@
         log-likelihood when the network also predicts the spread; accuracy
         for the classifier; mean log-likelihood for the autoencoder) stops
         improving, and keeps the weights of the best score. 'auto' does so
-        when the validation set would hold at least 10 samples.
-        ``partial_fit`` trains on all the data it is given and ignores it.
+        when the validation set would hold at least 10 samples. When the
+        network also predicts the spread ('heteroscedastic_gaussian'), the
+        validation set scores (and early stopping keeps) a running average
+        of the weights over the last ten epochs or so instead of one epoch's
+        weights, which stochastic steps scatter, and the predicted spread is
+        finally scaled by the factor that maximises the likelihood of the
+        validation rows. ``partial_fit`` trains on all the data it is given
+        and ignores it.
 
     validation_fraction : float, default=@validation_fraction@
         Fraction of the training data held out with ``early_stopping``.
@@ -111,7 +117,9 @@ loss_ : float
         The smallest ``loss_`` seen; None with ``early_stopping``.
 
     validation_scores_ : list of float or None
-        The validation score after every epoch with ``early_stopping``.
+        The validation score after every epoch with ``early_stopping`` (of
+        the running average of the weights when the network predicts the
+        spread).
 
     best_validation_score_ : float or None
         The best of ``validation_scores_``.

@@ -275,6 +275,17 @@ class Distribution(BaseEstimator):
         """Fitted attributes the estimator exposes (``{'sigma_': ...}``)."""
         return {}
 
+    def calibrate(self, y, raw, sample_weight=None):
+        """Fit constants on held-out rows, after :meth:`fit_constants`.
+
+        Called once after training with early stopping, on the validation
+        rows (targets and raw outputs in training space). A spread that the
+        network learned from training residuals is too small for new data
+        (the mean was fitted to those very residuals); held-out rows tell by
+        how much. The default calibrates nothing.
+        """
+        return self
+
 
 class Gaussian(Distribution):
     """Normal likelihood with a constant standard deviation per target.
@@ -379,7 +390,9 @@ class HeteroscedasticGaussian(Distribution):
     log(sigma) + 0.5 log(2 pi)`` with ``z = (y - mean) / sigma``: the squared
     error weighted by ``1 / sigma(x)**2``, plus ``log sigma(x)``.
     ``d NLL / d mean_raw = (mean - y) / sigma**2`` and ``d NLL / d
-    log(sigma) = 1 - z**2``.
+    log(sigma) = 1 - z**2``. After training with early stopping,
+    :meth:`calibrate` multiplies ``sigma(x)`` by ``spread_factor_`` (one per
+    target, 1 during training), fitted on the validation rows.
 
     Examples
     --------
@@ -398,6 +411,8 @@ class HeteroscedasticGaussian(Distribution):
 
     def _mean_and_log_scale(self, raw):
         location, log_scale = self.split(raw)
+        if hasattr(self, "spread_factor_"):  # training holds the factor at 1
+            log_scale = log_scale + np.log(self.spread_factor_).astype(raw.dtype)
         return (
             self.activation.forward(np.array(location, copy=True)),
             np.clip(log_scale, -_LOG_LIMIT, _LOG_LIMIT),
@@ -426,6 +441,16 @@ class HeteroscedasticGaussian(Distribution):
     def scipy_distribution(self, raw):
         mean, log_scale = self._mean_and_log_scale(raw)
         return stats.norm(mean, np.exp(log_scale))
+
+    def calibrate(self, y, raw, sample_weight=None):
+        # One factor per target multiplies sigma(x); its maximum-likelihood
+        # value on the held-out rows is the root-mean-square of their z.
+        mean, log_scale = self._mean_and_log_scale(raw)
+        z = (y - mean) * np.exp(-log_scale)
+        mean_square = np.average(z * z, axis=0, weights=sample_weight)
+        factor = np.sqrt(np.maximum(mean_square, np.finfo(raw.dtype).tiny))
+        self.spread_factor_ = getattr(self, "spread_factor_", 1.0) * factor
+        return self
 
     def intercept_only_raw(self, y, sample_weight=None):
         mean = np.average(y, axis=0, weights=sample_weight)

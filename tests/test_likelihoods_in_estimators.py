@@ -14,15 +14,21 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
+from scipy.optimize import minimize_scalar
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import PoissonRegressor
 from sklearn.metrics import mean_poisson_deviance
-from sklearn.model_selection import GridSearchCV
+from sklearn.model_selection import GridSearchCV, train_test_split
 
 import sklearn_mle_nn
 from sklearn_mle_nn import MLEAutoencoder, MLERegressor
-from sklearn_mle_nn.distributions import DISTRIBUTIONS, Distribution, StudentT
+from sklearn_mle_nn.distributions import (
+    DISTRIBUTIONS,
+    Distribution,
+    HeteroscedasticGaussian,
+    StudentT,
+)
 from sklearn_mle_nn.metrics import log_likelihood_scorer
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -323,3 +329,61 @@ def test_a_distributions_own_parameters_are_validated_at_fit():
     """StudentT(df=-1) is refused by name before training, not fitted to NaN."""
     with pytest.raises(ValueError, match="'df' parameter of StudentT"):
         MLERegressor(distribution=StudentT(df=-1.0)).fit(X, _targets("gaussian"))
+
+
+def test_calibrate_fits_the_maximum_likelihood_spread_factor():
+    """On held-out rows, the factor that multiplies sigma(x) maximises their
+    likelihood (found numerically); the means are left alone."""
+    rng = np.random.RandomState(0)
+    raw = np.column_stack(
+        [rng.normal(size=(50, 2)), rng.normal(scale=0.3, size=(50, 2))]
+    )
+    y = raw[:, :2] + rng.normal(scale=[2.0, 0.5], size=(50, 2))
+    weight = rng.uniform(0.5, 2.0, size=50)
+    distribution = HeteroscedasticGaussian().calibrate(y, raw, weight)
+    for j in range(2):
+
+        def mean_nll(log_factor, j=j):
+            scale = np.exp(raw[:, 2 + j] + log_factor)
+            logpdf = stats.norm.logpdf(y[:, j], raw[:, j], scale)
+            return -np.average(logpdf, weights=weight)
+
+        best = minimize_scalar(mean_nll, bracket=(-1.0, 1.0), tol=1e-12).x
+        assert_allclose(np.log(distribution.spread_factor_[j]), best, atol=1e-6)
+    # The calibrated distribution is that of the scaled spread.
+    assert_allclose(distribution.mean(raw), raw[:, :2])
+    assert_allclose(
+        distribution.std(raw), np.exp(raw[:, 2:]) * distribution.spread_factor_
+    )
+    expected = -stats.norm.logpdf(
+        y, raw[:, :2], np.exp(raw[:, 2:]) * distribution.spread_factor_
+    ).sum(axis=1)
+    assert_allclose(distribution.nll(y, raw), expected)
+
+
+@pytest.mark.parametrize("early_stopping", [True, "auto"])
+def test_validation_rows_calibrate_a_predicted_spread(early_stopping):
+    """With early stopping, the predicted spread is scaled by the factor that
+    maximises the likelihood of the held-out validation rows: there, z = (y -
+    mean) / std has a mean square of exactly 1. (The training residuals, to
+    which the mean was fitted, are smaller than new data's.)"""
+    y = _targets("heteroscedastic_gaussian")
+    model = MLERegressor(
+        hidden_layer_sizes=(16,),
+        distribution="heteroscedastic_gaussian",
+        early_stopping=early_stopping,
+        validation_fraction=0.2,
+        max_iter=60,
+        random_state=0,
+    ).fit(X, y)
+    # Rebuild the split: the random state draws the initial weights first
+    # (uniform, coefficients then intercepts, layer by layer), then the split.
+    random_state = np.random.RandomState(0)
+    for fan_in, fan_out in [(2, 16), (16, 2)]:
+        random_state.uniform(size=(fan_in, fan_out))
+        random_state.uniform(size=fan_out)
+    _, validation = train_test_split(
+        np.arange(len(X)), test_size=0.2, random_state=random_state
+    )
+    mean, std = model.predict(X[validation], return_std=True)
+    assert_allclose(np.mean(((y[validation] - mean) / std) ** 2), 1.0, rtol=1e-9)

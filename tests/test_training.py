@@ -3,6 +3,7 @@
 import copy
 import re
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 from sklearn.model_selection import train_test_split
 
-from sklearn_mle_nn import MLERegressor, _training
+from sklearn_mle_nn import MLERegressor, _base, _training
 from sklearn_mle_nn.distributions import Distribution
 
 BASE = dict(SKLEARN_SGD_DEFAULTS)
@@ -220,6 +221,51 @@ def test_early_stopping_restores_best_weights():
     assert_allclose(score, reg.best_validation_score_, rtol=1e-9)
     # The last epoch was worse: its weights were not kept.
     assert reg.validation_scores_[-1] < reg.best_validation_score_
+
+
+def test_early_stopping_keeps_the_best_running_average_of_the_weights():
+    """With average_decay, the validation set scores an exponential moving
+    average of the epochs' weights, and the best average is kept: here one
+    that no single epoch had."""
+    epochs = iter([[4.0, 0.0], [0.0, 4.0], [0.0, 0.0]])
+    step = SimpleNamespace(model=SimpleNamespace(params=None))
+    scored = []
+
+    def validation(params):
+        scored.append(params.copy())
+        return -float(np.sum((params - 1.0) ** 2))
+
+    monitor = _training.ConvergenceMonitor(
+        0.0, 10, validation=validation, average_decay=0.5
+    )
+    history = _training.History(validation_scores=[], best_validation_score=-np.inf)
+    for weights in epochs:
+        step.model.params = np.array(weights)
+        assert not monitor.should_stop(history, step)
+    assert_allclose(scored, [[4.0, 0.0], [2.0, 2.0], [1.0, 1.0]])
+    assert_allclose(monitor.best_params, [1.0, 1.0])
+    assert history.validation_scores == [-10.0, -2.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    "distribution, averaged",
+    [("gaussian", False), ("heteroscedastic_gaussian", True)],
+)
+def test_early_stopping_averages_the_weights_of_a_predicted_spread(
+    monkeypatch, distribution, averaged
+):
+    """The held-out likelihood of a predicted spread scores the running average
+    of the weights (an average that keeps nothing of the past is the epoch's
+    own weights, and changes the scores); a mean alone keeps scikit-learn's
+    rule, which the average's setting does not touch."""
+    X, y = _data(n_samples=200)
+    params = dict(distribution=distribution, early_stopping=True, max_iter=20, tol=0)
+    default = MLERegressor((8,), random_state=0, **params).fit(X, y)
+    monkeypatch.setattr(_base, "AVERAGE_DECAY", 0.0)
+    one_epoch = MLERegressor((8,), random_state=0, **params).fit(X, y)
+    assert default.validation_scores_[0] == one_epoch.validation_scores_[0]
+    differ = default.validation_scores_[1:] != one_epoch.validation_scores_[1:]
+    assert differ == averaged
 
 
 # ---- verbose output, warnings ------------------------------------------------------
