@@ -18,6 +18,7 @@ from ._activations import HIDDEN_ACTIVATIONS
 from ._base import VALIDATION, BaseMLE, _check_n_samples
 from ._docstrings import fill_docstring
 from ._network import Standardization
+from ._threads import limit_blas_threads
 from ._variational import GaussianCode
 
 
@@ -563,15 +564,18 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
         spread = np.exp(0.5 * log_variance)
         # Log-weights of every draw (rows), for every sample (columns).
         log_weights = np.empty((n_draws, X.shape[0]))
-        for s in range(n_draws):
-            noise = random_state.standard_normal(self.n_components).astype(mean.dtype)
-            z = mean + spread * noise
-            log_likelihood = -self.distribution_.nll(Y, self._decode(z))
-            # log N(z; 0, I) - log q(z | x); the 2 pi terms cancel.
-            log_prior_ratio = 0.5 * (
-                np.sum(log_variance, axis=1) + noise @ noise - np.sum(z * z, axis=1)
-            )
-            log_weights[s] = log_likelihood + log_prior_ratio
+        # Many small products: on one BLAS thread, as in training (BLAS's
+        # own threads spin between them, ten times slower on a busy machine).
+        with limit_blas_threads(layout=None, batch_size=X.shape[0]):
+            for s in range(n_draws):
+                noise = random_state.standard_normal(self.n_components)
+                z = mean + spread * noise.astype(mean.dtype)
+                log_likelihood = -self.distribution_.nll(Y, self._decode(z))
+                # log N(z; 0, I) - log q(z | x); the 2 pi terms cancel.
+                log_prior_ratio = 0.5 * (
+                    np.sum(log_variance, axis=1) + noise @ noise - np.sum(z * z, axis=1)
+                )
+                log_weights[s] = log_likelihood + log_prior_ratio
         return logsumexp(log_weights, axis=0) - np.log(n_draws)
 
     def score(self, X, y=None, n_importance_samples=200, random_state=0):
