@@ -3,8 +3,9 @@
 Training runs BLAS on one thread. Its own threads spin while they wait for
 work: on a busy machine every product then waits for the scheduler, and a
 fit takes several times longer than on one thread. A product large enough
-to share (:func:`dot`) is split in two halves computed by the calling thread
-and one worker of this module, which sleeps while it waits.
+to share (:func:`dot`) is split in two halves, computed by the calling
+thread and one worker of this module, which sleeps while it waits, or by
+the calling thread alone while sharing has been the slower way.
 
 The number of BLAS threads is process-wide state: every thread of the user's
 process shares it. A fit that lowered it and restored it on its own would
@@ -22,6 +23,7 @@ import contextlib
 import functools
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -69,42 +71,73 @@ def dot(A, B, out):
     """``out = A @ B`` for dense C-contiguous ``out``; large products in two halves.
 
     A product of at least ``SMALL_PRODUCT`` multiply-adds is split by rows
-    of ``out``: the calling thread computes one half while a worker thread
-    computes the other. Each half is the same BLAS call whatever the load,
-    so the result does not depend on timing: when the worker is busy with
-    another fit's half, the caller computes both halves itself, one after
-    the other.
+    of ``out`` into two halves, two BLAS calls. They are the same two calls
+    whoever makes them, so the numbers never depend on timing: the calling
+    thread hands one half to a worker thread and computes the other when
+    that has been the faster way lately, and computes both itself when the
+    worker is busy (with another fit's half) or when sharing has been
+    slower (a busy machine, where the worker waits for a core that is not
+    free). Every ``_Helper.PROBE``-th large product takes the other way, to
+    notice when the machine's load changes.
     """
     n_rows = out.shape[0]
-    if n_rows < 2 or n_rows * A.shape[1] * out.shape[1] < SMALL_PRODUCT:
+    multiply_adds = n_rows * A.shape[1] * out.shape[1]
+    if n_rows < 2 or multiply_adds < SMALL_PRODUCT:
         return np.dot(A, B, out=out)
     half = n_rows // 2
     helper = _helper
-    if not helper.lock.acquire(blocking=False):
+    share = helper.should_share()
+    start = time.perf_counter()
+    if share and helper.lock.acquire(blocking=False):
+        try:
+            other_half = helper.pool().submit(np.dot, A[half:], B, out[half:])
+            np.dot(A[:half], B, out=out[:half])
+            other_half.result()
+        finally:
+            helper.lock.release()
+    else:
+        share = False
         np.dot(A[:half], B, out=out[:half])
         np.dot(A[half:], B, out=out[half:])
-        return out
-    try:
-        other_half = helper.pool().submit(np.dot, A[half:], B, out[half:])
-        np.dot(A[:half], B, out=out[:half])
-        other_half.result()
-    finally:
-        helper.lock.release()
+    helper.record(share, (time.perf_counter() - start) / multiply_adds)
     return out
 
 
 class _Helper:
-    """The one worker thread that :func:`dot` hands half a product to."""
+    """The worker thread that :func:`dot` hands half a product to, and the
+    recent speed of products shared with it and not."""
+
+    #: One large product in this many takes the way that has been slower.
+    PROBE = 16
+    #: Weight of the latest product in the running mean of its way's speed.
+    WEIGHT = 0.25
 
     def __init__(self):
         self.lock = threading.Lock()
         self._pool = None
+        self.n_products = 0
+        # Seconds per multiply-add, by whether the product was shared; zero
+        # until measured, so that each way is tried first.
+        self.seconds = {True: 0.0, False: 0.0}
 
     def pool(self):
-        # Called with the lock held: created once, at the first large product.
+        # Called with the lock held: created once, at the first shared product.
         if self._pool is None:
             self._pool = ThreadPoolExecutor(1, thread_name_prefix="sklearn_mle_nn")
         return self._pool
+
+    def should_share(self):
+        # Unlocked: concurrent fits may count or measure a product twice,
+        # which only changes which way the next product takes.
+        self.n_products += 1
+        faster = self.seconds[True] <= self.seconds[False]
+        return faster != (self.n_products % self.PROBE == 0)
+
+    def record(self, shared, seconds):
+        mean = self.seconds[shared]
+        self.seconds[shared] = (
+            seconds if mean == 0 else mean + self.WEIGHT * (seconds - mean)
+        )
 
 
 _helper = _Helper()

@@ -10,7 +10,7 @@ import contextlib
 import itertools
 import threading
 import warnings
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from types import SimpleNamespace
 
 import joblib
@@ -209,6 +209,8 @@ def split_everything(monkeypatch):
     """Every product with more than one row counts as large; BLAS runs on
     one thread, as in training (its own threads may split sums differently)."""
     monkeypatch.setattr(_threads, "SMALL_PRODUCT", 1)
+    # A new worker, which has measured nothing yet.
+    monkeypatch.setattr(_threads, "_helper", _threads._Helper())
     with limit_blas_threads(LARGE, 32):
         yield
 
@@ -220,8 +222,42 @@ def test_large_product_is_shared_with_the_worker(split_everything):
     assert result is out
     assert_array_equal(out, _halves(A, B))
     assert_allclose(out, A @ B, rtol=1e-12)
-    workers = [t.name for t in threading.enumerate() if "sklearn_mle_nn" in t.name]
-    assert len(workers) == 1
+    assert _threads._helper.seconds[True] > 0  # a shared product, measured
+    assert _threads._helper.seconds[False] == 0
+
+
+class _CountingPool:
+    """Stands in for the worker: runs the half at once, and counts."""
+
+    def __init__(self):
+        self.n_submitted = 0
+
+    def submit(self, function, *args):
+        self.n_submitted += 1
+        future = Future()
+        future.set_result(function(*args))
+        return future
+
+
+def test_products_are_not_shared_while_sharing_is_slower(split_everything):
+    """On a busy machine the worker waits for a core: the caller does both
+    halves, and tries sharing again once every ``PROBE`` products."""
+    helper = _threads._helper
+    pool = _CountingPool()
+    helper.pool = lambda: pool
+    A, B = _product()
+    out = np.empty((A.shape[0], B.shape[1]))
+    # Sharing measured at twice the time per multiply-add of not sharing.
+    helper.seconds = {True: 2.0, False: 1.0}
+    for _ in range(helper.PROBE):
+        _threads.dot(A, B, out)
+    assert pool.n_submitted == 1
+    assert_array_equal(out, _halves(A, B))
+    # And the other way round once sharing is the faster.
+    helper.seconds = {True: 0.5, False: 1.0}
+    for _ in range(helper.PROBE):
+        _threads.dot(A, B, out)
+    assert pool.n_submitted == 1 + helper.PROBE - 1
 
 
 def test_split_product_does_not_depend_on_the_worker_being_free(split_everything):
