@@ -82,10 +82,12 @@ standardize_inputs : bool, default=@standardize_inputs@
         network also predicts the spread ('heteroscedastic_gaussian'), the
         validation set scores (and early stopping keeps) a running average
         of the weights over the last ten epochs or so instead of one epoch's
-        weights, which stochastic steps scatter, and the predicted spread is
-        finally scaled by the factor that maximises the likelihood of the
-        validation rows. ``partial_fit`` trains on all the data it is given
-        and ignores it.
+        weights, which stochastic steps scatter; the average lags the
+        weights by nine epochs, so training stops after
+        ``n_iter_no_change + 9`` epochs without improvement. The predicted
+        spread is finally scaled by the factor that maximises the likelihood
+        of the validation rows. ``partial_fit`` trains on all the data it is
+        given and ignores it.
 
     validation_fraction : float, default=@validation_fraction@
         Fraction of the training data held out with ``early_stopping``.
@@ -100,7 +102,9 @@ standardize_inputs : bool, default=@standardize_inputs@
         Numerical stabiliser of Adam.
 
     n_iter_no_change : int, default=@n_iter_no_change@
-        Epochs without improvement by ``tol`` before training stops."""
+        Epochs without improvement by ``tol`` before training stops (nine
+        more when early stopping scores a running average of the weights,
+        see ``early_stopping``)."""
 
 TRAINING_ATTRIBUTES = """\
 loss_ : float

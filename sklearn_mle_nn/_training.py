@@ -526,7 +526,9 @@ class ConvergenceMonitor:
     a validation set, the parameters of the best validation score are kept:
     the weights of an epoch, as scikit-learn's, or with ``average_decay`` an
     exponential moving average of the weights over the epochs (it keeps
-    ``average_decay`` of the average at every epoch).
+    ``average_decay`` of the average at every epoch). The average lags the
+    weights by ``average_decay / (1 - average_decay)`` epochs, and the rule
+    waits that many epochs more (``patience``).
     """
 
     def __init__(
@@ -539,13 +541,20 @@ class ConvergenceMonitor:
         self.average_decay = average_decay
         self.best_params = None
         self.average = None
+        # The average trails the weights by decay / (1 - decay) epochs (the
+        # mean age of what it holds: nine at 0.9). An improvement of the
+        # weights shows in its score that much later, and a plateau lasts that
+        # much longer: the patience grows by that lag.
+        self.patience = n_iter_no_change
+        if average_decay is not None:
+            self.patience += round(average_decay / (1 - average_decay))
 
     def should_stop(self, history, step):
         if self.validation is None:
             self._record_loss(history)
         else:
             self._record_validation(history, step.model.params)
-        if history.no_improvement_count <= self.n_iter_no_change:
+        if history.no_improvement_count <= self.patience:
             return False
         stop, message = step.optimizer.no_improvement()
         if self.verbose:
@@ -588,7 +597,7 @@ class ConvergenceMonitor:
         what = "Validation score" if self.validation else "Training loss"
         return (
             f"{what} did not improve more than tol={self.tol:f} for "
-            f"{self.n_iter_no_change} consecutive epochs."
+            f"{self.patience} consecutive epochs."
         )
 
 

@@ -247,6 +247,27 @@ def test_early_stopping_keeps_the_best_running_average_of_the_weights():
     assert history.validation_scores == [-10.0, -2.0, 0.0]
 
 
+@pytest.mark.parametrize("average_decay, patience", [(None, 3), (0.9, 12), (0.5, 4)])
+def test_a_running_average_waits_its_lag_before_stopping(average_decay, patience):
+    """The running average trails the weights by decay / (1 - decay) epochs:
+    training stops after n_iter_no_change plus that many epochs without
+    improvement (scikit-learn's count alone without an average)."""
+    step = SimpleNamespace(
+        model=SimpleNamespace(params=np.zeros(2)),
+        optimizer=SimpleNamespace(no_improvement=lambda: (True, "stop")),
+    )
+    monitor = _training.ConvergenceMonitor(
+        0.1, 3, validation=lambda params: 0.0, average_decay=average_decay
+    )
+    history = _training.History(validation_scores=[], best_validation_score=-np.inf)
+    epochs = 1
+    while not monitor.should_stop(history, step):
+        epochs += 1
+        assert epochs < 100
+    # The first epoch sets the best score; more than `patience` epochs follow.
+    assert epochs == 1 + patience + 1
+
+
 @pytest.mark.parametrize(
     "distribution, averaged",
     [("gaussian", False), ("heteroscedastic_gaussian", True)],
