@@ -18,6 +18,8 @@ from sklearn.utils import gen_batches
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.sparsefuncs import mean_variance_axis
 
+from ._threads import dot
+
 
 class Layout:
     """Where each layer's weights sit in the flat parameter vector.
@@ -353,7 +355,7 @@ class Workspace:
                 activation.forward(outputs[i])
             else:
                 kernels.bias_activation(outputs[i], intercepts[i], i)
-            np.dot(outputs[i], coefs[i + 1], out=outputs[i + 1])
+            dot(outputs[i], coefs[i + 1], outputs[i + 1])
         if kernels is None:
             outputs[-1] += intercepts[-1]
         return outputs[-1]
@@ -382,10 +384,10 @@ class Workspace:
         outputs, deltas, ones = self._rows(X.shape[0])
         kernels = self.kernels
         for i in range(len(coefs) - 1, 0, -1):
-            np.dot(outputs[i - 1].T, deltas[i], out=coef_grads[i])
+            dot(outputs[i - 1].T, deltas[i], coef_grads[i])
             if kernels is None:
                 np.dot(ones, deltas[i], out=intercept_grads[i])
-            np.dot(deltas[i], coefs[i].T, out=deltas[i - 1])
+            dot(deltas[i], coefs[i].T, deltas[i - 1])
             if kernels is None:
                 self.hidden_activations[i - 1].backward(outputs[i - 1], deltas[i - 1])
             else:
@@ -401,4 +403,4 @@ def _dot_into(A, B, out):
     if sp.issparse(A):
         out[...] = safe_sparse_dot(A, B)
     else:
-        np.dot(A, B, out=out)
+        dot(A, B, out)
