@@ -85,13 +85,26 @@ class TrainingProblem:
     validation: tuple = None
 
     def null_loss(self, distribution):
-        """Mean NLL per sample of the intercept-only model (the best constant)."""
-        raw = distribution.intercept_only_raw(self.Y, self.sample_weight)
-        raw = np.broadcast_to(raw, (self.Y.shape[0], raw.shape[1]))
-        raw = raw.astype(self.X.dtype)
-        return float(
-            np.average(distribution.nll(self.Y, raw), weights=self.sample_weight)
+        """Mean NLL per sample of the intercept-only model (the best constant).
+
+        In chunks of rows, as :func:`evaluate`: arrays of all the rows would
+        be the largest of a fit's allocations.
+        """
+        null_raw = distribution.intercept_only_raw(self.Y, self.sample_weight)
+        null_raw = null_raw.astype(self.X.dtype)
+        total = 0.0
+        for rows in gen_batches(self.Y.shape[0], FORWARD_CHUNK):
+            Y = self.Y[rows]
+            raw = np.ascontiguousarray(
+                np.broadcast_to(null_raw, (Y.shape[0], null_raw.shape[1]))
+            )
+            nll = distribution.nll(Y, raw)
+            weight = None if self.sample_weight is None else self.sample_weight[rows]
+            total += float(nll.sum() if weight is None else nll @ weight)
+        total_weight = (
+            self.Y.shape[0] if self.sample_weight is None else self.sample_weight.sum()
         )
+        return total / float(total_weight)
 
 
 #: Length of the parts of the parameter vector that a step updates one after
