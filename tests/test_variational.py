@@ -141,22 +141,36 @@ def _exact_marginal(vae):
     return multivariate_normal(b, W.T @ W + np.diag(vae.sigma_**2))
 
 
+#: Monte Carlo error of a mean score over the rows: every row shares the same
+#: draws, so their errors do not average out (about 0.01 nats at 500 draws).
+MC_TOLERANCE = 0.02
+
+
 def test_score_samples_approaches_the_exact_log_density(linear_vae):
     vae, X = linear_vae
     exact = _exact_marginal(vae).logpdf(X[:50])
     estimate = vae.score_samples(X[:50], n_importance_samples=3000)
     # A lower bound in expectation, and tight with many draws.
-    assert estimate.mean() <= exact.mean() + 0.01
+    assert estimate.mean() <= exact.mean() + MC_TOLERANCE
     assert_allclose(estimate, exact, atol=0.05)
 
 
 def test_more_importance_samples_tighten_the_bound(linear_vae):
     vae, X = linear_vae
     exact = _exact_marginal(vae).logpdf(X).mean()
+
+    def expected_score(n_draws, n_seeds=10):
+        return np.mean(
+            [
+                vae.score(X, n_importance_samples=n_draws, random_state=seed)
+                for seed in range(n_seeds)
+            ]
+        )
+
     # One draw is the evidence lower bound itself.
-    elbo = vae.score(X, n_importance_samples=1)
-    tight = vae.score(X, n_importance_samples=500)
-    assert elbo < tight <= exact + 0.01
+    elbo = expected_score(1, n_seeds=20)
+    tight = expected_score(500)
+    assert elbo < tight <= exact + MC_TOLERANCE
 
 
 def test_score_samples_of_a_row_does_not_depend_on_the_other_rows(linear_vae):
