@@ -53,7 +53,7 @@ from ._training import (
     TrainingProblem,
     divergence_error,
     evaluate,
-    refit_constants,
+    evaluate_and_fit_constants,
     split_validation,
     train,
 )
@@ -525,27 +525,19 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         outputs. ``params`` is then mapped to the data space in place.
         """
         fitted = copy.deepcopy(model.distribution)
-        # The raw outputs of all the training data are kept only for a
-        # distribution that fits constants on them (peak memory).
-        raw_chunks = []
-        final_loss = evaluate(
+        final_loss = evaluate_and_fit_constants(
             model,
             problem.X,
             problem.Y,
             problem.sample_weight,
             params=params,
-            on_chunk=(lambda Y, raw, weight: raw_chunks.append(raw))
-            if fitted.fits_constants
-            else None,
+            distribution=fitted,
         )
         if not np.isfinite(final_loss):
             raise divergence_error(
                 "the final network's outputs on the training data are not finite",
                 self.learning_rate_init,
             )
-        if fitted.fits_constants:
-            raw = np.concatenate(raw_chunks)
-            fitted.fit_constants(problem.Y, raw, problem.sample_weight)
         if problem.validation is not None:
             X_val, Y_val, weight_val = problem.validation
             raw, _ = model.forward(
@@ -719,7 +711,7 @@ def _collapse_if_better(model, problem):
     """
     # Both with their constants fitted to their final outputs (a column that
     # is constant in the data is now predicted exactly).
-    refit_constants(model, problem.X, problem.Y, problem.sample_weight)
+    evaluate_and_fit_constants(model, problem.X, problem.Y, problem.sample_weight)
     trained = evaluate(model, problem.X, problem.Y, problem.sample_weight)
     collapsed = model.params.copy()
     coefs, intercepts = model.layout.split(collapsed)

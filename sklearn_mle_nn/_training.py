@@ -226,36 +226,45 @@ class MiniBatchStep:
         explains. After every epoch, the constants (a noise scale per
         feature) take their maximum-likelihood value given the network.
         """
-        if self.model.code is not None:
-            refit_constants(
-                self.model,
+        model = self.model
+        if model.code is not None and model.distribution.fits_constants:
+            evaluate_and_fit_constants(
+                model,
                 batches.X,
                 batches.Y,
                 batches.sample_weight,
-                self.random_state,
+                random_state=self.random_state,
             )
 
 
-def refit_constants(model, X, Y, sample_weight, random_state=None):
-    """Fit the constants of ``model.distribution`` (a noise scale) in place.
+def evaluate_and_fit_constants(
+    model, X, Y, sample_weight, params=None, distribution=None, random_state=None
+):
+    """:func:`evaluate`, fitting the constants of ``distribution`` on the way.
 
-    They are fitted to the network's outputs on ``X`` (for a variational
-    network, the reconstructions of one draw of every row's code), unless
-    an output is not finite.
+    ``distribution`` (``model.distribution`` by default) fits its constants
+    (a noise scale) to the network's outputs on ``X`` (for a variational
+    network, the reconstructions of one draw of every row's code), unless an
+    output is not finite. The raw outputs of all the rows are kept only for
+    a distribution that fits constants (peak memory). Returns the mean NLL,
+    with the constants as they were before.
     """
-    if not model.distribution.fits_constants:
-        return
+    distribution = model.distribution if distribution is None else distribution
     raw_chunks = []
     loss = evaluate(
         model,
         X,
         Y,
         sample_weight,
-        on_chunk=lambda Y, raw, weight: raw_chunks.append(raw),
+        params=params,
+        on_chunk=(lambda Y, raw, weight: raw_chunks.append(raw))
+        if distribution.fits_constants
+        else None,
         random_state=random_state,
     )
-    if np.isfinite(loss):
-        model.distribution.fit_constants(Y, np.concatenate(raw_chunks), sample_weight)
+    if distribution.fits_constants and np.isfinite(loss):
+        distribution.fit_constants(Y, np.concatenate(raw_chunks), sample_weight)
+    return loss
 
 
 class BatchSource:
