@@ -27,7 +27,7 @@ import threading
 import numpy as np
 from scipy.special import gammaln
 
-from . import _activations, _optimizers, distributions
+from . import _activations, _optimizers, _threads, distributions
 
 #: Whether training may use the compiled kernels (when numba is installed,
 #: with the `fast` extra).
@@ -41,6 +41,15 @@ _ACTIVATION_CODES = {
     _activations.Tanh: TANH,
     _activations.Logistic: LOGISTIC,
 }
+
+#: The forward (bias plus activation) and backward kernels, by activation code.
+_BIAS_KERNELS = ("_bias_identity", "_bias_relu", "_bias_tanh", "_bias_logistic")
+_BACKWARD_KERNELS = (
+    "_backward_identity",
+    "_backward_relu",
+    "_backward_tanh",
+    "_backward_logistic",
+)
 
 #: The loss kernel of each distribution, by class (canonical links only).
 _LOSS_KERNELS = {
@@ -120,6 +129,8 @@ class Kernels:
                 gammaln(df / 2) - gammaln((df + 1) / 2) + 0.5 * math.log(df * math.pi)
             )
         self._no_weight = np.empty(0, dtype=self.dtype)
+        # The first layer's weight gradient, when left to the step.
+        self._pending = None
         # A one of the dtype: a float literal would turn float32 into float64.
         self._one = self.dtype.type(1)
         # The optimizer's constants, rounded to the dtype once, as numpy
@@ -132,11 +143,17 @@ class Kernels:
                 for value in (beta_1, 1 - beta_1, beta_2, 1 - beta_2, optimizer.epsilon)
             )
         else:
-            self._constants = (cast(optimizer.momentum), optimizer.nesterov)
+            self._constants = ()
+        # The dispatchers that _compile_lazily put in the module's globals.
+        kernels = globals()
+        self._bias_kernels = [kernels[_BIAS_KERNELS[c]] for c in activation_codes]
+        self._backward_kernels = [
+            kernels[_BACKWARD_KERNELS[c]] for c in activation_codes
+        ]
 
     def bias_activation(self, Z, bias, layer):
         """``Z = activation(Z + bias)`` in place, for hidden layer ``layer``."""
-        _bias_activation(Z, bias, self.activation_codes[layer])
+        self._bias_kernels[layer](Z, bias)
 
     def loss_gradient(self, raw, bias, Y, sample_weight, delta, bias_grad):
         """Add the output bias, fill the weighted NLL gradient and its column
@@ -145,49 +162,120 @@ class Kernels:
         if self.loss_kernel == "_categorical":
             # numpy's exp is vectorised (SIMD), a compiled loop's is not: the
             # softmax's exponentials run between two kernels.
-            _categorical_shift(raw, bias, delta)
+            _categorical(raw, bias, Y, weight, delta, bias_grad, True)
             np.exp(delta, out=delta)
-            return _categorical(raw, bias, Y, weight, delta, bias_grad)
+            return _categorical(raw, bias, Y, weight, delta, bias_grad, False)
         kernel = globals()[self.loss_kernel]
         return kernel(raw, bias, Y, weight, delta, bias_grad, self.constant, self.df)
 
     def activation_backward(self, A, delta, bias_grad, layer):
         """Multiply ``delta`` by the derivative of hidden layer ``layer``'s
         activation (from its output ``A``); its column sums go to ``bias_grad``."""
-        _activation_backward(
-            A, delta, bias_grad, self.activation_codes[layer], self._one
-        )
+        self._backward_kernels[layer](A, delta, bias_grad, self._one)
+
+    def defer_gradient(self, A, B, out):
+        """Leave the first layer's weight gradient ``out = A @ B`` to :meth:`step`.
+
+        A product large enough to share between threads (see
+        ``_threads.dot``) is then computed by :meth:`step`, half by half,
+        each half followed at once by the update of the weights it is the
+        gradient of, on the same thread: the gradient is still in that
+        core's cache, and the update runs on both cores. Returns whether the
+        product was deferred; the next :meth:`step` must follow.
+        """
+        n_rows = out.shape[0]
+        if n_rows < 2 or n_rows * A.shape[1] * out.shape[1] < _threads.SMALL_PRODUCT:
+            return False
+        self._pending = (A, B, out)
+        return True
 
     def step(self, params, grad, n_coef, alpha, scale):
         """The L2 term on the first ``n_coef`` values, then the optimizer's
         update with the gradient ``scale * grad``; returns ``||W||^2``.
 
         ``grad`` is overwritten. The scalars are rounded to the dtype first.
+        A gradient left by :meth:`defer_gradient` (the leading values of
+        ``grad``) is computed first, in two halves by rows, as
+        ``_threads.dot`` would; the values of every update are those of one
+        update of the whole vector, whichever thread computes them.
         """
+        self.optimizer.begin_step()
+        update = self._update_function(params, grad, n_coef, alpha, scale)
+        n_params = params.shape[0]
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return update(0, n_params)
+        A, B, G = pending
+        if not _leads(G, grad):
+            _threads.dot(A, B, G)
+            return update(0, n_params)
+        half = G.shape[0] // 2
+        middle, end = half * G.shape[1], G.size
+        first, second = _threads.in_two(
+            _gradient_and_update,
+            (A[:half], B, G[:half], update, 0, middle),
+            (A[half:], B, G[half:], update, middle, end),
+            "gradient and step",
+            G.shape[0] * A.shape[1] * G.shape[1],
+        )
+        # Partial sums of squares, always added in this order.
+        return first + second + update(end, n_params)
+
+    def _update_function(self, params, grad, n_coef, alpha, scale):
+        """``update(start, stop)``: the step on ``params[start:stop]``,
+        returning the squares of the weights (not intercepts) among them."""
         optimizer, cast = self.optimizer, self.dtype.type
-        optimizer.begin_step()
+        alpha = cast(alpha)
         if type(optimizer) is _optimizers.Adam:
-            return _adam_step(
-                params,
-                grad,
-                optimizer.first_moment,
-                optimizer.second_moment,
-                n_coef,
-                cast(alpha),
+            states = (optimizer.first_moment, optimizer.second_moment)
+            kernel = _adam
+            constants = (
                 cast(scale),
-                scale != 1.0,
                 *self._constants,
                 cast(optimizer.learning_rate),
             )
-        return _sgd_step(
-            params,
-            grad,
-            optimizer.velocity,
-            n_coef,
-            cast(alpha),
-            cast(optimizer.learning_rate * scale),
-            *self._constants,
-        )
+        else:
+            step_size = cast(optimizer.learning_rate * scale)
+            momentum = cast(optimizer.momentum)
+            if optimizer.momentum == 0:
+                states, kernel, constants = (), _sgd_plain, (step_size,)
+            else:
+                states = (optimizer.velocity,)
+                kernel = _sgd_nesterov if optimizer.nesterov else _sgd_momentum
+                constants = (step_size, momentum)
+
+        def update(start, stop):
+            n_weights = min(max(n_coef - start, 0), stop - start)
+            weights = params[start : start + n_weights]
+            squares = float(np.dot(weights, weights))
+            kernel(
+                params[start:stop],
+                grad[start:stop],
+                *(state[start:stop] for state in states),
+                n_weights,
+                alpha,
+                *constants,
+            )
+            return squares
+
+        return update
+
+
+def _gradient_and_update(A, B, G, update, start, stop):
+    """``G = A @ B``, then ``update(start, stop)`` (its weights); returns
+    the update's sum of squares."""
+    np.dot(A, B, out=G)
+    return update(start, stop)
+
+
+def _leads(G, flat):
+    """Whether ``G`` is the leading values of the vector ``flat``, in order."""
+    return (
+        G.flags.c_contiguous
+        and G.dtype == flat.dtype
+        and G.size <= flat.size
+        and G.__array_interface__["data"][0] == flat.__array_interface__["data"][0]
+    )
 
 
 #: The functions below that numba compiles, with the options of each beyond
@@ -247,46 +335,88 @@ def _expit(z):
     return e / (1.0 + e)
 
 
-@_jit
-def _bias_activation(Z, bias, code):
-    n_rows, n_columns = Z.shape
-    # One loop per activation: the branch stays out of the inner loop.
-    if code == RELU:
-        for i in range(n_rows):
-            for j in range(n_columns):
-                z = Z[i, j] + bias[j]
-                # As np.maximum: NaN stays NaN.
-                Z[i, j] = 0.0 if z < 0 else z
-    elif code == TANH:
-        for i in range(n_rows):
-            for j in range(n_columns):
-                Z[i, j] = math.tanh(Z[i, j] + bias[j])
-    elif code == LOGISTIC:
-        for i in range(n_rows):
-            for j in range(n_columns):
-                Z[i, j] = _expit(Z[i, j] + bias[j])
-    else:
-        for i in range(n_rows):
-            for j in range(n_columns):
-                Z[i, j] += bias[j]
+# One kernel per activation, forward and backward: a fit compiles only those
+# of its own activations, and no branch on the activation in the loops.
 
 
 @_jit
-def _activation_backward(A, delta, bias_grad, code, one):
-    n_rows, n_columns = delta.shape
-    bias_grad[:] = 0
-    for i in range(n_rows):
-        for j in range(n_columns):
-            # The same operations, in the same order, as _activations.
-            a, d = A[i, j], delta[i, j]
-            if code == RELU:
-                # d * 0 where a <= 0, as a multiply by the mask: inf * 0 is NaN.
-                d = d if a > 0 else d - d
-            elif code == TANH:
-                d = d * (one - a * a)
-            elif code == LOGISTIC:
-                d = d * a
-                d = d - d * a
+def _bias_identity(Z, bias):
+    for i in range(Z.shape[0]):
+        for j in range(Z.shape[1]):
+            Z[i, j] += bias[j]
+
+
+@_jit
+def _bias_relu(Z, bias):
+    for i in range(Z.shape[0]):
+        for j in range(Z.shape[1]):
+            z = Z[i, j] + bias[j]
+            # As np.maximum: NaN stays NaN.
+            Z[i, j] = 0.0 if z < 0 else z
+
+
+@_jit
+def _bias_tanh(Z, bias):
+    for i in range(Z.shape[0]):
+        for j in range(Z.shape[1]):
+            Z[i, j] = math.tanh(Z[i, j] + bias[j])
+
+
+@_jit
+def _bias_logistic(Z, bias):
+    for i in range(Z.shape[0]):
+        for j in range(Z.shape[1]):
+            Z[i, j] = _expit(Z[i, j] + bias[j])
+
+
+# The backward kernels multiply delta by the activation's derivative (from
+# the activation's output A) with the operations of _activations, in its
+# order, and sum the result over the rows into bias_grad.
+
+
+@_jit
+def _backward_identity(A, delta, bias_grad, one):
+    for j in range(delta.shape[1]):
+        bias_grad[j] = 0
+    for i in range(delta.shape[0]):
+        for j in range(delta.shape[1]):
+            bias_grad[j] += delta[i, j]
+
+
+@_jit
+def _backward_relu(A, delta, bias_grad, one):
+    for j in range(delta.shape[1]):
+        bias_grad[j] = 0
+    for i in range(delta.shape[0]):
+        for j in range(delta.shape[1]):
+            d = delta[i, j]
+            # d * 0 where a <= 0, as a multiply by the mask: inf * 0 is NaN.
+            d = d if A[i, j] > 0 else d - d
+            delta[i, j] = d
+            bias_grad[j] += d
+
+
+@_jit
+def _backward_tanh(A, delta, bias_grad, one):
+    for j in range(delta.shape[1]):
+        bias_grad[j] = 0
+    for i in range(delta.shape[0]):
+        for j in range(delta.shape[1]):
+            a = A[i, j]
+            d = delta[i, j] * (one - a * a)
+            delta[i, j] = d
+            bias_grad[j] += d
+
+
+@_jit
+def _backward_logistic(A, delta, bias_grad, one):
+    for j in range(delta.shape[1]):
+        bias_grad[j] = 0
+    for i in range(delta.shape[0]):
+        for j in range(delta.shape[1]):
+            a = A[i, j]
+            d = delta[i, j] * a
+            d = d - d * a
             delta[i, j] = d
             bias_grad[j] += d
 
@@ -424,112 +554,97 @@ def _bernoulli(raw, bias, Y, weight, delta, bias_grad, constant, df):
 
 
 @_jit
-def _categorical_shift(raw, bias, delta):
-    """``delta = raw + bias - (its row maximum)``, which keeps exp finite."""
-    for i in range(raw.shape[0]):
-        top = _row_top(raw, bias, i)
-        for j in range(raw.shape[1]):
-            delta[i, j] = (raw[i, j] + bias[j]) - top
-
-
-@_jit(inline="always")
-def _row_top(raw, bias, i):
-    top = raw[i, 0] + bias[0]
-    for j in range(raw.shape[1]):
-        top = max(top, raw[i, j] + bias[j])
-    return top
-
-
-@_jit
-def _categorical(raw, bias, Y, weight, delta, bias_grad):
-    """From ``delta = exp(shifted raw)``: softmax minus Y, and the NLL
-    ``log(sum exp) - Y . shifted`` (rows of Y sum to one)."""
-    bias_grad[:] = 0
-    total = 0.0
+def _categorical(raw, bias, Y, weight, delta, bias_grad, shift):
+    """With ``shift``, ``delta = raw + bias - (its row maximum)`` (which
+    keeps exp finite), and 0. Then, from ``delta = exp(shifted raw)``:
+    softmax minus Y, and the NLL ``log(sum exp) - Y . shifted`` (rows of Y
+    sum to one). One kernel for both passes, its helpers written out: one
+    compilation, without inlining, is the cheaper."""
     n_raw = raw.shape[1]
+    if shift:
+        for i in range(raw.shape[0]):
+            top = raw[i, 0] + bias[0]
+            for j in range(n_raw):
+                top = max(top, raw[i, j] + bias[j])
+            for j in range(n_raw):
+                delta[i, j] = (raw[i, j] + bias[j]) - top
+        return 0.0
+    for j in range(n_raw):
+        bias_grad[j] = 0
+    weighted = weight.shape[0] > 0
+    total = 0.0
     for i in range(raw.shape[0]):
-        top = _row_top(raw, bias, i)
+        top = raw[i, 0] + bias[0]
+        for j in range(n_raw):
+            top = max(top, raw[i, j] + bias[j])
         exp_sum = 0.0
         target = 0.0
         for j in range(n_raw):
             target += Y[i, j] * ((raw[i, j] + bias[j]) - top)
             exp_sum += delta[i, j]
+        nll = math.log(exp_sum) - target
         for j in range(n_raw):
-            delta[i, j] = delta[i, j] / exp_sum - Y[i, j]
-        total += _finish_row(i, math.log(exp_sum) - target, weight, delta, bias_grad)
+            d = delta[i, j] / exp_sum - Y[i, j]
+            if weighted:
+                d *= weight[i]
+            delta[i, j] = d
+            bias_grad[j] += d
+        total += nll * weight[i] if weighted else nll
     return total
 
 
-# The optimizer steps walk the parameters in simple loops that the compiler
-# turns into vector instructions: the L2 norm in its own loop (the only
-# reduction, whose order is left free), then the update of the weights with
-# their L2 term, then of the intercepts without. The operations on each value
-# are those of the numpy path, in its order.
+# The optimizer steps: one kernel per variant, each a simple loop over the
+# weights with their L2 term, then one over the intercepts without, that the
+# compiler turns into vector instructions. The operations on each value are
+# those of the numpy path, in its order. The sum of squares of the weights
+# is BLAS's (``Kernels._update_function``).
 
 
-@_jit(fastmath={"reassoc"})
-def _squares(params, n_coef):
-    """``||params[:n_coef]||^2``, summed in any order."""
-    squares = 0.0
+@_jit
+def _sgd_plain(params, grad, n_coef, alpha, step_size):
+    """SGD without momentum."""
     for i in range(n_coef):
-        squares += params[i] * params[i]
-    return squares
+        params[i] -= (grad[i] + params[i] * alpha) * step_size
+    for i in range(n_coef, params.shape[0]):
+        params[i] -= grad[i] * step_size
 
 
 @_jit
-def _sgd_step(params, grad, velocity, n_coef, alpha, step_size, momentum, nesterov):
-    """As MiniBatchStep._step with SGD.update; returns the L2 norm squared."""
-    squares = _squares(params, n_coef)
-    # Literal flags, each argument spelled out (not *args): the branch on
-    # them then disappears and the loop vectorises.
-    _sgd_update(
-        params, grad, velocity, 0, n_coef, True, alpha, step_size, momentum, nesterov
-    )
-    n_params = params.shape[0]
-    _sgd_update(
-        params,
-        grad,
-        velocity,
-        n_coef,
-        n_params,
-        False,
-        alpha,
-        step_size,
-        momentum,
-        nesterov,
-    )
-    return squares
-
-
-@_jit(inline="always")
-def _sgd_update(
-    params, grad, velocity, start, stop, penalised, alpha, step_size, momentum, nesterov
-):
-    """SGD on ``params[start:stop]``, with the L2 term if ``penalised``."""
-    if momentum == 0:
-        for i in range(start, stop):
-            g = grad[i] + params[i] * alpha if penalised else grad[i]
-            params[i] -= g * step_size
-    elif nesterov:
-        for i in range(start, stop):
-            g = grad[i] + params[i] * alpha if penalised else grad[i]
-            step = g * step_size
-            v = velocity[i] * momentum
-            v -= step
-            velocity[i] = v
-            w = params[i] - step
-            params[i] = w + v * momentum
-    else:
-        for i in range(start, stop):
-            g = grad[i] + params[i] * alpha if penalised else grad[i]
-            v = velocity[i] * momentum
-            v -= g * step_size
-            velocity[i] = v
-            params[i] += v
+def _sgd_momentum(params, grad, velocity, n_coef, alpha, step_size, momentum):
+    """SGD with momentum."""
+    for i in range(n_coef):
+        v = velocity[i] * momentum
+        v -= (grad[i] + params[i] * alpha) * step_size
+        velocity[i] = v
+        params[i] += v
+    for i in range(n_coef, params.shape[0]):
+        v = velocity[i] * momentum
+        v -= grad[i] * step_size
+        velocity[i] = v
+        params[i] += v
 
 
 @_jit
-def _adam_step(
+def _sgd_nesterov(params, grad, velocity, n_coef, alpha, step_size, momentum):
+    """SGD with Nesterov's momentum."""
+    for i in range(n_coef):
+        step = (grad[i] + params[i] * alpha) * step_size
+        v = velocity[i] * momentum
+        v -= step
+        velocity[i] = v
+        w = params[i] - step
+        params[i] = w + v * momentum
+    for i in range(n_coef, params.shape[0]):
+        step = grad[i] * step_size
+        v = velocity[i] * momentum
+        v -= step
+        velocity[i] = v
+        w = params[i] - step
+        params[i] = w + v * momentum
+
+
+@_jit
+def _adam(
     params,
     grad,
     first_moment,
@@ -537,7 +652,6 @@ def _adam_step(
     n_coef,
     alpha,
     scale,
-    scaled,
     beta_1,
     one_minus_beta_1,
     beta_2,
@@ -545,72 +659,10 @@ def _adam_step(
     epsilon,
     learning_rate,
 ):
-    """As MiniBatchStep._step with Adam.update; returns the L2 norm squared."""
-    squares = _squares(params, n_coef)
-    # As in _sgd_step: literal flags, every argument spelled out.
-    _adam_update(
-        params,
-        grad,
-        first_moment,
-        second_moment,
-        0,
-        n_coef,
-        True,
-        alpha,
-        scale,
-        scaled,
-        beta_1,
-        one_minus_beta_1,
-        beta_2,
-        one_minus_beta_2,
-        epsilon,
-        learning_rate,
-    )
-    _adam_update(
-        params,
-        grad,
-        first_moment,
-        second_moment,
-        n_coef,
-        params.shape[0],
-        False,
-        alpha,
-        scale,
-        scaled,
-        beta_1,
-        one_minus_beta_1,
-        beta_2,
-        one_minus_beta_2,
-        epsilon,
-        learning_rate,
-    )
-    return squares
-
-
-@_jit(inline="always")
-def _adam_update(
-    params,
-    grad,
-    first_moment,
-    second_moment,
-    start,
-    stop,
-    penalised,
-    alpha,
-    scale,
-    scaled,
-    beta_1,
-    one_minus_beta_1,
-    beta_2,
-    one_minus_beta_2,
-    epsilon,
-    learning_rate,
-):
-    """Adam on ``params[start:stop]``, with the L2 term if ``penalised``."""
-    for i in range(start, stop):
-        g = grad[i] + params[i] * alpha if penalised else grad[i]
-        if scaled:
-            g *= scale
+    """Adam, on the gradient times ``scale``."""
+    for i in range(params.shape[0]):
+        g = grad[i] + params[i] * alpha if i < n_coef else grad[i]
+        g *= scale
         m = first_moment[i] * beta_1
         m += g * one_minus_beta_1
         first_moment[i] = m

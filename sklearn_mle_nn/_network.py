@@ -379,7 +379,9 @@ class Workspace:
 
         With compiled kernels the output layer's bias gradient comes from the
         loss kernel, and each hidden layer's from its activation's backward
-        pass, in the same pass over its delta.
+        pass, in the same pass over its delta; a large first-layer weight
+        gradient is left to the kernels' step, which computes it fused with
+        the update (``Kernels.defer_gradient``): the step must follow.
         """
         outputs, deltas, ones = self._rows(X.shape[0])
         kernels = self.kernels
@@ -394,9 +396,13 @@ class Workspace:
                 kernels.activation_backward(
                     outputs[i - 1], deltas[i - 1], intercept_grads[i - 1], i - 1
                 )
-        _dot_into(X.T, deltas[0], coef_grads[0])
         if kernels is None:
+            _dot_into(X.T, deltas[0], coef_grads[0])
             np.dot(ones, deltas[0], out=intercept_grads[0])
+        elif sp.issparse(X) or not kernels.defer_gradient(
+            X.T, deltas[0], coef_grads[0]
+        ):
+            _dot_into(X.T, deltas[0], coef_grads[0])
 
 
 def _dot_into(A, B, out):

@@ -71,73 +71,111 @@ def dot(A, B, out):
     """``out = A @ B`` for dense C-contiguous ``out``; large products in two halves.
 
     A product of at least ``SMALL_PRODUCT`` multiply-adds is split by rows
-    of ``out`` into two halves, two BLAS calls. They are the same two calls
-    whoever makes them, so the numbers never depend on timing: the calling
-    thread hands one half to a worker thread and computes the other when
-    that has been the faster way lately, and computes both itself when the
-    worker is busy (with another fit's half) or when sharing has been
-    slower (a busy machine, where the worker waits for a core that is not
-    free). Every ``_Helper.PROBE``-th large product takes the other way, to
-    notice when the machine's load changes.
+    of ``out`` into two halves, two BLAS calls (see :func:`in_two`). They
+    are the same two calls whoever makes them, so the numbers never depend
+    on timing.
     """
     n_rows = out.shape[0]
     multiply_adds = n_rows * A.shape[1] * out.shape[1]
     if n_rows < 2 or multiply_adds < SMALL_PRODUCT:
         return np.dot(A, B, out=out)
     half = n_rows // 2
+    in_two(
+        np.dot,
+        (A[:half], B, out[:half]),
+        (A[half:], B, out[half:]),
+        "product",
+        multiply_adds,
+    )
+    return out
+
+
+def in_two(function, first, second, kind, size):
+    """``function(*first)`` and ``function(*second)``; returns both results.
+
+    The calling thread hands the second call to a worker thread and makes
+    the first when that has been the faster way lately for work of this
+    ``kind``, and makes both itself when the worker is busy (with another
+    fit's half) or when sharing has been slower (a busy machine, where the
+    worker waits for a core that is not free). Every ``_Speed.PROBE``-th
+    call takes the other way, to notice when the machine's load changes.
+    ``size`` (multiply-adds, values) scales the time recorded: calls of
+    one kind but different sizes compare per unit of work.
+
+    The two calls must not depend on each other's results: either may run
+    first, or both at once.
+    """
     helper = _helper
-    share = helper.should_share()
+    speed = helper.speed(kind)
+    share = speed.should_share()
     start = time.perf_counter()
     if share and helper.lock.acquire(blocking=False):
         try:
-            other_half = helper.pool().submit(np.dot, A[half:], B, out[half:])
-            np.dot(A[:half], B, out=out[:half])
-            other_half.result()
+            other_half = helper.pool().submit(function, *second)
+            try:
+                result = function(*first)
+            finally:
+                # Even when the first call raised: the worker's call must be
+                # over before the lock is free and the arrays change.
+                other_result = other_half.result()
         finally:
             helper.lock.release()
     else:
         share = False
-        np.dot(A[:half], B, out=out[:half])
-        np.dot(A[half:], B, out=out[half:])
-    helper.record(share, (time.perf_counter() - start) / multiply_adds)
-    return out
+        result = function(*first)
+        other_result = function(*second)
+    speed.record(share, (time.perf_counter() - start) / size)
+    return result, other_result
 
 
-class _Helper:
-    """The worker thread that :func:`dot` hands half a product to, and the
-    recent speed of products shared with it and not."""
+class _Speed:
+    """The recent speed of one kind of work, shared with the worker and not."""
 
-    #: One large product in this many takes the way that has been slower.
+    #: One call in this many takes the way that has been slower.
     PROBE = 16
-    #: Weight of the latest product in the running mean of its way's speed.
+    #: Weight of the latest call in the running mean of its way's speed.
     WEIGHT = 0.25
 
     def __init__(self):
-        self.lock = threading.Lock()
-        self._pool = None
-        self.n_products = 0
-        # Seconds per multiply-add, by whether the product was shared; zero
+        self.n_calls = 0
+        # Seconds per unit of work, by whether the call was shared; zero
         # until measured, so that each way is tried first.
         self.seconds = {True: 0.0, False: 0.0}
 
-    def pool(self):
-        # Called with the lock held: created once, at the first shared product.
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(1, thread_name_prefix="sklearn_mle_nn")
-        return self._pool
-
     def should_share(self):
-        # Unlocked: concurrent fits may count or measure a product twice,
-        # which only changes which way the next product takes.
-        self.n_products += 1
+        # Unlocked: concurrent fits may count or measure a call twice,
+        # which only changes which way the next call takes.
+        self.n_calls += 1
         faster = self.seconds[True] <= self.seconds[False]
-        return faster != (self.n_products % self.PROBE == 0)
+        return faster != (self.n_calls % self.PROBE == 0)
 
     def record(self, shared, seconds):
         mean = self.seconds[shared]
         self.seconds[shared] = (
             seconds if mean == 0 else mean + self.WEIGHT * (seconds - mean)
         )
+
+
+class _Helper:
+    """The worker thread that :func:`in_two` hands half its work to, and
+    the recent speed of each kind of work shared with it and not."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self._pool = None
+        self.speeds = {}
+
+    def speed(self, kind):
+        speed = self.speeds.get(kind)
+        if speed is None:
+            speed = self.speeds.setdefault(kind, _Speed())
+        return speed
+
+    def pool(self):
+        # Called with the lock held: created once, at the first shared call.
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="sklearn_mle_nn")
+        return self._pool
 
 
 _helper = _Helper()

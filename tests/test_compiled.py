@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 import pytest
+from numpy.testing import assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_mle_nn import MLEClassifier, MLERegressor, _compiled, _training
@@ -191,3 +192,46 @@ def test_numba_that_does_not_import_leaves_numpy(monkeypatch):
     """An installed numba that fails to import (built for another numpy)."""
     monkeypatch.setitem(sys.modules, "numba", None)
     assert _compiled._compile_lazily.__wrapped__() is False
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("share", [True, False])
+def test_gradient_fused_with_the_step_changes_no_bit(solver, share, monkeypatch):
+    """The first layer's weight gradient, left to the step and computed
+    there in halves each followed by its update (on the worker thread or
+    not), gives the weights of the gradient computed in backward."""
+    from sklearn_mle_nn import _threads
+
+    X, y = _data("categorical", np.float64)
+    # Every product counts as large; a worker that has measured nothing yet,
+    # or one that has found sharing slower.
+    monkeypatch.setattr(_threads, "SMALL_PRODUCT", 1)
+    helper = _threads._Helper()
+    monkeypatch.setattr(_threads, "_helper", helper)
+    if not share:
+        helper.speed("gradient and step").seconds = {True: 2.0, False: 1.0}
+        helper.speed("gradient and step").PROBE = 10**9
+    deferred = []
+    defer = _compiled.Kernels.defer_gradient
+
+    def spy(self, *args):
+        deferred.append(defer(self, *args))
+        return deferred[-1]
+
+    monkeypatch.setattr(_compiled.Kernels, "defer_gradient", spy)
+    fused, fused_loss = _fit(
+        _estimator("categorical", "relu", solver), X, y, True, monkeypatch
+    )
+    assert deferred and all(deferred)
+    monkeypatch.setattr(_compiled.Kernels, "defer_gradient", lambda *args: False)
+    plain, plain_loss = _fit(
+        _estimator("categorical", "relu", solver), X, y, True, monkeypatch
+    )
+    assert_array_equal(fused, plain)
+    # The sums of squares are added in other parts: the penalty may differ
+    # in its last bits.
+    assert fused_loss == pytest.approx(plain_loss, rel=1e-14)
+    reference, _ = _fit(
+        _estimator("categorical", "relu", solver), X, y, False, monkeypatch
+    )
+    assert _relative_difference(fused, reference) <= 1e-12

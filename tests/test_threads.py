@@ -222,8 +222,9 @@ def test_large_product_is_shared_with_the_worker(split_everything):
     assert result is out
     assert_array_equal(out, _halves(A, B))
     assert_allclose(out, A @ B, rtol=1e-12)
-    assert _threads._helper.seconds[True] > 0  # a shared product, measured
-    assert _threads._helper.seconds[False] == 0
+    speed = _threads._helper.speed("product")
+    assert speed.seconds[True] > 0  # a shared product, measured
+    assert speed.seconds[False] == 0
 
 
 class _CountingPool:
@@ -243,21 +244,22 @@ def test_products_are_not_shared_while_sharing_is_slower(split_everything):
     """On a busy machine the worker waits for a core: the caller does both
     halves, and tries sharing again once every ``PROBE`` products."""
     helper = _threads._helper
+    speed = helper.speed("product")
     pool = _CountingPool()
     helper.pool = lambda: pool
     A, B = _product()
     out = np.empty((A.shape[0], B.shape[1]))
     # Sharing measured at twice the time per multiply-add of not sharing.
-    helper.seconds = {True: 2.0, False: 1.0}
-    for _ in range(helper.PROBE):
+    speed.seconds = {True: 2.0, False: 1.0}
+    for _ in range(speed.PROBE):
         _threads.dot(A, B, out)
     assert pool.n_submitted == 1
     assert_array_equal(out, _halves(A, B))
     # And the other way round once sharing is the faster.
-    helper.seconds = {True: 0.5, False: 1.0}
-    for _ in range(helper.PROBE):
+    speed.seconds = {True: 0.5, False: 1.0}
+    for _ in range(speed.PROBE):
         _threads.dot(A, B, out)
-    assert pool.n_submitted == 1 + helper.PROBE - 1
+    assert pool.n_submitted == 1 + speed.PROBE - 1
 
 
 def test_split_product_does_not_depend_on_the_worker_being_free(split_everything):
