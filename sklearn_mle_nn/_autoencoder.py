@@ -18,6 +18,11 @@ from ._activations import HIDDEN_ACTIVATIONS
 from ._base import VALIDATION, BaseMLE, _check_n_samples
 from ._docstrings import fill_docstring
 from ._network import Standardization
+from ._principal_start import (
+    can_start_at_principal_subspace,
+    embed_principal_subspace,
+    linear_autoencoder,
+)
 from ._threads import limit_blas_threads
 from ._variational import GaussianCode
 
@@ -104,6 +109,20 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
     See Also
     --------
     sklearn.decomposition.PCA : The linear, closed-form counterpart.
+    sklearn.decomposition.FactorAnalysis : The linear Gaussian generative
+        model that ``variational=True`` generalises.
+
+    Notes
+    -----
+    Where the network contains the linear autoencoder (ReLU or identity
+    layers of at least ``2 * n_components`` units, a likelihood whose mean
+    has the identity link, ``variational=False``), training starts there:
+    from PCA's reconstruction of the training data, carried through every
+    hidden layer by pairs of units ``relu(u)`` and ``relu(-u)``, the other
+    units starting random with silent outputs. If training ends with a worse
+    fit of the training data than that start, the start is kept. Otherwise
+    the weights start random, as scikit-learn's MLP's do, and the decoder's
+    intercepts at the intercept-only model (the features' means).
     sklearn.decomposition.FactorAnalysis : The linear Gaussian generative
         model that ``variational=True`` generalises.
 
@@ -214,6 +233,31 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
             return None
         n_encoder_layers = len(super()._hidden_layers())
         return GaussianCode(n_encoder_layers, self.n_components, self.beta)
+
+    # Nothing to start where scikit-learn's MLP would: the decoder starts at
+    # the intercept-only model's means (for 'bernoulli' on dark pixels, a
+    # probability near 0 rather than near 0.5).
+    _mean_starts_at_intercept_only = True
+
+    def _start_new_network(self, network, layout, params, Y, sample_weight):
+        """Start at the linear autoencoder (PCA's reconstruction) when the
+        network contains it: ReLU or linear layers of at least two units per
+        code, an identity link for the mean."""
+        # Standardized targets: a location family on its identity link.
+        if self.variational or network.target_scaling is None:
+            return False
+        sizes = [units for units, _ in super()._hidden_layers()]
+        if not can_start_at_principal_subspace(
+            self.activation, sizes, self.n_components, Y.shape[1]
+        ):
+            return False
+        encoder, decoder = linear_autoencoder(
+            network, Y, sample_weight, self.n_components
+        )
+        embed_principal_subspace(
+            *layout.split(params), self.activation, encoder, decoder
+        )
+        return True
 
     @property
     def _pooled_input_scale(self):

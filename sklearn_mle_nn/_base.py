@@ -156,6 +156,8 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
 
     #: Whether the inputs share one scale (they keep their relative weight).
     _pooled_input_scale = False
+    #: Whether the mean outputs' intercepts start at the intercept-only model.
+    _mean_starts_at_intercept_only = False
 
     def _stochastic_code(self):
         """The Gaussian code layer of a variational network, or None."""
@@ -223,7 +225,14 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             # weights, then for the split and the shuffles, as scikit-learn does.
             random_state = check_random_state(self.random_state)
             model = self._training_model(
-                network, X, Y, continuing, coefs_init, intercepts_init, random_state
+                network,
+                X,
+                Y,
+                sample_weight,
+                continuing,
+                coefs_init,
+                intercepts_init,
+                random_state,
             )
             X_train, Y_train, loss_offset = network.to_training(X, Y)
             problem = TrainingProblem(X_train, Y_train, sample_weight, loss_offset)
@@ -311,7 +320,15 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         )
 
     def _training_model(
-        self, network, X, Y, continuing, coefs_init, intercepts_init, random_state
+        self,
+        network,
+        X,
+        Y,
+        sample_weight,
+        continuing,
+        coefs_init,
+        intercepts_init,
+        random_state,
     ):
         if continuing:
             sizes = [len(intercept) for intercept in self.intercepts_[:-1]]
@@ -329,13 +346,33 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             params = _pack_init(layout, coefs_init, intercepts_init, X.dtype)
         else:
             params = glorot_uniform(layout, self.activation, random_state, X.dtype)
+        random_start = not continuing and coefs_init is None and intercepts_init is None
         if continuing or coefs_init is not None:
             # Given weights act on the data as given.
             network.to_training_space(*layout.split(params))
         else:
-            _start_spread_at_intercept_only(network, layout, params, Y)
+            _start_at_intercept_only(
+                network,
+                layout,
+                params,
+                Y,
+                sample_weight,
+                means=random_start and self._mean_starts_at_intercept_only,
+            )
+        started = random_start and self._start_new_network(
+            network, layout, params, Y, sample_weight
+        )
         hidden = [ACTIVATIONS[name] for name in network.hidden_activations]
-        return Model(layout, hidden, distribution, params, code)
+        start = params.copy() if started else None
+        return Model(layout, hidden, distribution, params, code, start)
+
+    def _start_new_network(self, network, layout, params, Y, sample_weight):
+        """Change a new network's random start in place before training.
+
+        Returns whether the start is a solution of its own (kept if training
+        ends worse on the training data).
+        """
+        return False
 
     def _pack_fitted(self, layout, dtype):
         if not layout.shapes_match(self.coefs_, self.intercepts_):
@@ -427,6 +464,8 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             # From given weights, the fit is an experiment from that start
             # (the seed's one-sample neuron): its trajectory is kept. A chunk
             # of a stream may lack a class that later chunks have.
+            if model.start is not None:
+                _keep_start_if_better(model, problem, self.verbose)
             _predict_constant_targets_exactly(model, problem)
             if model.code is not None:
                 _collapse_if_better(model, problem)
@@ -653,19 +692,22 @@ def _history_attributes(history, early_stopping):
     }
 
 
-def _start_spread_at_intercept_only(network, layout, params, Y):
-    """Start the raw outputs after the first parameter (a log-spread) at
-    their intercept-only value, with zero weights.
+def _start_at_intercept_only(network, layout, params, Y, sample_weight, means=False):
+    """Start raw outputs at their intercept-only value.
 
-    The mean is learned from a random start; a random start of the
-    spread makes some training targets look far too certain, and their
-    ``1 / sigma(x)**2`` weights then dominate the first steps.
+    Every output after the first parameter (a log-spread) starts there with
+    zero weights: a random start of the spread makes some training targets
+    look far too certain, and their ``1 / sigma(x)**2`` weights then dominate
+    the first steps. With ``means``, the mean outputs' intercepts start there
+    too (their weights stay random): a squashing link's random start (a
+    probability of about 0.5 for a pixel that is almost always 0) would
+    spend training on learning the means.
     """
     distribution = network.distribution
-    if distribution.n_params == 1:
+    if distribution.n_params == 1 and not means:
         return
     coefs, intercepts = layout.split(params)
-    null = distribution.intercept_only_raw(Y)[0]
+    null = distribution.intercept_only_raw(Y, sample_weight)[0]
     if network.target_scaling is not None:
         scale, shift = distribution.raw_affine(
             network.target_scaling.scale, network.target_scaling.shift
@@ -674,6 +716,25 @@ def _start_spread_at_intercept_only(network, layout, params, Y):
     spread = slice(Y.shape[1], None)
     coefs[-1][:, spread] = 0
     intercepts[-1][spread] = null[spread]
+    if means:
+        intercepts[-1][: Y.shape[1]] = null[: Y.shape[1]]
+
+
+def _keep_start_if_better(model, problem, verbose):
+    """Keep the solution training started from if it fits the training data
+    better than the trained network (an autoencoder that learned nothing
+    beyond its linear start ends as that start, PCA's reconstruction)."""
+    X, Y, sample_weight = problem.X, problem.Y, problem.sample_weight
+    trained = evaluate(model, X, Y, sample_weight)
+    started = evaluate(model, X, Y, sample_weight, params=model.start)
+    if not started < trained:
+        return
+    if verbose:
+        print(
+            f"The start fits the training data better ({started:.6g} against "
+            f"{trained:.6g} per sample): it is kept."
+        )
+    model.params[...] = model.start
 
 
 def _predict_constant_targets_exactly(model, problem):

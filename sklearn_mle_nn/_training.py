@@ -50,6 +50,9 @@ class Model:
     params: np.ndarray
     #: The Gaussian code layer of a variational autoencoder, or None.
     code: object = None
+    #: A solution the network started from (an autoencoder's linear one),
+    #: kept if training ends worse on the training data; or None.
+    start: np.ndarray = None
 
     def split(self):
         return self.layout.split(self.params)

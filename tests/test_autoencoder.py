@@ -305,11 +305,15 @@ def test_sparse_fit_close_to_dense_fit():
     Not equal: sparse X is scaled but not centred, so the SGD path differs.
     """
     X = _sparse_data()
-    dense = _autoencoder((10,), n_components=3, max_iter=300).fit(X)
-    sparse = _autoencoder((10,), n_components=3, max_iter=300).fit(sp.csr_matrix(X))
-    dense_mse = _reconstruction_mse(X, dense.predict(X))
-    sparse_mse = _reconstruction_mse(X, sparse.predict(sp.csr_matrix(X)))
-    assert sparse_mse == pytest.approx(dense_mse, rel=0.15)
+    dense_mse, sparse_mse = [], []
+    # Averaged over seeds: one SGD path can end 20% apart from the other.
+    for seed in range(3):
+        params = dict(n_components=3, max_iter=300, random_state=seed)
+        dense = _autoencoder((10,), **params).fit(X)
+        sparse = _autoencoder((10,), **params).fit(sp.csr_matrix(X))
+        dense_mse.append(_reconstruction_mse(X, dense.predict(X)))
+        sparse_mse.append(_reconstruction_mse(X, sparse.predict(sp.csr_matrix(X))))
+    assert np.mean(sparse_mse) == pytest.approx(np.mean(dense_mse), rel=0.15)
 
 
 def test_sparse_linear_autoencoder_close_to_pca():

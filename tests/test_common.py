@@ -43,6 +43,17 @@ _NOISE_IS_NOT_REPETITION = (
 )
 
 
+_PCA_START_IS_ROUNDED = (
+    "The autoencoder starts at PCA's axes, computed from the weighted "
+    "covariance in one fit and from the repeated rows in the other: equal to "
+    "1e-15. Adam divides every step by the weight's own gradient scale, which "
+    "at PCA's optimum is rounding: on these 15 rows of noise the difference "
+    "grows to 1e-6, or shifts the epoch where the fit stops. The weighted "
+    "start is tested against the start on repeated rows, and against PCA of "
+    "the repeated rows, in tests/test_principal_start.py."
+)
+
+
 def _expected_failed_checks(estimator):
     if type(estimator).__name__ == "MLEAutoencoder" and estimator.variational:
         return {
@@ -55,6 +66,8 @@ def _expected_failed_checks(estimator):
         return {
             "check_estimator_sparse_array": _PREDICT_IS_A_RECONSTRUCTION,
             "check_estimator_sparse_matrix": _PREDICT_IS_A_RECONSTRUCTION,
+            "check_sample_weight_equivalence_on_dense_data": _PCA_START_IS_ROUNDED,
+            "check_sample_weight_equivalence_on_sparse_data": _PCA_START_IS_ROUNDED,
         }
     if type(estimator).__name__ == "MLEClassifier":
         return {

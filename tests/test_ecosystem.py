@@ -278,7 +278,9 @@ def test_digits_pipeline_on_dask(dask_client):
 
     X, y = load_digits(return_X_y=True)
     X, y = X[:300] / 16, y[:300]
-    pipe = make_pipeline(MLEAutoencoder(**FAST), LogisticRegression(max_iter=200))
+    # 16 units: both code sizes start at PCA (two units per code).
+    autoencoder = MLEAutoencoder(**{**FAST, "hidden_layer_sizes": (16,)})
+    pipe = make_pipeline(autoencoder, LogisticRegression(max_iter=200))
     with joblib.parallel_backend("dask"), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         search = GridSearchCV(
