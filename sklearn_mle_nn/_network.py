@@ -18,7 +18,8 @@ from sklearn.utils import gen_batches
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.sparsefuncs import mean_variance_axis
 
-from ._threads import dot
+from . import _threads
+from ._threads import dot, limit_blas_threads
 
 
 class Layout:
@@ -110,26 +111,41 @@ def forward(X, coefs, intercepts, hidden_activations):
     """Output of the last of ``coefs``' layers, for prediction.
 
     ``hidden_activations[i]`` follows layer ``i``; a layer beyond the list
-    gives its raw (pre-link) output. Large inputs run in chunks of rows.
+    gives its raw (pre-link) output. Large inputs run in chunks of rows,
+    under training's thread policy: BLAS on one thread, a chunk's large
+    products shared between two threads (``_threads.dot``).
     """
     n_rows = X.shape[0]
     if n_rows <= FORWARD_CHUNK:
         return _forward_rows(X, coefs, intercepts, hidden_activations)
     dtype = np.result_type(X.dtype, coefs[-1].dtype)
     output = np.empty((n_rows, coefs[-1].shape[1]), dtype=dtype)
-    for rows in gen_batches(n_rows, FORWARD_CHUNK):
-        output[rows] = _forward_rows(X[rows], coefs, intercepts, hidden_activations)
+    with limit_blas_threads(None, FORWARD_CHUNK):
+        for rows in gen_batches(n_rows, FORWARD_CHUNK):
+            output[rows] = _forward_rows(X[rows], coefs, intercepts, hidden_activations)
     return output
 
 
 def _forward_rows(X, coefs, intercepts, hidden_activations):
     A = X
     for i, (coef, intercept) in enumerate(zip(coefs, intercepts)):
-        A = safe_sparse_dot(A, coef)
+        A = _product(A, coef)
         A += intercept
         if i < len(hidden_activations):
             hidden_activations[i].forward(A)
     return A
+
+
+def _product(A, B):
+    """``A @ B`` in a new array; large dense products through ``_threads.dot``."""
+    n_rows, n_columns = A.shape[0], B.shape[1]
+    if (
+        sp.issparse(A)
+        or A.dtype != B.dtype
+        or n_rows * A.shape[1] * n_columns < _threads.SMALL_PRODUCT
+    ):
+        return safe_sparse_dot(A, B)
+    return dot(A, B, np.empty((n_rows, n_columns), dtype=B.dtype))
 
 
 class Standardization:

@@ -286,6 +286,44 @@ def test_small_product_is_one_blas_call(monkeypatch):
     assert_array_equal(out, A @ B)
 
 
+def test_prediction_shares_large_products_on_one_blas_thread(found, monkeypatch):
+    """A forward pass over many rows: chunks of rows, BLAS on one thread,
+    each chunk's products split in halves with the worker; the limits are
+    as found afterwards."""
+    from sklearn_mle_nn import _network
+    from sklearn_mle_nn._activations import Relu
+
+    monkeypatch.setattr(_threads, "SMALL_PRODUCT", 1)
+    monkeypatch.setattr(_threads, "_helper", _threads._Helper())
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((3 * _network.FORWARD_CHUNK + 5, 30))
+    coefs = [rng.standard_normal((30, 20)), rng.standard_normal((20, 3))]
+    intercepts = [rng.standard_normal(20), rng.standard_normal(3)]
+    blas_threads = []
+    np_dot = np.dot
+
+    def spy(*args, **kwargs):
+        blas_threads.append(max(_blas_counts()))
+        return np_dot(*args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(_threads.np, "dot", spy)
+        output = _network.forward(X, coefs, intercepts, [Relu])
+    assert set(blas_threads) == {1}
+    assert _threads._helper.speed("product").seconds[True] > 0
+    expected = []
+    for start in range(0, X.shape[0], _network.FORWARD_CHUNK):
+        hidden = _halves(X[start : start + _network.FORWARD_CHUNK], coefs[0])
+        hidden = np.maximum(hidden + intercepts[0], 0)
+        expected.append(_halves(hidden, coefs[1]) + intercepts[1])
+    assert_array_equal(output, np.vstack(expected))
+    assert_allclose(
+        output,
+        np.maximum(X @ coefs[0] + intercepts[0], 0) @ coefs[1] + intercepts[1],
+        rtol=1e-12,
+    )
+
+
 def test_concurrent_split_products_equal_serial(split_everything):
     products = [_product(n_rows=40 + i, seed=i) for i in range(24)]
     expected = [_halves(A, B) for A, B in products]
