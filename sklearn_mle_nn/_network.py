@@ -129,23 +129,20 @@ def forward(X, coefs, intercepts, hidden_activations):
 def _forward_rows(X, coefs, intercepts, hidden_activations):
     A = X
     for i, (coef, intercept) in enumerate(zip(coefs, intercepts)):
-        A = _product(A, coef)
+        shape = (A.shape[0], coef.shape[1])
+        if (
+            sp.issparse(A)
+            or A.dtype != coef.dtype
+            or shape[0] * A.shape[1] * shape[1] < _threads.SMALL_PRODUCT
+        ):
+            A = safe_sparse_dot(A, coef)
+        else:
+            # A large product, shared by two threads.
+            A = dot(A, coef, np.empty(shape, dtype=coef.dtype))
         A += intercept
         if i < len(hidden_activations):
             hidden_activations[i].forward(A)
     return A
-
-
-def _product(A, B):
-    """``A @ B`` in a new array; large dense products through ``_threads.dot``."""
-    n_rows, n_columns = A.shape[0], B.shape[1]
-    if (
-        sp.issparse(A)
-        or A.dtype != B.dtype
-        or n_rows * A.shape[1] * n_columns < _threads.SMALL_PRODUCT
-    ):
-        return safe_sparse_dot(A, B)
-    return dot(A, B, np.empty((n_rows, n_columns), dtype=B.dtype))
 
 
 class Standardization:
