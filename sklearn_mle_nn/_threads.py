@@ -24,7 +24,6 @@ import functools
 import os
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import threadpoolctl
@@ -97,10 +96,12 @@ def in_two(function, first, second, kind, size):
     the first when that has been the faster way lately for work of this
     ``kind``, and makes both itself when the worker is busy (with another
     fit's half) or when sharing has been slower (a busy machine, where the
-    worker waits for a core that is not free). Every ``_Speed.PROBE``-th
-    call takes the other way, to notice when the machine's load changes.
-    ``size`` (multiply-adds, values) scales the time recorded: calls of
-    one kind but different sizes compare per unit of work.
+    worker waits for a core that is not free). A shared call also tells
+    what the unshared way would have cost: twice the calling thread's own
+    half. While sharing is the slower, one call in ``_Speed.PROBE`` shares
+    all the same, to notice when the machine's load falls. ``size``
+    (multiply-adds, values) scales the times recorded: calls of one kind
+    but different sizes compare per unit of work.
 
     The two calls must not depend on each other's results: either may run
     first, or both at once.
@@ -114,24 +115,26 @@ def in_two(function, first, second, kind, size):
             other_half = helper.pool().submit(function, *second)
             try:
                 result = function(*first)
+                own_half = time.perf_counter() - start
             finally:
                 # Even when the first call raised: the worker's call must be
                 # over before the lock is free and the arrays change.
                 other_result = other_half.result()
         finally:
             helper.lock.release()
+        speed.record(False, 2 * own_half / size)
+        speed.record(True, (time.perf_counter() - start) / size)
     else:
-        share = False
         result = function(*first)
         other_result = function(*second)
-    speed.record(share, (time.perf_counter() - start) / size)
+        speed.record(False, (time.perf_counter() - start) / size)
     return result, other_result
 
 
 class _Speed:
     """The recent speed of one kind of work, shared with the worker and not."""
 
-    #: One call in this many takes the way that has been slower.
+    #: While sharing is the slower way, one call in this many shares.
     PROBE = 16
     #: Weight of the latest call in the running mean of its way's speed.
     WEIGHT = 0.25
@@ -139,15 +142,16 @@ class _Speed:
     def __init__(self):
         self.n_calls = 0
         # Seconds per unit of work, by whether the call was shared; zero
-        # until measured, so that each way is tried first.
+        # until measured, so that sharing is tried first.
         self.seconds = {True: 0.0, False: 0.0}
 
     def should_share(self):
         # Unlocked: concurrent fits may count or measure a call twice,
         # which only changes which way the next call takes.
+        if self.seconds[True] <= self.seconds[False]:
+            return True
         self.n_calls += 1
-        faster = self.seconds[True] <= self.seconds[False]
-        return faster != (self.n_calls % self.PROBE == 0)
+        return self.n_calls % self.PROBE == 0
 
     def record(self, shared, seconds):
         mean = self.seconds[shared]
@@ -174,8 +178,51 @@ class _Helper:
     def pool(self):
         # Called with the lock held: created once, at the first shared call.
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(1, thread_name_prefix="sklearn_mle_nn")
+            self._pool = _Worker()
         return self._pool
+
+
+class _Worker:
+    """A thread that makes the calls handed to it, one at a time.
+
+    It sleeps on a lock between calls (it does not spin). A call is handed
+    over and its result collected with two plain locks: a few microseconds
+    less than a thread pool's queue and future, on every shared call. The
+    caller (holding ``_Helper.lock``) hands over one call at a time.
+    """
+
+    def __init__(self):
+        self._start = threading.Lock()
+        self._start.acquire()
+        self._done = threading.Lock()
+        self._done.acquire()
+        self._call = self._outcome = None
+        threading.Thread(target=self._run, name="sklearn_mle_nn", daemon=True).start()
+
+    def _run(self):
+        while True:
+            self._start.acquire()
+            function, args = self._call
+            self._call = None
+            try:
+                self._outcome = (True, function(*args))
+            except BaseException as error:  # raised again in the caller
+                self._outcome = (False, error)
+            self._done.release()
+
+    def submit(self, function, *args):
+        """Start ``function(*args)`` on the worker; returns the worker, whose
+        :meth:`result` waits for it."""
+        self._call = (function, args)
+        self._start.release()
+        return self
+
+    def result(self):
+        self._done.acquire()
+        (returned, value), self._outcome = self._outcome, None
+        if not returned:
+            raise value
+        return value
 
 
 _helper = _Helper()
