@@ -245,18 +245,16 @@ class Kernels:
                 constants = (step_size, momentum)
 
         def update(start, stop):
-            n_weights = min(max(n_coef - start, 0), stop - start)
-            weights = params[start : start + n_weights]
-            squares = float(np.dot(weights, weights))
-            kernel(
+            if start == 0 and stop == params.shape[0]:
+                return kernel(params, grad, *states, n_coef, alpha, *constants)
+            return kernel(
                 params[start:stop],
                 grad[start:stop],
                 *(state[start:stop] for state in states),
-                n_weights,
+                min(max(n_coef - start, 0), stop - start),
                 alpha,
                 *constants,
             )
-            return squares
 
         return update
 
@@ -593,25 +591,38 @@ def _categorical(raw, bias, Y, weight, delta, bias_grad, shift):
     return total
 
 
-# The optimizer steps: one kernel per variant, each a simple loop over the
-# weights with their L2 term, then one over the intercepts without, that the
-# compiler turns into vector instructions. The operations on each value are
-# those of the numpy path, in its order. The sum of squares of the weights
-# is BLAS's (``Kernels._update_function``).
+# The optimizer steps: one kernel per variant, each the sum of squares of
+# the weights (the only reduction, whose order is left free), then a simple
+# loop over the weights with their L2 term and one over the intercepts
+# without, that the compiler turns into vector instructions. The operations
+# on each value are those of the numpy path, in its order. Each returns the
+# sum of squares.
+
+
+@_jit(fastmath={"reassoc"})
+def _squares(params, n_coef):
+    """``||params[:n_coef]||^2``, summed in any order."""
+    squares = 0.0
+    for i in range(n_coef):
+        squares += params[i] * params[i]
+    return squares
 
 
 @_jit
 def _sgd_plain(params, grad, n_coef, alpha, step_size):
     """SGD without momentum."""
+    squares = _squares(params, n_coef)
     for i in range(n_coef):
         params[i] -= (grad[i] + params[i] * alpha) * step_size
     for i in range(n_coef, params.shape[0]):
         params[i] -= grad[i] * step_size
+    return squares
 
 
 @_jit
 def _sgd_momentum(params, grad, velocity, n_coef, alpha, step_size, momentum):
     """SGD with momentum."""
+    squares = _squares(params, n_coef)
     for i in range(n_coef):
         v = velocity[i] * momentum
         v -= (grad[i] + params[i] * alpha) * step_size
@@ -622,11 +633,13 @@ def _sgd_momentum(params, grad, velocity, n_coef, alpha, step_size, momentum):
         v -= grad[i] * step_size
         velocity[i] = v
         params[i] += v
+    return squares
 
 
 @_jit
 def _sgd_nesterov(params, grad, velocity, n_coef, alpha, step_size, momentum):
     """SGD with Nesterov's momentum."""
+    squares = _squares(params, n_coef)
     for i in range(n_coef):
         step = (grad[i] + params[i] * alpha) * step_size
         v = velocity[i] * momentum
@@ -641,6 +654,7 @@ def _sgd_nesterov(params, grad, velocity, n_coef, alpha, step_size, momentum):
         velocity[i] = v
         w = params[i] - step
         params[i] = w + v * momentum
+    return squares
 
 
 @_jit
@@ -660,6 +674,7 @@ def _adam(
     learning_rate,
 ):
     """Adam, on the gradient times ``scale``."""
+    squares = _squares(params, n_coef)
     for i in range(params.shape[0]):
         g = grad[i] + params[i] * alpha if i < n_coef else grad[i]
         g *= scale
@@ -672,3 +687,4 @@ def _adam(
         step = math.sqrt(v) + epsilon
         step = m / step
         params[i] -= step * learning_rate
+    return squares
