@@ -584,7 +584,10 @@ class ConvergenceMonitor:
         stop, message = step.optimizer.no_improvement()
         if self.verbose:
             print(f"{self._plateau_message()} {message}")
-        history.no_improvement_count = 0
+        if not stop:
+            # A lowered learning rate gets its own patience; a stop keeps the
+            # count, as scikit-learn's does.
+            history.no_improvement_count = 0
         return stop
 
     def _record_loss(self, history):

@@ -196,6 +196,33 @@ SKLEARN_CASES = {
 }
 
 
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_warm_start_after_a_stop_continues_as_mlp_regressor(early_stopping):
+    """A fit that stopped keeps its count of epochs without improvement, as
+    scikit-learn's does: a warm-started fit then stops after the first epoch
+    that does not improve, on the same epoch as MLPRegressor's."""
+    X, y = _regression_data()
+    y = _standardize(y)
+    common = {
+        **TWIN,
+        "hidden_layer_sizes": (5,),
+        "max_iter": 500,
+        "batch_size": 10,
+        "n_iter_no_change": 3,
+        "tol": 1e-2,
+        "early_stopping": early_stopping,
+        "warm_start": True,
+    }
+    ours = MLERegressor(**common, **AS_GIVEN).fit(X, y)
+    theirs = MLPRegressor(**common).fit(X, y)
+    assert ours.n_iter_ == theirs.n_iter_ < 500
+    assert ours._no_improvement_count == theirs._no_improvement_count > 3
+    ours.fit(X, y)
+    theirs.fit(X, y)
+    assert ours.n_iter_ == theirs.n_iter_
+    _assert_same_network(ours, theirs)
+
+
 # Both estimators warn that batch_size=100 is clipped to the 40 samples.
 @pytest.mark.filterwarnings("ignore:Got .*batch_size:UserWarning")
 @pytest.mark.parametrize("params", SKLEARN_CASES.values(), ids=SKLEARN_CASES.keys())
