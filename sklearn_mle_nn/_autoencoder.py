@@ -121,8 +121,9 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
     hidden layer by pairs of units ``relu(u)`` and ``relu(-u)``, the other
     units starting random with silent outputs. If training ends with a worse
     fit of the training data than that start, the start is kept. Otherwise
-    the weights start random, as scikit-learn's MLP's do, and the decoder's
-    intercepts at the intercept-only model (the features' means).
+    the weights start random, as scikit-learn's MLP's do, and (unless
+    ``variational=True``) the decoder's intercepts at the intercept-only
+    model (the features' means).
     sklearn.decomposition.FactorAnalysis : The linear Gaussian generative
         model that ``variational=True`` generalises.
 
@@ -234,10 +235,13 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
         n_encoder_layers = len(super()._hidden_layers())
         return GaussianCode(n_encoder_layers, self.n_components, self.beta)
 
-    # Nothing to start where scikit-learn's MLP would: the decoder starts at
-    # the intercept-only model's means (for 'bernoulli' on dark pixels, a
-    # probability near 0 rather than near 0.5).
-    _mean_starts_at_intercept_only = True
+    @property
+    def _mean_starts_at_intercept_only(self):
+        # Nothing to start where scikit-learn's MLP would: the decoder starts
+        # at the intercept-only model's means (for 'bernoulli' on dark pixels,
+        # a probability near 0 rather than near 0.5). Not a variational one:
+        # its held-out log-density of the digits fell from 31.6 to 29.3 nats.
+        return not self.variational
 
     def _start_new_network(self, network, layout, params, Y, sample_weight):
         """Start at the linear autoencoder (PCA's reconstruction) when the
