@@ -396,6 +396,12 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         """
         X, Y, sample_weight = problem.X, problem.Y, problem.sample_weight
         null_loss = problem.null_loss(model.distribution)
+        if not (given_start or incremental) and model.distribution.n_params > 1:
+            # A target column that is constant in the training data has no
+            # maximum-likelihood spread: it shrinks towards 0, and its
+            # gradient would take over the layers below. Its outputs are
+            # held at the constant, out of training.
+            model.held = _predict_constant_targets_exactly(model, problem)
         # Where training starts: for a fit from given weights on all the data
         # (it must end no worse); otherwise (random weights, or a chunk of a
         # stream) on the first rows, enough to tell a bad start from a
@@ -744,19 +750,23 @@ def _predict_constant_targets_exactly(model, problem):
     target (a single class, a column of equal values): any dependence on x
     can only lower its likelihood, and gradient steps approach it only slowly.
     Its output column gets zero weights and the intercept-only raw output.
+    Returns the mask of the raw outputs so set, or None.
     """
     Y = problem.Y
     if problem.sample_weight is not None:
         Y = Y[problem.sample_weight > 0]
     constant = Y.min(axis=0) == Y.max(axis=0)
     if not constant.any():
-        return
-    raw = model.distribution.intercept_only_raw(Y)[0]
+        return None
+    # One row's: the mean of equal values can be off by a rounding, which a
+    # spread of 0 would magnify.
+    raw = model.distribution.intercept_only_raw(Y[:1])[0]
     # Every raw parameter of a constant target (its mean, its spread).
     constant = np.tile(constant, len(raw) // len(constant))
     coefs, intercepts = model.split()
     coefs[-1][:, constant] = 0
     intercepts[-1][constant] = raw[constant]
+    return constant
 
 
 def _collapse_if_better(model, problem):

@@ -53,6 +53,9 @@ class Model:
     #: A solution the network started from (an autoencoder's linear one),
     #: kept if training ends worse on the training data; or None.
     start: np.ndarray = None
+    #: Mask of the raw outputs held at their value, out of training (the
+    #: outputs of a target column with no maximum-likelihood fit); or None.
+    held: np.ndarray = None
 
     def split(self):
         return self.layout.split(self.params)
@@ -190,6 +193,9 @@ class MiniBatchStep:
             loss = distribution.nll_and_gradient(Y, raw, delta, sample_weight)
             if sample_weight is not None:
                 delta *= sample_weight[:, np.newaxis]
+        if self.model.held is not None:
+            delta[:, self.model.held] = 0
+            self.intercept_grads[-1][self.model.held] = 0
         loss += self.workspace.code_loss(n_rows, sample_weight)
         # The gradient of the summed NLL; the division by the batch's weight
         # happens in the optimizer's step.

@@ -262,6 +262,36 @@ def test_fit_with_a_constant_target_column_is_exact():
     assert_allclose(model.predict(X)[:, 1], 7.0)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_constant_column_leaves_a_learned_spread_to_the_other(dtype):
+    """The spread of a constant target has no maximum-likelihood value (it
+    shrinks to 0): its outputs are held at the constant, and the other column
+    fits as it does alone (it used to stop with "Training diverged")."""
+    from sklearn.datasets import load_diabetes
+    from sklearn.model_selection import train_test_split
+
+    features, y = load_diabetes(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(
+        features.astype(dtype), y.astype(dtype), random_state=0
+    )
+    params = dict(distribution="heteroscedastic_gaussian", random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        alone = MLERegressor(**params).fit(X_train, y_train)
+        both = MLERegressor(**params).fit(
+            X_train, np.column_stack([y_train, np.full_like(y_train, 3.0)])
+        )
+    mean, std = both.predict(X_test, return_std=True)
+    assert_array_equal(mean[:, 1], 3.0)
+    assert np.all(std[:, 1] < 1e-12)
+    # Held-out NLL of the learned column, from scipy, within seed noise of
+    # the fit on that column alone (0.03 nats apart at the writing).
+    both_nll = -stats.norm(mean[:, 0], std[:, 0]).logpdf(y_test).mean()
+    alone_mean, alone_std = alone.predict(X_test, return_std=True)
+    alone_nll = -stats.norm(alone_mean, alone_std).logpdf(y_test).mean()
+    assert both_nll == pytest.approx(alone_nll, abs=0.1)
+
+
 @pytest.mark.parametrize("target", ["binary", "multiclass", "multilabel"])
 def test_classifier_predict_distribution_is_predict_proba(target):
     from sklearn_mle_nn import MLEClassifier
