@@ -8,12 +8,16 @@ bias plus activation; the output layer's bias, the loss, its gradient and
 the output bias gradient; an activation's backward pass with the bias
 gradient of its layer; the L2 term plus the optimizer step. Matrix products
 stay with BLAS, and the gather of a batch with ``np.take`` (a compiled
-gather measured no faster).
+gather measured no faster). A large first layer's weight gradient is
+computed in the step, half by half, each half followed by its update on
+the same thread (``Kernels.defer_gradient``).
 
 numba is imported at the first fit that can use it, not with the package.
 A kernel is compiled once per dtype on first use and cached on disk
-(``cache=True``), so a later process starts from the cache. ``ENABLED``
-switches the compiled path off (the benchmarks compare both paths).
+(``cache=True``), so a later process starts from the cache. There is one
+kernel per activation, distribution and optimizer variant: a fit compiles
+only its own few. ``ENABLED`` switches the compiled path off (the
+benchmarks compare both paths).
 """
 
 # Authors: The sklearn_mle_nn developers
@@ -279,7 +283,8 @@ def _leads(G, flat):
 #: The functions below that numba compiles, with the options of each beyond
 #: the common ones. Small helpers are inlined into their callers
 #: (``inline="always"``): each function compiled on its own adds to the
-#: first fit's compile time.
+#: first fit's compile time. Inlining costs time too: the softmax kernel
+#: writes its helpers out instead.
 _KERNELS = {}
 
 

@@ -5,7 +5,9 @@ work: on a busy machine every product then waits for the scheduler, and a
 fit takes several times longer than on one thread. A product large enough
 to share (:func:`dot`) is split in two halves, computed by the calling
 thread and one worker of this module, which sleeps while it waits, or by
-the calling thread alone while sharing has been the slower way.
+the calling thread alone while sharing has been the slower way. Other work
+in two independent halves (a weight gradient with its optimizer step)
+shares the worker the same way (:func:`in_two`).
 
 The number of BLAS threads is process-wide state: every thread of the user's
 process shares it. A fit that lowered it and restored it on its own would
