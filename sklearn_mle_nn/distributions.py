@@ -24,7 +24,7 @@ import functools
 from numbers import Real
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import stats
 from scipy.special import expit, gammaln
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval
@@ -594,10 +594,7 @@ class StudentT(Distribution):
         return self.activation.inverse(median[np.newaxis, :])
 
     def fit_constants(self, y, raw, sample_weight=None):
-        residual = y - self.mean(raw)
-        scale = [
-            _t_scale(residual[:, j], self.df, sample_weight) for j in range(y.shape[1])
-        ]
+        scale = _t_scales(y - self.mean(raw), self.df, sample_weight)
         # A perfect fit would give scale 0 and an infinite likelihood.
         self.scale_ = np.maximum(scale, np.finfo(raw.dtype).eps).astype(raw.dtype)
         return self
@@ -890,24 +887,34 @@ def _weighted_median(y, sample_weight=None):
     return np.array(medians)
 
 
-def _t_scale(residual, df, sample_weight):
-    """Maximum-likelihood scale of Student's t for given residuals."""
+def _t_scales(residual, df, sample_weight, max_iter=100):
+    """Maximum-likelihood scale of Student's t for the residuals of each column.
 
-    def mean_nll(log_scale):
-        return -np.average(
-            stats.t.logpdf(residual, df, scale=np.exp(log_scale)),
-            weights=sample_weight,
+    In ``theta = log(scale)`` the mean NLL is ``theta + (df + 1) / 2 *
+    mean(log(1 + u))`` with ``u = residual**2 exp(-2 theta) / df``: convex,
+    so Newton's method, with steps of at most 1, converges from the
+    residuals' standard deviation, every column at once. A column of zero
+    residuals (a perfect fit) gets 0: the likelihood grows without bound as
+    its scale shrinks.
+    """
+    residual = np.asarray(residual, dtype=float)
+    squares = residual**2
+    perfect = ~np.any(squares > 0, axis=0)
+    spread = np.sqrt(np.average(squares, axis=0, weights=sample_weight))
+    theta = np.log(np.where(perfect, 1.0, spread))
+    for _ in range(max_iter):
+        u = squares * np.exp(-2 * theta) / df
+        share = u / (1 + u)
+        slope = 1 - (df + 1) * np.average(share, axis=0, weights=sample_weight)
+        curvature = (
+            2 * (df + 1) * np.average(share / (1 + u), axis=0, weights=sample_weight)
         )
-
-    if not np.any(residual):
-        # A perfect fit: the likelihood grows without bound as the scale
-        # shrinks (fit_constants floors it).
-        return 0.0
-    start = np.log(max(np.std(residual), np.finfo(float).tiny))
-    result = optimize.minimize_scalar(
-        mean_nll, bracket=(start - 1.0, start + 1.0), tol=1e-10
-    )
-    return float(np.exp(result.x))
+        step = np.clip(-slope / np.maximum(curvature, 1e-300), -1.0, 1.0)
+        step[perfect] = 0
+        theta += step
+        if np.all(np.abs(step) < 1e-12):
+            break
+    return np.where(perfect, 0.0, np.exp(theta))
 
 
 def _check_unit_interval(y, what, name):
