@@ -586,12 +586,12 @@ def _categorical(raw, bias, Y, weight, delta, bias_grad, shift):
             target += Y[i, j] * ((raw[i, j] + bias[j]) - top)
             exp_sum += delta[i, j]
         nll = math.log(exp_sum) - target
+        # Rounded to the dtype at every stored step, as numpy does.
         for j in range(n_raw):
-            d = delta[i, j] / exp_sum - Y[i, j]
+            delta[i, j] = delta[i, j] / exp_sum - Y[i, j]
             if weighted:
-                d *= weight[i]
-            delta[i, j] = d
-            bias_grad[j] += d
+                delta[i, j] *= weight[i]
+            bias_grad[j] += delta[i, j]
         total += nll * weight[i] if weighted else nll
     return total
 
