@@ -124,8 +124,6 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
     the weights start random, as scikit-learn's MLP's do, and (unless
     ``variational=True``) the decoder's intercepts at the intercept-only
     model (the features' means).
-    sklearn.decomposition.FactorAnalysis : The linear Gaussian generative
-        model that ``variational=True`` generalises.
 
     Examples
     --------
