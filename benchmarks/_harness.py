@@ -15,6 +15,7 @@ could reach.
 """
 
 import gc
+import os
 import time
 import tracemalloc
 import warnings
@@ -178,6 +179,7 @@ def compare(name, X, y, ours, theirs, repeats=5):
     # On a busy machine a second BLAS thread waits for the scheduler at
     # every product: scikit-learn on one thread shows its speed without it.
     factories[THEIRS_ONE_THREAD] = _on_one_blas_thread(theirs)
+    load_before = os.getloadavg()
     for factory in factories.values():
         factory().fit(X, y)  # warm-up: compiles or loads the kernels
     timings = {label: [] for label in factories}
@@ -198,7 +200,9 @@ def compare(name, X, y, ours, theirs, repeats=5):
 
     print(
         f"\n{name}: X {X.shape} {X.dtype}; sklearn {sklearn.__version__}, "
-        f"sklearn_mle_nn {sklearn_mle_nn.__version__}, numpy {np.__version__}"
+        f"sklearn_mle_nn {sklearn_mle_nn.__version__}, numpy {np.__version__}; "
+        f"load average {load_before[0]:.2f} at the start, "
+        f"{os.getloadavg()[0]:.2f} at the end (1 minute)"
     )
     header = (
         "ms/epoch",
