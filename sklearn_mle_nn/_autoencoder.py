@@ -253,9 +253,12 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
             self.activation, sizes, self.n_components, Y.shape[1]
         ):
             return False
-        encoder, decoder = linear_autoencoder(
-            network, Y, sample_weight, self.n_components
-        )
+        # Under training's thread policy: the same start whether or not
+        # other fits run in threads beside this one.
+        with limit_blas_threads(layout, Y.shape[0]):
+            encoder, decoder = linear_autoencoder(
+                network, Y, sample_weight, self.n_components
+            )
         embed_principal_subspace(
             *layout.split(params), self.activation, encoder, decoder
         )
