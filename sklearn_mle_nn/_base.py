@@ -402,6 +402,12 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             # gradient would take over the layers below. Its outputs are
             # held at the constant, out of training.
             model.held = _predict_constant_targets_exactly(model, problem)
+            if model.held is not None and model.start is not None:
+                # The start that may be kept holds them too.
+                start_coefs, start_intercepts = model.layout.split(model.start)
+                coefs, intercepts = model.split()
+                start_coefs[-1][:, model.held] = 0
+                start_intercepts[-1][model.held] = intercepts[-1][model.held]
         # Where training starts: for a fit from given weights on all the data
         # (it must end no worse); otherwise (random weights, or a chunk of a
         # stream) on the first rows, enough to tell a bad start from a

@@ -175,3 +175,16 @@ def test_default_fit_ends_no_worse_than_pca_on_its_training_data(load):
         ours = r2_score(X_train, ae.predict(X_train), multioutput="variance_weighted")
         pca = r2_score(X_train, expected, multioutput="variance_weighted")
         assert ours >= pca
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_heteroscedastic_start_holds_a_constant_feature(dtype):
+    """A constant feature has no maximum-likelihood spread: it is held at its
+    value, in the start that may be kept too, and the fit ends finite."""
+    X = np.column_stack([_data(5), np.full(120, 4.0)]).astype(dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ae = MLEAutoencoder(distribution="heteroscedastic_gaussian", random_state=0)
+        ae.fit(X)
+    assert_array_equal(ae.predict(X)[:, -1], 4.0)
+    assert np.all(np.isfinite(ae.score_samples(X)))
