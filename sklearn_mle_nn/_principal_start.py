@@ -14,6 +14,7 @@ starts its embedding at the principal components.
 # SPDX-License-Identifier: BSD-3-Clause
 
 import numpy as np
+from sklearn.utils.extmath import randomized_svd
 
 #: What a hidden unit of each activation passes on of its pair's score: a
 #: pair carries ``+u`` and ``-u``; ``u`` is ``(a - b)`` for ReLU units (one
@@ -30,18 +31,32 @@ def can_start_at_principal_subspace(activation, hidden_sizes, n_components, n_fe
     )
 
 
+#: Up to this many features the axes come from the covariance matrix, exactly;
+#: above it (a covariance of more than 32 MB), from a randomized SVD.
+EXACT_FEATURES = 2048
+
+
 def principal_axes(Y, sample_weight, n_components):
     """Weighted mean and the ``n_components`` leading principal axes of ``Y``.
 
     Returns ``mean`` of shape (n_features,) and ``axes`` of shape
     (n_features, n_components), orthonormal columns, by decreasing variance.
+    Above ``EXACT_FEATURES`` features the axes are scikit-learn's randomized
+    SVD's (a fixed seed: the same data, the same start).
     """
     mean = np.average(Y, axis=0, weights=sample_weight)
     centred = Y - mean
-    weighted = centred if sample_weight is None else centred * sample_weight[:, None]
-    covariance = centred.T @ weighted
-    _, vectors = np.linalg.eigh(covariance)
-    axes = vectors[:, ::-1][:, :n_components]
+    if Y.shape[1] > EXACT_FEATURES:
+        if sample_weight is not None:
+            centred *= np.sqrt(sample_weight)[:, None]
+        _, _, rows = randomized_svd(centred, n_components, random_state=0)
+        axes = rows.T
+    else:
+        weighted = (
+            centred if sample_weight is None else centred * sample_weight[:, None]
+        )
+        _, vectors = np.linalg.eigh(centred.T @ weighted)
+        axes = vectors[:, ::-1][:, :n_components]
     # Each axis's sign fixed as scikit-learn's svd_flip fixes it (its largest
     # entry positive): equal data, equal start, whatever the rounding.
     largest = axes[np.argmax(np.abs(axes), axis=0), np.arange(axes.shape[1])]

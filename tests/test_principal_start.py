@@ -188,3 +188,20 @@ def test_heteroscedastic_start_holds_a_constant_feature(dtype):
         ae.fit(X)
     assert_array_equal(ae.predict(X)[:, -1], 4.0)
     assert np.all(np.isfinite(ae.score_samples(X)))
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_many_features_take_a_randomized_svd_to_the_same_start(monkeypatch, weighted):
+    """Above EXACT_FEATURES features the axes come from a randomized SVD (no
+    covariance matrix of n_features squared): the same start here, where the
+    principal components are well apart."""
+    import sklearn_mle_nn._principal_start as principal_start
+
+    monkeypatch.setattr(principal_start, "EXACT_FEATURES", 3)
+    X = _data(6)
+    weights = np.random.RandomState(1).randint(1, 4, size=len(X))
+    ae = _started(X, sample_weight=weights.astype(float) if weighted else None)
+    expected = _pca_reconstruction(
+        np.repeat(X, weights, axis=0) if weighted else X, X, 2
+    )
+    assert_allclose(ae.predict(X), expected, rtol=1e-7, atol=1e-7 * np.abs(X).max())
