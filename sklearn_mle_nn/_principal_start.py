@@ -45,17 +45,19 @@ def principal_axes(Y, sample_weight, n_components):
     SVD's (a fixed seed: the same data, the same start).
     """
     mean = np.average(Y, axis=0, weights=sample_weight)
-    centred = Y - mean
     if Y.shape[1] > EXACT_FEATURES:
+        centred = Y - mean
         if sample_weight is not None:
             centred *= np.sqrt(sample_weight)[:, None]
         _, _, rows = randomized_svd(centred, n_components, random_state=0)
         axes = rows.T
     else:
-        weighted = (
-            centred if sample_weight is None else centred * sample_weight[:, None]
-        )
-        _, vectors = np.linalg.eigh(centred.T @ weighted)
+        # The scatter matrix without a centred copy of Y (standardized
+        # targets are centred already: no cancellation).
+        total = len(Y) if sample_weight is None else sample_weight.sum()
+        weighted = Y if sample_weight is None else Y * sample_weight[:, None]
+        scatter = Y.T @ weighted - total * np.outer(mean, mean)
+        _, vectors = np.linalg.eigh(scatter)
         axes = vectors[:, ::-1][:, :n_components]
     # Each axis's sign fixed as scikit-learn's svd_flip fixes it (its largest
     # entry positive): equal data, equal start, whatever the rounding.
