@@ -130,12 +130,14 @@ def _forward_rows(X, coefs, intercepts, hidden_activations):
     A = X
     for i, (coef, intercept) in enumerate(zip(coefs, intercepts)):
         shape = (A.shape[0], coef.shape[1])
-        if (
-            sp.issparse(A)
-            or A.dtype != coef.dtype
+        if sp.issparse(A):
+            A = safe_sparse_dot(A, coef)
+        elif (
+            A.dtype != coef.dtype
             or shape[0] * A.shape[1] * shape[1] < _threads.SMALL_PRODUCT
         ):
-            A = safe_sparse_dot(A, coef)
+            # Straight to numpy: one-row prediction is mostly call overhead.
+            A = A @ coef
         else:
             # A large product, shared by two threads.
             A = dot(A, coef, np.empty(shape, dtype=coef.dtype))
