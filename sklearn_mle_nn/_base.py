@@ -478,9 +478,20 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             # of a stream may lack a class that later chunks have.
             if model.start is not None:
                 _keep_start_if_better(model, problem, self.verbose)
+            if not early_stopping and recovery.best_loss < null_loss:
+                _restore_best_epoch_if_ended_worse(
+                    model, problem, history, recovery, null_loss, self.verbose
+                )
             _predict_constant_targets_exactly(model, problem)
             if model.code is not None:
                 _collapse_if_better(model, problem)
+            elif early_stopping and recovery.best_loss < TrainingProblem(
+                X, Y, sample_weight
+            ).null_loss(model.distribution):
+                # An epoch fitted the training rows better than their
+                # intercept-only model: training learned (what, the
+                # validation rows judged).
+                _keep_intercept_only_if_better(model, problem, null_loss)
         training_attributes = {
             "_optimizer": optimizer,
             **_history_attributes(history, early_stopping),
@@ -775,6 +786,84 @@ def _predict_constant_targets_exactly(model, problem):
     return constant
 
 
+def _restore_best_epoch_if_ended_worse(
+    model, problem, history, recovery, null_loss, verbose
+):
+    """Put back the best epoch's weights if training ended worse than the
+    intercept-only model, after an epoch that was better (``recovery``'s
+    checkpoint).
+
+    A likelihood whose spread is an output can fall apart late in training
+    (on a few noisy samples the spread shrinks until a step throws it out)
+    without a jump large enough to count as a blow-up; the plateau rule then
+    stops training on the ruins. The caller checks that an epoch beat the
+    intercept-only model; its weights are kept if they fit the training data
+    better than the final ones.
+    """
+    last = history.loss_curve[-1] - problem.loss_offset
+    if not last > null_loss:
+        return
+    X, Y, sample_weight = problem.X, problem.Y, problem.sample_weight
+    trained = evaluate(model, X, Y, sample_weight)
+    if not trained > null_loss + NULL_MODEL_TOLERANCE * Y.shape[1]:
+        return
+    best = evaluate(model, X, Y, sample_weight, params=recovery.checkpoint)
+    if not best < trained:
+        return
+    if verbose:
+        print(
+            "Training ended worse than the intercept-only model (loss "
+            f"{trained + problem.loss_offset:.6g}): the weights of its best "
+            f"epoch (loss {best + problem.loss_offset:.6g}) are kept."
+        )
+    recovery.restore(model.params)
+
+
+def _keep_intercept_only_if_better(model, problem, null_loss):
+    """Keep the intercept-only model if early stopping kept a worse network.
+
+    Early stopping keeps the epoch of the best validation score. On data
+    whose features tell nothing about the target (or too little to learn
+    from this many samples), that can be an early epoch, still near its
+    random start, and worse than the intercept-only model on the data, which
+    a fit must not end with. Training did learn the training rows (the
+    caller checks that an epoch's loss on them beat their intercept-only
+    model's), so what failed is not the optimizer but what it learned, on
+    the held-out rows: the intercept-only model,
+    which the network contains (zero output weights), is kept, with a
+    warning. (A fit that stopped before learning raises, in ``_check_ending``.)
+    """
+    trained = evaluate(model, problem.X, problem.Y, problem.sample_weight)
+    if not trained > null_loss + NULL_MODEL_TOLERANCE * problem.Y.shape[1]:
+        return
+    warnings.warn(
+        "The network that early stopping kept (the best validation score) "
+        "fits the data worse than the intercept-only model, the same "
+        "prediction for every sample (mean negative log-likelihood "
+        f"{problem.loss_offset + trained:.6g} against "
+        f"{problem.loss_offset + null_loss:.6g}): the features show nothing "
+        "the network could learn from these "
+        f"{problem.Y.shape[0]} samples, and the intercept-only model is kept. "
+        "If they should predict the target: more data, a larger "
+        "validation_fraction or early_stopping=False; a lower "
+        "learning_rate_init if validation_scores_ jumps about.",
+        ConvergenceWarning,
+    )
+    model.params[...] = _intercept_only_params(model, problem)
+    _predict_constant_targets_exactly(model, problem)
+
+
+def _intercept_only_params(model, problem):
+    """A copy of the parameters with the intercept-only output layer: zero
+    weights, the maximum-likelihood constant as intercepts (training units)."""
+    params = model.params.copy()
+    coefs, intercepts = model.layout.split(params)
+    null_raw = model.distribution.intercept_only_raw(problem.Y, problem.sample_weight)
+    coefs[-1][...] = 0
+    intercepts[-1][...] = null_raw[0]
+    return params
+
+
 def _collapse_if_better(model, problem):
     """Keep the collapsed variational network if it beats the trained one.
 
@@ -790,17 +879,15 @@ def _collapse_if_better(model, problem):
     # is constant in the data is now predicted exactly).
     evaluate_and_fit_constants(model, problem.X, problem.Y, problem.sample_weight)
     trained = evaluate(model, problem.X, problem.Y, problem.sample_weight)
-    collapsed = model.params.copy()
+    collapsed = _intercept_only_params(model, problem)
     coefs, intercepts = model.layout.split(collapsed)
     layer = model.code.layer
     coefs[layer][...] = 0
     intercepts[layer][...] = 0
-    null_raw = model.distribution.intercept_only_raw(problem.Y, problem.sample_weight)
-    coefs[-1][...] = 0
-    intercepts[-1][...] = null_raw[0]
     null_distribution = copy.deepcopy(model.distribution)
     if null_distribution.fits_constants:
-        raw = np.broadcast_to(null_raw, (problem.Y.shape[0], null_raw.shape[1]))
+        null_raw = intercepts[-1]
+        raw = np.broadcast_to(null_raw, (problem.Y.shape[0], null_raw.shape[0]))
         null_distribution.fit_constants(
             problem.Y, raw.astype(problem.X.dtype), problem.sample_weight
         )

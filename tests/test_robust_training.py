@@ -370,6 +370,84 @@ def test_given_weights_must_only_improve_on_their_start():
     assert 0.15 < reg.predict([[1.0]])[0] < 0.25
 
 
+def _noise(seed, n_samples):
+    """Features and a target that are independent: nothing to learn."""
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n_samples, 5)), rng.standard_normal(n_samples)
+
+
+def _training_nll(model, X_fit, y_fit):
+    """Mean training NLL of a fitted regressor's predictive distribution."""
+    return -model.log_likelihood(X_fit, y_fit).mean()
+
+
+def _intercept_only_nll(y_fit):
+    """The best constant Gaussian, fitted by scipy: its mean training NLL."""
+    return -stats.norm.logpdf(y_fit, *stats.norm.fit(y_fit)).mean()
+
+
+@pytest.mark.parametrize("distribution", ["gaussian", "heteroscedastic_gaussian"])
+def test_pure_noise_does_not_raise_once_training_has_learned(distribution):
+    """On noise, early stopping keeps an early epoch, near its random start.
+
+    It was worse than the intercept-only model on the training data, and the
+    fit raised (in 5 and 1 of these 8 seeds, Gaussian and heteroscedastic),
+    although training had fitted its rows better than their intercept-only
+    model: what it learned was noise, which the validation rows showed. Now
+    the intercept-only model is kept, with a warning that says so. (A fit
+    stopped before its training loss beat the intercept-only model's still
+    raises: see the tests above.)
+    """
+    kept = 0
+    for seed in range(8):
+        X_fit, y_fit = _noise(seed, 200)
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always", ConvergenceWarning)
+            model = MLERegressor(distribution=distribution, random_state=seed)
+            model.fit(X_fit, y_fit)
+        if distribution == "gaussian":
+            # sigma_ is the training residuals' spread: the same likelihood
+            # the intercept-only model is judged by.
+            assert (
+                _training_nll(model, X_fit, y_fit) <= _intercept_only_nll(y_fit) + 0.01
+            )
+        if any("intercept-only model is kept" in str(w.message) for w in record):
+            kept += 1
+            # The intercept-only model: the same prediction for every row.
+            predictions = model.predict(X_fit)
+            assert_allclose(predictions, predictions[0], rtol=1e-6)
+    assert kept > 0
+
+
+def test_the_kept_intercept_only_model_is_the_constant_fit():
+    """Its mean and spread are the targets' mean and standard deviation."""
+    X_fit, y_fit = _noise(0, 200)
+    model = MLERegressor(random_state=0)
+    with pytest.warns(ConvergenceWarning, match="intercept-only model is kept"):
+        model.fit(X_fit, y_fit)
+    mean, std = model.predict(X_fit[:3], return_std=True)
+    assert_allclose(mean, y_fit.mean(), rtol=1e-6)
+    assert_allclose(std, y_fit.std(), rtol=1e-3)
+    assert model.n_iter_ >= 1
+
+
+def test_a_spread_that_falls_apart_late_is_restored_to_its_best_epoch(capsys):
+    """Without a validation set, on 50 rows of noise, the heteroscedastic fit
+    shrinks its spread onto the rows, then a step throws it out, below the
+    blow-up threshold; the plateau rule stopped on the ruins, and the fit
+    raised. The best epoch's weights are now kept."""
+    X_fit, y_fit = _noise(6, 50)
+    model = MLERegressor(
+        distribution="heteroscedastic_gaussian", random_state=6, verbose=True
+    )
+    model.fit(X_fit, y_fit)
+    assert "the weights of its best epoch" in capsys.readouterr().out
+    null = _intercept_only_nll(y_fit)
+    assert _training_nll(model, X_fit, y_fit) < null
+    # The ruins were worse: the last epochs' losses are above the intercept-only.
+    assert model.loss_curve_[-1] > null
+
+
 # ---- 4. defaults that converge -----------------------------------------------
 
 
