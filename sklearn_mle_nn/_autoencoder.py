@@ -255,7 +255,7 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
             return False
         # Under training's thread policy: the same start whether or not
         # other fits run in threads beside this one.
-        with limit_blas_threads(layout, Y.shape[0]):
+        with limit_blas_threads():
             encoder, decoder = linear_autoencoder(
                 network, Y, sample_weight, self.n_components
             )
@@ -622,7 +622,7 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
         log_weights = np.empty((n_draws, X.shape[0]))
         # Many small products: on one BLAS thread, as in training (BLAS's
         # own threads spin between them, ten times slower on a busy machine).
-        with limit_blas_threads(layout=None, batch_size=X.shape[0]):
+        with limit_blas_threads():
             for s in range(n_draws):
                 noise = random_state.standard_normal(self.n_components)
                 z = mean + spread * noise.astype(mean.dtype)

@@ -458,7 +458,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             max(null_loss, start_loss),
             self.learning_rate_init,
         )
-        with limit_blas_threads(model.layout, batch_size):
+        with limit_blas_threads():
             ending = train(
                 step,
                 batches,

@@ -120,7 +120,7 @@ def forward(X, coefs, intercepts, hidden_activations):
         return _forward_rows(X, coefs, intercepts, hidden_activations)
     dtype = np.result_type(X.dtype, coefs[-1].dtype)
     output = np.empty((n_rows, coefs[-1].shape[1]), dtype=dtype)
-    with limit_blas_threads(None, FORWARD_CHUNK):
+    with limit_blas_threads():
         for rows in gen_batches(n_rows, FORWARD_CHUNK):
             output[rows] = _forward_rows(X[rows], coefs, intercepts, hidden_activations)
     return output

@@ -34,7 +34,7 @@ import threadpoolctl
 SMALL_PRODUCT = 2**23
 
 
-def limit_blas_threads(layout, batch_size):
+def limit_blas_threads():
     """A context that runs training's matrix products on one BLAS thread.
 
     A mini-batch product below about 8 million multiply-adds is too small to
@@ -42,23 +42,14 @@ def limit_blas_threads(layout, batch_size):
     Larger ones are shared by :func:`dot` between two threads of this
     module, each calling BLAS on one thread: unlike BLAS's own threads, which
     spin while they wait, these sleep, so that on a busy machine a product
-    costs about what it costs on one thread, not several times more.
+    costs about what it costs on one thread, not several times more. So every
+    fit runs on one BLAS thread, whatever its layers' sizes, and :func:`dot`
+    decides per product.
 
     The limit is process-wide, so it is shared by every fit running in the
     process at the time: it is lowered when the first of them enters and
     restored, to what that first one found, when the last of them leaves,
     whatever the order in which they end.
-
-    Parameters
-    ----------
-    layout : Layout
-        The network's layer sizes.
-
-    batch_size : int
-        Rows of a mini-batch.
-
-        Neither is used any more: every fit runs on one BLAS thread, and
-        :func:`dot` decides per product.
 
     Returns
     -------

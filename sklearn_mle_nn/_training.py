@@ -523,7 +523,7 @@ def evaluate(model, X, Y, sample_weight, params=None, on_chunk=None, random_stat
         random_state = np.random.RandomState(EVALUATION_SEED)
     total = 0.0
     with (
-        limit_blas_threads(model.layout, FORWARD_CHUNK),
+        limit_blas_threads(),
         np.errstate(over="ignore", invalid="ignore"),
     ):
         for rows in gen_batches(X.shape[0], FORWARD_CHUNK):

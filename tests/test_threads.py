@@ -29,11 +29,6 @@ from sklearn_mle_nn._threads import _release_openblas_control, limit_blas_thread
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
-#: A network whose products are small enough to run on one BLAS thread.
-SMALL = SimpleNamespace(coef_shapes=[(10, 20), (20, 1)])
-#: One whose products are large enough to be shared between two threads.
-LARGE = SimpleNamespace(coef_shapes=[(2000, 2000), (2000, 1)])
-
 FAST = {"hidden_layer_sizes": (16,), "max_iter": 20, "tol": 0.0}
 
 
@@ -107,7 +102,7 @@ def _hold_limits(n_holders, exit_order, probe=_blas_counts):
     inside = [None] * n_holders
 
     def hold(i):
-        with limit_blas_threads(SMALL, batch_size=32):
+        with limit_blas_threads():
             entered.wait()
             inside[i] = probe()
             leave[i].wait()
@@ -168,8 +163,8 @@ def test_per_thread_pools_are_limited_and_restored_by_each_thread(monkeypatch):
 
 
 def test_nested_limits_in_one_thread_restore(found):
-    with limit_blas_threads(SMALL, 32):
-        with limit_blas_threads(SMALL, 32):
+    with limit_blas_threads():
+        with limit_blas_threads():
             assert set(_blas_counts()) == {1}
         assert set(_blas_counts()) == {1}
     assert _thread_counts() == found
@@ -177,15 +172,8 @@ def test_nested_limits_in_one_thread_restore(found):
 
 def test_limit_restored_when_the_block_raises(found):
     with pytest.raises(RuntimeError, match="inside"):
-        with limit_blas_threads(SMALL, 32):
+        with limit_blas_threads():
             raise RuntimeError("inside")
-    assert _thread_counts() == found
-
-
-def test_large_products_also_run_on_one_blas_thread(found):
-    """Large products are shared by ``dot``'s own threads, not BLAS's."""
-    with limit_blas_threads(LARGE, 32):
-        assert set(_blas_counts()) == {1}
     assert _thread_counts() == found
 
 
@@ -212,7 +200,7 @@ def split_everything(monkeypatch):
     monkeypatch.setattr(_threads, "SMALL_PRODUCT", 1)
     # A new worker, which has measured nothing yet.
     monkeypatch.setattr(_threads, "_helper", _threads._Helper())
-    with limit_blas_threads(LARGE, 32):
+    with limit_blas_threads():
         yield
 
 
@@ -392,13 +380,13 @@ def test_concurrent_split_products_equal_serial(split_everything):
 
 def test_a_limit_the_user_sets_between_fits_is_kept(found):
     """The settings are read again when a first fit enters, not cached."""
-    with limit_blas_threads(SMALL, 32):
+    with limit_blas_threads():
         pass
     assert _thread_counts() == found
     # The user's own limit: the fit inside their block must leave it, not
     # put back the settings a previous fit found.
     with threadpoolctl.threadpool_limits(limits=1, user_api="blas"):
-        with limit_blas_threads(SMALL, 32):
+        with limit_blas_threads():
             pass
         assert set(_blas_counts()) == {1}
     assert _thread_counts() == found
