@@ -485,7 +485,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             _predict_constant_targets_exactly(model, problem)
             if model.code is not None:
                 _collapse_if_better(model, problem)
-            elif early_stopping and recovery.best_loss < TrainingProblem(
+            elif early_stopping and recovery.best_epoch_loss < TrainingProblem(
                 X, Y, sample_weight
             ).null_loss(model.distribution):
                 # An epoch fitted the training rows better than their

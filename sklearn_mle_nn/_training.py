@@ -456,6 +456,8 @@ class Recovery:
         self.learning_rate_init = learning_rate_init
         # The start counts as the best epoch so far: it is the checkpoint.
         self.best_loss = reference_loss
+        #: The lowest loss an epoch has had (the start not counted).
+        self.best_epoch_loss = np.inf
         self.n_recoveries = 0
 
     def run_epoch(self, epoch, step, verbose):
@@ -470,6 +472,7 @@ class Recovery:
                 objective, penalty = epoch()
             loss = objective - penalty
             if not self._blew_up(loss, params):
+                self.best_epoch_loss = min(self.best_epoch_loss, loss)
                 if loss < self.best_loss:
                     # The weights at the end of the best epoch: the last
                     # epoch's may already be on the way up.

@@ -224,6 +224,19 @@ def test_strong_penalty_is_not_taken_for_a_blow_up():
         MLERegressor(random_state=0, alpha=1e4).fit(X, Y_REAL)
 
 
+def test_recovery_tells_the_best_epoch_from_the_start():
+    """The checkpoint's loss starts at the reference (the start counts);
+    ``best_epoch_loss`` is the lowest loss an epoch itself had."""
+    params = np.zeros(2)
+    recovery = Recovery(
+        params, null_loss=1.0, reference_loss=1.0, learning_rate_init=0.1
+    )
+    for loss in (1.5, 1.2, 1.3):
+        recovery.run_epoch(lambda loss=loss: (loss, 0.0), _Step(params), verbose=False)
+    assert recovery.best_loss == 1.0
+    assert recovery.best_epoch_loss == 1.2
+
+
 def test_recovery_gives_up_with_a_clear_error():
     params = np.zeros(2)
     recovery = Recovery(params, 1.0, 1.0, learning_rate_init=0.1)
