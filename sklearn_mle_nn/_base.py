@@ -829,9 +829,9 @@ def _keep_intercept_only_if_better(model, problem, null_loss):
     a fit must not end with. Training did learn the training rows (the
     caller checks that an epoch's loss on them beat their intercept-only
     model's), so what failed is not the optimizer but what it learned, on
-    the held-out rows: the intercept-only model,
-    which the network contains (zero output weights), is kept, with a
-    warning. (A fit that stopped before learning raises, in ``_check_ending``.)
+    the held-out rows: the intercept-only model, which the network contains
+    (zero output weights), is kept, with a warning. A fit that stopped
+    before it learned raises (``_check_ending``).
     """
     trained = evaluate(model, problem.X, problem.Y, problem.sample_weight)
     if not trained > null_loss + NULL_MODEL_TOLERANCE * problem.Y.shape[1]:
