@@ -249,7 +249,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
                     network, model, model.params.copy(), problem
                 )[0],
             )
-            reference, ending, training_attributes = self._train(
+            reference, ending, training_attributes, may_fall_back = self._train(
                 model,
                 problem,
                 continuing,
@@ -258,12 +258,23 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
                 random_state,
                 tasks,
             )
+            final = None
+            if may_fall_back:
+                # The final pass, on a copy (it moves the weights to the data
+                # space in place): the network may yet give way to the
+                # intercept-only model.
+                final = self._network_attributes(
+                    network, model, model.params.copy(), problem
+                )
+                if _worse_than(final[1], reference, problem):
+                    _keep_intercept_only(model, problem, final[1], reference)
+                    final = None
             # After the best weights are restored, before the model's weights
             # move to the data space for good.
             tasks.fit_ends()
-            attributes, final_loss = self._network_attributes(
-                network, model, model.params, problem
-            )
+            if final is None:
+                final = self._network_attributes(network, model, model.params, problem)
+            attributes, final_loss = final
             if not incremental:
                 self._check_ending(ending, problem, final_loss, reference, given_start)
             if hasattr(self, "distribution_"):
@@ -392,7 +403,9 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         Returns the loss it had to beat (the intercept-only model's mean NLL,
         or the starting network's when training starts from given weights,
         whichever is larger, in training units), how training ended, and the
-        estimator's attributes that record the training (optimizer, history).
+        estimator's attributes that record the training (optimizer, history),
+        and whether the network may give way to the intercept-only model if
+        the final pass finds it worse (``_keep_intercept_only``).
         """
         X, Y, sample_weight = problem.X, problem.Y, problem.sample_weight
         null_loss = problem.null_loss(model.distribution)
@@ -485,18 +498,22 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             _predict_constant_targets_exactly(model, problem)
             if model.code is not None:
                 _collapse_if_better(model, problem)
-            elif early_stopping and recovery.best_epoch_loss < TrainingProblem(
-                X, Y, sample_weight
-            ).null_loss(model.distribution):
-                # An epoch fitted the training rows better than their
-                # intercept-only model: training learned (what, the
-                # validation rows judged).
-                _keep_intercept_only_if_better(model, problem, null_loss)
+        # Early stopping may keep a network worse than the intercept-only
+        # model on the data after an epoch fitted the training rows better
+        # than theirs: training learned, and the validation rows judged what
+        # (see _keep_intercept_only). The final pass tells.
+        may_fall_back = (
+            early_stopping
+            and not (given_start or incremental)
+            and model.code is None
+            and recovery.best_epoch_loss
+            < TrainingProblem(X, Y, sample_weight).null_loss(model.distribution)
+        )
         training_attributes = {
             "_optimizer": optimizer,
             **_history_attributes(history, early_stopping),
         }
-        return reference, ending, training_attributes
+        return reference, ending, training_attributes, may_fall_back
 
     def _uses_early_stopping(self, n_samples, incremental):
         """Whether this call holds out a validation set.
@@ -634,7 +651,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         network raises; training cut off by ``max_iter`` warns, as
         scikit-learn's MLP does, and says so.
         """
-        worse = final_loss > reference + NULL_MODEL_TOLERANCE * problem.Y.shape[1]
+        worse = _worse_than(final_loss, reference, problem)
         offset = problem.loss_offset
         baseline = "intercept-only model"
         if given_start:
@@ -805,7 +822,7 @@ def _restore_best_epoch_if_ended_worse(
         return
     X, Y, sample_weight = problem.X, problem.Y, problem.sample_weight
     trained = evaluate(model, X, Y, sample_weight)
-    if not trained > null_loss + NULL_MODEL_TOLERANCE * Y.shape[1]:
+    if not _worse_than(trained, null_loss, problem):
         return
     best = evaluate(model, X, Y, sample_weight, params=recovery.checkpoint)
     if not best < trained:
@@ -819,8 +836,15 @@ def _restore_best_epoch_if_ended_worse(
     recovery.restore(model.params)
 
 
-def _keep_intercept_only_if_better(model, problem, null_loss):
-    """Keep the intercept-only model if early stopping kept a worse network.
+def _worse_than(loss, reference, problem):
+    """Whether a mean training NLL is worse than ``reference`` by more than
+    the tolerance of the intercept-only check (per target column)."""
+    return loss > reference + NULL_MODEL_TOLERANCE * problem.Y.shape[1]
+
+
+def _keep_intercept_only(model, problem, trained, null_loss):
+    """Give way to the intercept-only model after early stopping kept a worse
+    network (``trained``: its mean training NLL), with a warning.
 
     Early stopping keeps the epoch of the best validation score. On data
     whose features tell nothing about the target (or too little to learn
@@ -830,12 +854,9 @@ def _keep_intercept_only_if_better(model, problem, null_loss):
     caller checks that an epoch's loss on them beat their intercept-only
     model's), so what failed is not the optimizer but what it learned, on
     the held-out rows: the intercept-only model, which the network contains
-    (zero output weights), is kept, with a warning. A fit that stopped
-    before it learned raises (``_check_ending``).
+    (zero output weights), is kept. A fit that stopped before it learned
+    raises (``_check_ending``).
     """
-    trained = evaluate(model, problem.X, problem.Y, problem.sample_weight)
-    if not trained > null_loss + NULL_MODEL_TOLERANCE * problem.Y.shape[1]:
-        return
     warnings.warn(
         "The network that early stopping kept (the best validation score) "
         "fits the data worse than the intercept-only model, the same "
