@@ -28,7 +28,8 @@ counts our fits that score no better than ignoring the features (the most
 frequent class, the training mean): they learned nothing, whatever the peer did.
 
 Run: python benchmarks/robustness.py [--seeds 5] [--quick]
-     [--estimators classifier,regressor,autoencoder] [--n-jobs 1]
+     [--estimators classifier,regressor,autoencoder]
+     [--datasets iris,wine,breast_cancer,digits,diabetes] [--n-jobs 1]
      [--markdown | --rst]
 """
 
@@ -483,6 +484,11 @@ def main():
         default=",".join(ESTIMATORS),
         help="comma-separated subset of " + ",".join(ESTIMATORS),
     )
+    parser.add_argument(
+        "--datasets",
+        default=",".join(LOADERS),
+        help="comma-separated subset of " + ",".join(LOADERS),
+    )
     parser.add_argument("--n-jobs", type=int, default=1)
     style = parser.add_mutually_exclusive_group()
     style.add_argument("--markdown", action="store_true", help="a Markdown table")
@@ -492,8 +498,13 @@ def main():
     unknown = set(estimators) - set(ESTIMATORS)
     if unknown:
         parser.error(f"unknown estimators {sorted(unknown)}; use {ESTIMATORS}")
+    datasets = tuple(name.strip() for name in args.datasets.split(",") if name)
+    unknown = set(datasets) - set(LOADERS)
+    if unknown:
+        parser.error(f"unknown datasets {sorted(unknown)}; use {tuple(LOADERS)}")
+    if args.quick:
+        datasets = tuple(name for name in QUICK_DATASETS if name in datasets)
     seeds = range(2 if args.quick else args.seeds)
-    datasets = QUICK_DATASETS if args.quick else tuple(LOADERS)
     specs = row_specs(estimators, datasets)
     print(_header(args, seeds, specs), flush=True)
     start = time.perf_counter()
