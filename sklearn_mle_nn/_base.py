@@ -258,7 +258,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
                 random_state,
                 tasks,
             )
-            final = None
+            final, fell_back = None, False
             if may_fall_back:
                 # The final pass, on a copy (it moves the weights to the data
                 # space in place): the network may yet give way to the
@@ -268,12 +268,16 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
                 )
                 if _worse_than(final[1], reference, problem):
                     _keep_intercept_only(model, problem, final[1], reference)
-                    final = None
+                    final, fell_back = None, True
             # After the best weights are restored, before the model's weights
             # move to the data space for good.
             tasks.fit_ends()
             if final is None:
-                final = self._network_attributes(network, model, model.params, problem)
+                # The intercept-only model kept is the training rows' own
+                # maximum-likelihood fit: the validation rows do not change it.
+                final = self._network_attributes(
+                    network, model, model.params, problem, calibrate=not fell_back
+                )
             attributes, final_loss = final
             if not incremental:
                 self._check_ending(ending, problem, final_loss, reference, given_start)
@@ -592,7 +596,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             )
         return history
 
-    def _network_attributes(self, network, model, params, problem):
+    def _network_attributes(self, network, model, params, problem, calibrate=True):
         """The fitted attributes of the network whose weights are ``params``,
         and its mean NLL on the training data (in training units).
 
@@ -601,7 +605,11 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         last epoch was summed before its last steps, so it cannot vouch for
         the final weights) and gives its mean NLL; the fitted copy of the
         distribution then fits its constants (a noise scale) on the raw
-        outputs. ``params`` is then mapped to the data space in place.
+        outputs. With a validation set (and ``calibrate``), the distribution
+        calibrates its constants on it; the NLL returned is then the
+        calibrated model's, measured in a second pass: the model returned is
+        the one that must be no worse than the intercept-only model.
+        ``params`` is then mapped to the data space in place.
         """
         fitted = copy.deepcopy(model.distribution)
         final_loss = evaluate_and_fit_constants(
@@ -617,7 +625,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
                 "the final network's outputs on the training data are not finite",
                 self.learning_rate_init,
             )
-        if problem.validation is not None:
+        if calibrate and problem.validation is not None and fitted.calibrates:
             X_val, Y_val, weight_val = problem.validation
             raw, _ = model.forward(
                 X_val,
@@ -625,6 +633,14 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
                 np.random.RandomState(EVALUATION_SEED),
             )
             fitted.calibrate(Y_val, raw, weight_val)
+            final_loss = evaluate(
+                model,
+                problem.X,
+                problem.Y,
+                problem.sample_weight,
+                params=params,
+                distribution=fitted,
+            )
         if network.target_scaling is not None:
             fitted.rescale_constants(network.target_scaling.scale)
         coefs, intercepts = model.layout.split(params)

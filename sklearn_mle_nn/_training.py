@@ -505,8 +505,19 @@ class Recovery:
         return loss > self.reference_loss + margin
 
 
-def evaluate(model, X, Y, sample_weight, params=None, on_chunk=None, random_state=None):
+def evaluate(
+    model,
+    X,
+    Y,
+    sample_weight,
+    params=None,
+    on_chunk=None,
+    random_state=None,
+    distribution=None,
+):
     """Mean NLL per sample of the network on ``(X, Y)``, in chunks of rows.
+
+    Under ``distribution``, ``model.distribution`` by default.
 
     The hidden activations of all of X are never held at once. Returns inf
     when a raw output is not finite. ``on_chunk(Y, raw, sample_weight)`` sees
@@ -521,6 +532,7 @@ def evaluate(model, X, Y, sample_weight, params=None, on_chunk=None, random_stat
     would otherwise wake the library's other threads, which then spin.
     """
     params = model.params if params is None else params
+    distribution = model.distribution if distribution is None else distribution
     coefs, intercepts = model.layout.split(params)
     if random_state is None:
         random_state = np.random.RandomState(EVALUATION_SEED)
@@ -534,7 +546,7 @@ def evaluate(model, X, Y, sample_weight, params=None, on_chunk=None, random_stat
             if not np.isfinite(raw).all():
                 return np.inf
             weight = None if sample_weight is None else sample_weight[rows]
-            nll = model.distribution.nll(Y[rows], raw) + code_loss
+            nll = distribution.nll(Y[rows], raw) + code_loss
             total += float(nll.sum() if weight is None else nll @ weight)
             if on_chunk is not None:
                 on_chunk(Y[rows], raw, weight)

@@ -286,6 +286,12 @@ class Distribution(BaseEstimator):
         """
         return self
 
+    @property
+    def calibrates(self):
+        """Whether :meth:`calibrate` does anything (it is overridden), so
+        that the training likelihood must be measured again after it."""
+        return type(self).calibrate is not Distribution.calibrate
+
 
 class Gaussian(Distribution):
     """Normal likelihood with a constant standard deviation per target.
@@ -392,7 +398,8 @@ class HeteroscedasticGaussian(Distribution):
     ``d NLL / d mean_raw = (mean - y) / sigma**2`` and ``d NLL / d
     log(sigma) = 1 - z**2``. After training with early stopping,
     :meth:`calibrate` multiplies ``sigma(x)`` by ``spread_factor_`` (one per
-    target, 1 during training), fitted on the validation rows.
+    target, 1 during training), fitted on the validation rows: the factor
+    of their maximum likelihood, or 1 if that is below 1.
 
     Examples
     --------
@@ -443,12 +450,16 @@ class HeteroscedasticGaussian(Distribution):
         return stats.norm(mean, np.exp(log_scale))
 
     def calibrate(self, y, raw, sample_weight=None):
-        # One factor per target multiplies sigma(x); its maximum-likelihood
-        # value on the held-out rows is the root-mean-square of their z.
+        # One factor per target multiplies sigma(x), at least 1: training
+        # residuals can only make the spread too small. The likelihood of the
+        # held-out rows is unimodal in the factor, with its maximum at the
+        # root-mean-square of their z: the factor is that, or 1 if it is
+        # below. (A factor below 1 comes from a few lucky validation rows:
+        # on noise it made held-out fits worse, not better.)
         mean, log_scale = self._mean_and_log_scale(raw)
         z = (y - mean) * np.exp(-log_scale)
         mean_square = np.average(z * z, axis=0, weights=sample_weight)
-        factor = np.sqrt(np.maximum(mean_square, np.finfo(raw.dtype).tiny))
+        factor = np.sqrt(np.maximum(mean_square, 1.0))
         self.spread_factor_ = getattr(self, "spread_factor_", 1.0) * factor
         return self
 

@@ -363,7 +363,10 @@ def test_a_distributions_own_parameters_are_validated_at_fit():
 
 def test_calibrate_fits_the_maximum_likelihood_spread_factor():
     """On held-out rows, the factor that multiplies sigma(x) maximises their
-    likelihood (found numerically); the means are left alone."""
+    likelihood among factors of at least 1 (found numerically); the means
+    are left alone. The first target's spread is too small (its factor is
+    above 1), the second's too large (1: training residuals cannot make a
+    spread too large, a factor below 1 would follow a few validation rows)."""
     rng = np.random.RandomState(0)
     raw = np.column_stack(
         [rng.normal(size=(50, 2)), rng.normal(scale=0.3, size=(50, 2))]
@@ -378,8 +381,12 @@ def test_calibrate_fits_the_maximum_likelihood_spread_factor():
             logpdf = stats.norm.logpdf(y[:, j], raw[:, j], scale)
             return -np.average(logpdf, weights=weight)
 
-        best = minimize_scalar(mean_nll, bracket=(-1.0, 1.0), tol=1e-12).x
+        best = minimize_scalar(
+            mean_nll, bounds=(0.0, 3.0), method="bounded", options={"xatol": 1e-9}
+        ).x
         assert_allclose(np.log(distribution.spread_factor_[j]), best, atol=1e-6)
+    assert distribution.spread_factor_[0] > 1.5
+    assert distribution.spread_factor_[1] == 1.0
     # The calibrated distribution is that of the scaled spread.
     assert_allclose(distribution.mean(raw), raw[:, :2])
     assert_allclose(
@@ -391,29 +398,61 @@ def test_calibrate_fits_the_maximum_likelihood_spread_factor():
     assert_allclose(distribution.nll(y, raw), expected)
 
 
+def _validation_rows(model, n_samples):
+    """The rows of a fit's validation set, as its random state drew them:
+    the initial weights first (uniform, coefficients then intercepts, layer
+    by layer), then the split."""
+    random_state = np.random.RandomState(model.random_state)
+    for coef in model.coefs_:
+        random_state.uniform(size=coef.shape)
+        random_state.uniform(size=coef.shape[1])
+    _, validation = train_test_split(
+        np.arange(n_samples),
+        test_size=model.validation_fraction,
+        random_state=random_state,
+    )
+    return validation
+
+
+def _sine_with_growing_noise():
+    """Targets whose spread depends on x, from a generator of their own."""
+    noise = np.random.RandomState(1).normal(size=len(X))
+    return 10 * np.sin(3 * X[:, 0]) + 3 + noise * (1 + X[:, 1] ** 2)
+
+
 @pytest.mark.parametrize("early_stopping", [True, "auto"])
 def test_validation_rows_calibrate_a_predicted_spread(early_stopping):
-    """With early stopping, the predicted spread is scaled by the factor that
-    maximises the likelihood of the held-out validation rows: there, z = (y -
-    mean) / std has a mean square of exactly 1. (The training residuals, to
-    which the mean was fitted, are smaller than new data's.)"""
-    y = _targets("heteroscedastic_gaussian")
+    """With early stopping, a predicted spread that is too small for the
+    held-out validation rows is scaled by the factor that maximises their
+    likelihood: there, z = (y - mean) / std has a mean square of exactly 1.
+    (The training residuals, to which the mean was fitted, are smaller than
+    new data's: here a network of two layers of 64 fits 240 rows.)"""
+    y = _sine_with_growing_noise()
     model = MLERegressor(
-        hidden_layer_sizes=(16,),
+        hidden_layer_sizes=(64, 64),
         distribution="heteroscedastic_gaussian",
         early_stopping=early_stopping,
         validation_fraction=0.2,
-        max_iter=60,
-        random_state=0,
+        random_state=1,
     ).fit(X, y)
-    # Rebuild the split: the random state draws the initial weights first
-    # (uniform, coefficients then intercepts, layer by layer), then the split.
-    random_state = np.random.RandomState(0)
-    for fan_in, fan_out in [(2, 16), (16, 2)]:
-        random_state.uniform(size=(fan_in, fan_out))
-        random_state.uniform(size=fan_out)
-    _, validation = train_test_split(
-        np.arange(len(X)), test_size=0.2, random_state=random_state
-    )
+    validation = _validation_rows(model, len(X))
     mean, std = model.predict(X[validation], return_std=True)
+    assert model.distribution_.spread_factor_[0] > 1.1
     assert_allclose(np.mean(((y[validation] - mean) / std) ** 2), 1.0, rtol=1e-9)
+
+
+def test_a_spread_too_large_for_the_validation_rows_is_kept():
+    """A factor below 1 is not applied: training residuals cannot make the
+    spread too large, and on a few validation rows such a factor is noise."""
+    y = _sine_with_growing_noise()
+    model = MLERegressor(
+        hidden_layer_sizes=(16,),
+        distribution="heteroscedastic_gaussian",
+        validation_fraction=0.2,
+        max_iter=60,
+        random_state=2,
+    ).fit(X, y)
+    validation = _validation_rows(model, len(X))
+    mean, std = model.predict(X[validation], return_std=True)
+    assert model.distribution_.spread_factor_[0] == 1.0
+    assert np.mean(((y[validation] - mean) / std) ** 2) < 0.9
