@@ -316,7 +316,10 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
 
     @property
     def _n_features_out(self):
-        return self.n_components
+        # The fitted code's size, as PCA's attribute of the same name: none
+        # before fit (get_feature_names_out then raises NotFittedError).
+        check_is_fitted(self)
+        return self._network.structure["n_components"]
 
     def _encode(self, X, log_variance=False):
         """The code of validated ``X``: the posterior mean of a variational one.

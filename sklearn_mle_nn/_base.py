@@ -438,7 +438,10 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             None if sample_weight is None else sample_weight[rows],
         )
         reference = max(null_loss, start_loss) if given_start else null_loss
-        early_stopping = self._uses_early_stopping(X.shape[0], incremental)
+        early_stopping = self._uses_early_stopping(
+            X.shape[0] if sample_weight is None else np.count_nonzero(sample_weight),
+            incremental,
+        )
         validation = None
         if early_stopping:
             (X, Y, sample_weight), validation = split_validation(
@@ -523,7 +526,8 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         """Whether this call holds out a validation set.
 
         partial_fit trains on all it is given: early stopping is for fit.
-        'auto' asks for a validation set of at least 10 samples.
+        'auto' asks for a validation set of at least 10 samples, counted
+        among the ``n_samples`` of positive weight.
         """
         if incremental or not self.early_stopping:
             return False
@@ -970,6 +974,16 @@ def _same_param(value, fitted):
 def _as_sizes(hidden_layer_sizes):
     if not hasattr(hidden_layer_sizes, "__iter__"):
         hidden_layer_sizes = [hidden_layer_sizes]
+    if not all(
+        isinstance(units, Real)
+        and not isinstance(units, bool)
+        and float(units).is_integer()
+        for units in hidden_layer_sizes
+    ):
+        raise ValueError(
+            "hidden_layer_sizes must hold whole numbers of units, got "
+            f"{hidden_layer_sizes}."
+        )
     sizes = [int(units) for units in hidden_layer_sizes]
     if any(units <= 0 for units in sizes):
         raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden_layer_sizes}.")

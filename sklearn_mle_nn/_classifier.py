@@ -160,8 +160,26 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
             if classes is not None and not multilabel:
                 self._check_known_labels(y, None)
         else:
+            self._check_target_shape(y)
             self._check_known_labels(y, classes)
         return X, self._indicators(y)
+
+    def _check_target_shape(self, y):
+        """Labels as the fitted model takes them: one per sample, or one
+        column of 0/1 indicators per label (multilabel)."""
+        multilabel = self._label_binarizer.y_type_ == "multilabel-indicator"
+        if multilabel and (y.ndim != 2 or y.shape[1] != len(self.classes_)):
+            given = "one label per sample" if y.ndim == 1 else f"{y.shape[1]} columns"
+            raise ValueError(
+                f"y holds {given}, but this {type(self).__name__} was fitted on "
+                f"multilabel targets: {len(self.classes_)} columns of 0/1 "
+                "indicators."
+            )
+        if not multilabel and y.ndim != 1:
+            raise ValueError(
+                f"y has {y.shape[1]} columns, but this {type(self).__name__} was "
+                "fitted on one label per sample."
+            )
 
     def _indicators(self, y):
         """The 0/1 indicators of ``y``'s labels, as booleans.
@@ -229,6 +247,15 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
         link = "softmax" if self._is_multiclass else "logistic"
         if isinstance(self.distribution, Distribution):
             # A likelihood of the probability outputs, on their link.
+            if link not in self.distribution.links:
+                raise ValueError(
+                    f"distribution={self.distribution!r} cannot be a likelihood "
+                    f"of class probabilities: the outputs are {link} "
+                    f"probabilities, and its mean takes the links "
+                    f"{sorted(self.distribution.links)}. Use 'bernoulli', "
+                    "'categorical' or 'gaussian', or MLERegressor for targets "
+                    "that are not labels."
+                )
             return resolve(self.distribution, link)
         if self.distribution == "gaussian":
             return Gaussian(link)
@@ -260,6 +287,17 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
                 "few for the stratified validation split of early stopping. "
                 f"Classes with too few members are: {_as_written(too_few)}. Give "
                 "each class at least 2 samples, or set early_stopping=False."
+            )
+        n_classes = int(present.sum())
+        n_validation = int(np.ceil(self.validation_fraction * len(labels)))
+        if n_classes > 1 and min(n_validation, len(labels) - n_validation) < n_classes:
+            raise ValueError(
+                f"Early stopping's validation set would hold {n_validation} of the "
+                f"{len(labels)} samples (validation_fraction="
+                f"{self.validation_fraction:g}), and its stratified split needs at "
+                f"least one sample of each of the {n_classes} classes on both "
+                "sides. Change validation_fraction, give more samples, or set "
+                "early_stopping=False."
             )
         return labels
 

@@ -78,7 +78,8 @@ standardize_inputs : bool, default=@standardize_inputs@
         log-likelihood when the network also predicts the spread; accuracy
         for the classifier; mean log-likelihood for the autoencoder) stops
         improving, and keeps the weights of the best score. 'auto' does so
-        when the validation set would hold at least 10 samples. When the
+        when the validation set would hold at least 10 samples (of positive
+        ``sample_weight``). When the
         network also predicts the spread ('heteroscedastic_gaussian'), the
         validation set scores (and early stopping keeps) a running average
         of the weights over the last ten epochs or so instead of one epoch's
@@ -86,7 +87,7 @@ standardize_inputs : bool, default=@standardize_inputs@
         weights by nine epochs, so training stops after
         ``n_iter_no_change + 9`` epochs without improvement. The predicted
         spread is finally scaled by the factor that maximises the likelihood
-        of the validation rows. ``partial_fit`` trains on all the data it is
+        of the validation rows, if that factor is above 1. ``partial_fit`` trains on all the data it is
         given and ignores it.
 
     validation_fraction : float, default=@validation_fraction@

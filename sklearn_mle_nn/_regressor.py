@@ -184,6 +184,11 @@ class MLERegressor(RegressorMixin, BaseMLE):
             # sample's shape follows the targets': (n, S) for 1-D y, else
             # (n, n_outputs, S), even with one column.
             self._y_ndim = y.ndim
+        elif Y.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"y has {Y.shape[1]} target column(s), but this "
+                f"{type(self).__name__} was fitted on {self.n_outputs_}."
+            )
         return X, Y
 
     def _validation_score(self, distribution, raw, Y, sample_weight, loss_offset):

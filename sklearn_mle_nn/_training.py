@@ -329,6 +329,17 @@ def split_validation(X, Y, sample_weight, fraction, stratify, random_state):
             "The validation set is too small for early stopping. Increase "
             "'validation_fraction' or the size of your dataset."
         )
+    if sample_weight is not None:
+        for name, part in (("training", train), ("validation", validation)):
+            if not part[-1].any():
+                raise ValueError(
+                    f"Early stopping's {name} set ({part[-1].shape[0]} of the "
+                    f"{sample_weight.shape[0]} samples, drawn at random) holds only "
+                    "samples of zero sample_weight: it has nothing to "
+                    f"{'learn from' if name == 'training' else 'score'}. Give more "
+                    "samples a positive weight, change 'validation_fraction', or "
+                    "set early_stopping=False."
+                )
     if sample_weight is None:
         train, validation = (*train, None), (*validation, None)
     return train, validation

@@ -17,6 +17,7 @@ from numpy.testing import assert_array_equal
 from sklearn.exceptions import NotFittedError
 
 from sklearn_mle_nn import MLEAutoencoder, MLEClassifier, MLERegressor
+from sklearn_mle_nn.distributions import Poisson
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -393,3 +394,86 @@ def test_failed_partial_fit_keeps_the_fitted_model(name, y):
     _train(estimator, "partial_fit", X, y)
     _train(twin, "partial_fit", X, y)
     _assert_same_weights(estimator, _weights(twin))
+
+
+# ---- inputs that only some calls can get wrong -------------------------------------
+
+_X100 = np.random.RandomState(1).uniform(size=(100, 3))
+_Y100 = {
+    "regressor": _X100[:, 0],
+    "classifier": np.arange(100) % 3,
+    "autoencoder": None,
+}
+
+
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_early_stopping_split_without_weight_on_one_side_raises(name):
+    """One sample of positive weight: one side of the validation split has
+    nothing to learn from or to score. A clear error, the model kept; 'auto'
+    counts the samples of positive weight and trains without the split."""
+    estimator = _train(_estimator(name), "fit", _X100, _Y100[name])
+    estimator.set_params(early_stopping=True)
+    state = copy.deepcopy(vars(estimator))
+    weight = np.zeros(100)
+    weight[7] = 1.0
+    with pytest.raises(ValueError, match="holds only samples of zero sample_weight"):
+        _train(estimator, "fit", _X100, _Y100[name], sample_weight=weight)
+    _assert_same(state, vars(estimator))
+    estimator.set_params(early_stopping="auto")
+    _train(estimator, "fit", _X100, _Y100[name], sample_weight=weight)
+    assert estimator.validation_scores_ is None
+
+
+def test_classifier_early_stopping_needs_every_class_on_both_sides():
+    """scikit-learn's stratified split would say "test_size = 2 should be
+    greater or equal to the number of classes = 3"; the error names the
+    estimator's parameters."""
+    model = MLEClassifier(**{**SMALL, "early_stopping": True})
+    with pytest.raises(ValueError, match="validation set would hold 2 of the 12"):
+        model.fit(_X100[:12], _Y100["classifier"][:12])
+
+
+@pytest.mark.parametrize("sizes", [(2.5,), (True,), ("4",)])
+def test_hidden_layer_sizes_must_be_whole_numbers(sizes):
+    with pytest.raises(ValueError, match="whole numbers of units"):
+        MLERegressor(**{**SMALL, "hidden_layer_sizes": sizes}).fit(
+            X, TARGETS["regressor"]
+        )
+
+
+def test_log_likelihood_checks_the_targets_against_the_fitted_outputs():
+    """Targets of another shape were broadcast against the outputs: numbers
+    for the wrong question, without a word."""
+    y = TARGETS["regressor"]
+    regressor = _fitted("regressor")
+    with pytest.raises(ValueError, match=r"y has 3 target column\(s\).*fitted on 1"):
+        regressor.log_likelihood(X, np.c_[y, y, y])
+    two = MLERegressor(**SMALL, distribution="heteroscedastic_gaussian")
+    two.fit(X, np.c_[y, -y])
+    with pytest.raises(ValueError, match=r"y has 1 target column\(s\).*fitted on 2"):
+        two.log_likelihood(X, y)
+    labels = TARGETS["classifier"]
+    indicators = np.c_[labels == 0, labels == 1].astype(int)
+    classifier = _fitted("classifier")
+    with pytest.raises(ValueError, match="fitted on one label per sample"):
+        classifier.log_likelihood(X, indicators)
+    multilabel = MLEClassifier(**SMALL).fit(X, indicators)
+    with pytest.raises(ValueError, match="one label per sample, but.*multilabel"):
+        multilabel.log_likelihood(X, labels == 0)
+    with pytest.raises(ValueError, match="3 columns, but.*2 columns of 0/1"):
+        multilabel.log_likelihood(X, np.c_[indicators, indicators[:, :1]])
+
+
+def test_classifier_refuses_a_likelihood_that_is_not_of_probabilities():
+    with pytest.raises(
+        ValueError, match="cannot be a likelihood of class probabilities"
+    ):
+        MLEClassifier(**SMALL, distribution=Poisson()).fit(X, TARGETS["classifier"])
+
+
+def test_feature_names_out_need_a_fitted_autoencoder():
+    """As PCA's: the code's size is the fitted model's."""
+    with pytest.raises(NotFittedError):
+        MLEAutoencoder(n_components=2).get_feature_names_out()
+    model = _fitted("autoencoder", n_components=2).set_params(n_components=3)
+    assert list(model.get_feature_names_out()) == ["mleautoencoder0", "mleautoencoder1"]
