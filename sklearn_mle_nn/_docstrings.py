@@ -87,8 +87,8 @@ standardize_inputs : bool, default=@standardize_inputs@
         weights by nine epochs, so training stops after
         ``n_iter_no_change + 9`` epochs without improvement. The predicted
         spread is finally scaled by the factor that maximises the likelihood
-        of the validation rows, if that factor is above 1. ``partial_fit`` trains on all the data it is
-        given and ignores it.
+        of the validation rows, if that factor is above 1. ``partial_fit``
+        trains on all the data it is given and ignores it.
 
     validation_fraction : float, default=@validation_fraction@
         Fraction of the training data held out with ``early_stopping``.

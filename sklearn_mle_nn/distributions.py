@@ -601,8 +601,12 @@ class StudentT(Distribution):
         return self.activation.backward(location.copy(), _assign(out, pull))
 
     def intercept_only_raw(self, y, sample_weight=None):
-        median = _weighted_median(y, sample_weight)
-        return self.activation.inverse(median[np.newaxis, :])
+        # The maximum-likelihood location at the current scale (1 in
+        # training, on standardized targets), not the median: the check
+        # that a fit beats the intercept-only model compares with the best
+        # constant.
+        location = _t_location(y, self.df, self._scale, sample_weight)
+        return self.activation.inverse(location[np.newaxis, :])
 
     def fit_constants(self, y, raw, sample_weight=None):
         scale = _t_scales(y - self.mean(raw), self.df, sample_weight)
@@ -896,6 +900,29 @@ def _weighted_median(y, sample_weight=None):
         index = np.searchsorted(weights, 0.5 * weights[-1])
         medians.append(y[order[index, j], j])
     return np.array(medians)
+
+
+def _t_location(y, df, scale, sample_weight, max_iter=200):
+    """Maximum-likelihood location of Student's t per column, at ``scale``.
+
+    The EM iteration (iteratively reweighted means, each sample weighted by
+    ``(df + 1) / (df + z**2)``) raises the likelihood at every step; from
+    the median it converges to the maximum nearest the bulk of the data.
+    """
+    y = np.asarray(y, dtype=float)
+    scale = np.broadcast_to(np.asarray(scale, dtype=float), (y.shape[1],))
+    location = _weighted_median(y, sample_weight)
+    for _ in range(max_iter):
+        z = (y - location) / scale
+        weight = (df + 1) / (df + z * z)
+        if sample_weight is not None:
+            weight = weight * sample_weight[:, np.newaxis]
+        updated = np.sum(weight * y, axis=0) / np.sum(weight, axis=0)
+        converged = np.all(np.abs(updated - location) <= 1e-12 * (1 + np.abs(location)))
+        location = updated
+        if converged:
+            break
+    return location
 
 
 def _t_scales(residual, df, sample_weight, max_iter=100):
