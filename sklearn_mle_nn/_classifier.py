@@ -509,7 +509,9 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
         check_is_fitted(self)
         if self._label_binarizer.y_type_ == "multilabel-indicator":
             raw = self._raw(self._validate_X(X))
-            return self._draw(raw, n_samples, random_state, Bernoulli())
+            draws = self._draw(raw, n_samples, random_state, Bernoulli())
+            # 0/1 indicators of the dtype predict gives them.
+            return draws.astype(self.classes_.dtype)
         # A single class's second column names no class: it is never drawn.
         proba = self.predict_proba(X)[:, : len(self.classes_)]
         with np.errstate(divide="ignore"):

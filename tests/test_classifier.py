@@ -293,6 +293,9 @@ def test_sample_multilabel_frequencies_match_predict_proba():
     assert np.all((proba > 0.02) & (proba < 0.98))
     standard_error = np.sqrt(proba * (1 - proba) / n_draws)
     assert np.all(np.abs(draws.mean(axis=2) - proba) <= 5 * standard_error)
+    # Indicators as predict gives them (they were floats).
+    assert draws.dtype == clf.predict(X[:6]).dtype
+    assert set(np.unique(draws)) == {0, 1}
 
 
 @pytest.mark.parametrize("target", TARGETS)
