@@ -80,6 +80,11 @@ _STRUCTURAL_PARAMS = (
     "standardize_inputs",
 )
 
+#: In a stream, the constants fitted on the earlier chunks (``sigma_``,
+#: ``scale_``) count for at most this many rows when they are pooled with
+#: the latest chunk's (see ``BaseMLE._pool_stream_constants``).
+POOLED_ROWS = 200
+
 #: How every estimator validates X: sparse allowed, float32 kept.
 VALIDATION = {"accept_sparse": ["csr", "csc"], "dtype": [np.float64, np.float32]}
 
@@ -279,6 +284,12 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
                     network, model, model.params, problem, calibrate=not fell_back
                 )
             attributes, final_loss = final
+            attributes["_constants_weight"] = self._pool_stream_constants(
+                attributes["distribution_"],
+                attributes,
+                problem,
+                streaming=incremental and continuing,
+            )
             if not incremental:
                 self._check_ending(ending, problem, final_loss, reference, given_start)
             if hasattr(self, "distribution_"):
@@ -287,6 +298,34 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
                     self.__dict__.pop(name, None)
             vars(self).update(attributes, **training_attributes)
         return self
+
+    def _pool_stream_constants(self, fitted, attributes, problem, streaming):
+        """The sample weight behind ``fitted``'s constants (``sigma_``,
+        ``scale_``), which a stream pools over its chunks.
+
+        A fit estimates them from its training data; each ``partial_fit``
+        from its own chunk, which can be a single row. They are pooled with
+        the chunks before (:meth:`Distribution.pool_constants`), which count
+        for at most ``POOLED_ROWS`` rows or the latest chunk's weight: the
+        constants of about the latest rows, fitted by the network as it was
+        then, neither one chunk's nor, after a few passes, the first pass's
+        large residuals. ``attributes`` gets the pooled values.
+        """
+        weight = float(
+            problem.Y.shape[0]
+            if problem.sample_weight is None
+            else problem.sample_weight.sum()
+        )
+        # A model saved before streams pooled has no weight: it starts anew.
+        earlier_weight = getattr(self, "_constants_weight", None)
+        if streaming and earlier_weight is not None and fitted.fits_constants:
+            # The earlier chunks' residuals are the network's as it was: they
+            # count for at most POOLED_ROWS (or the latest chunk's) worth.
+            earlier_weight = min(earlier_weight, max(POOLED_ROWS, weight))
+            fitted.pool_constants(self.distribution_, earlier_weight, weight)
+            attributes.update(fitted.estimator_attributes())
+            weight += earlier_weight
+        return weight
 
     def _structural_params(self):
         """The parameters that define the fitted model, not its training."""

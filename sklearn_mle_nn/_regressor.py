@@ -68,12 +68,14 @@ class MLERegressor(RegressorMixin, BaseMLE):
     sigma_ : ndarray of shape (n_outputs,)
         Maximum-likelihood standard deviation of the Gaussian noise, per
         output: the weighted root-mean-square training residual. Set only
-        with ``distribution='gaussian'``. After ``partial_fit`` it is
-        estimated on the data of the latest call.
+        with ``distribution='gaussian'``. After ``partial_fit`` it is that
+        of about the latest 200 rows (or the latest chunk, if larger): each
+        call pools its chunk's estimate with the earlier one.
 
     scale_ : ndarray of shape (n_outputs,)
         The fitted scale of 'laplace' (the mean absolute residual) and
-        'student_t'. Set only with those.
+        'student_t'. Set only with those; pooled as ``sigma_`` by
+        ``partial_fit``.
 
     {training_attributes}
 

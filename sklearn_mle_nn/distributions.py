@@ -249,6 +249,29 @@ class Distribution(BaseEstimator):
         """
         return self
 
+    def pool_constants(self, earlier, earlier_weight, weight):
+        """Pool the constants fitted on a stream's latest chunk with the earlier's.
+
+        ``self`` holds the constants fitted on the latest chunk (of total
+        sample weight ``weight``), ``earlier`` the fitted distribution of the
+        chunks before it (of total weight ``earlier_weight``), both in the
+        targets' units. ``partial_fit`` calls it, so that a stream's
+        constants are those of every chunk it has seen, not of the last
+        one. The default keeps the latest chunk's.
+        """
+        return self
+
+    def _pool_scales(self, earlier, earlier_weight, weight, power):
+        """``scale_`` as the weighted power mean of the two: ``power=2``
+        pools variances (exact for the Gaussian), ``power=1`` mean absolute
+        deviations (exact for the Laplace)."""
+        pooled = (
+            earlier_weight * np.asarray(earlier.scale_, dtype=float) ** power
+            + weight * np.asarray(self.scale_, dtype=float) ** power
+        ) / (earlier_weight + weight)
+        self.scale_ = (pooled ** (1 / power)).astype(self.scale_.dtype)
+        return self
+
     @property
     def fits_constants(self):
         """Whether :meth:`fit_constants` does anything (it is overridden), so
@@ -366,6 +389,10 @@ class Gaussian(Distribution):
         eps = np.finfo(raw.dtype).eps
         self.scale_ = np.sqrt(np.maximum(variance, eps**2)).astype(raw.dtype)
         return self
+
+    def pool_constants(self, earlier, earlier_weight, weight):
+        # The mean square residual of all the chunks.
+        return self._pool_scales(earlier, earlier_weight, weight, power=2)
 
     def rescale_constants(self, scale):
         self.scale_ = (self.scale_ * scale).astype(self.scale_.dtype)
@@ -522,6 +549,10 @@ class Laplace(Distribution):
         self.scale_ = np.maximum(scale, np.finfo(raw.dtype).eps).astype(raw.dtype)
         return self
 
+    def pool_constants(self, earlier, earlier_weight, weight):
+        # The mean absolute residual of all the chunks.
+        return self._pool_scales(earlier, earlier_weight, weight, power=1)
+
     def rescale_constants(self, scale):
         self.scale_ = (self.scale_ * scale).astype(self.scale_.dtype)
         return self
@@ -613,6 +644,11 @@ class StudentT(Distribution):
         # A perfect fit would give scale 0 and an infinite likelihood.
         self.scale_ = np.maximum(scale, np.finfo(raw.dtype).eps).astype(raw.dtype)
         return self
+
+    def pool_constants(self, earlier, earlier_weight, weight):
+        # The t's scale has no closed form over the chunks' residuals; its
+        # square is a weighted mean square of them, pooled as a variance.
+        return self._pool_scales(earlier, earlier_weight, weight, power=2)
 
     def rescale_constants(self, scale):
         self.scale_ = (self.scale_ * scale).astype(self.scale_.dtype)

@@ -533,3 +533,26 @@ def test_regressor_recovers_the_generating_distribution(name, k):
     mean, std = reg.predict(raw[test], return_std=True)
     assert_allclose(mean, predicted.mean(), rtol=1e-6)
     assert_allclose(std, _std(predicted), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name, k", CASES)
+def test_pool_constants_of_two_chunks_are_those_of_both(name, k):
+    """A stream's constants (partial_fit) pool each chunk's with the earlier
+    chunks'. For the Gaussian (a mean square) and the Laplace (a mean
+    absolute residual) the pooled constants are exactly those fitted on both
+    chunks at once; for Student's t, whose scale has no closed form, close to
+    them; a distribution without constants has nothing to pool, and one that
+    does not say how to pool them (the user-defined gamma) keeps the latest
+    chunk's."""
+    dist, y, raw, _ = _problem(name, k, n=300)
+    weight = np.random.RandomState(7).uniform(0.2, 2.0, len(y))
+    both = copy.deepcopy(dist).fit_constants(y, raw, sample_weight=weight)
+    first = copy.deepcopy(dist).fit_constants(y[:100], raw[:100], weight[:100])
+    pooled = copy.deepcopy(dist).fit_constants(y[100:], raw[100:], weight[100:])
+    if type(dist).pool_constants is Distribution.pool_constants:
+        both = copy.deepcopy(pooled)
+    pooled.pool_constants(first, weight[:100].sum(), weight[100:].sum())
+    assert pooled.estimator_attributes().keys() == both.estimator_attributes().keys()
+    rtol = 0.05 if name == "student_t" else 1e-6
+    for attribute, value in both.estimator_attributes().items():
+        assert_allclose(pooled.estimator_attributes()[attribute], value, rtol=rtol)

@@ -433,3 +433,21 @@ def test_bernoulli_loss_is_mean_cross_entropy():
     reg = _regressor((8,), distribution="bernoulli", alpha=0, max_iter=300).fit(X, y)
     expected = -stats.bernoulli.logpmf(y, reg.predict(X)).mean()
     assert_allclose(reg.loss_, expected, rtol=5e-3)
+
+
+def test_a_stream_pools_its_noise_scale_over_the_latest_rows():
+    """partial_fit's sigma_ is that of about the latest 200 rows: a trailing
+    chunk of one row does not set it alone (it took sigma_ from 0.96 to
+    0.09), nor do the first pass's residuals stay in it (pooled over every
+    chunk, it was 1.25 after five passes, for unit noise)."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(1001, 3))
+    y = X @ [1.0, -2.0, 0.5] + rng.normal(size=1001)
+    model = MLERegressor(random_state=0)
+    for _ in range(5):
+        for start in range(0, 1000, 100):
+            model.partial_fit(X[start : start + 100], y[start : start + 100])
+    before = model.sigma_.copy()
+    assert 0.95 < before[0] < 1.1
+    model.partial_fit(X[1000:], y[1000:])
+    assert_allclose(model.sigma_, before, rtol=0.01)
