@@ -511,6 +511,10 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             # A mean alone follows scikit-learn's rule, step for step.
             average_decay=AVERAGE_DECAY if model.distribution.n_params > 1 else None,
         )
+        if early_stopping and np.isfinite(history.best_validation_score):
+            # A warm-started fit starts from the weights that scored the best
+            # validation score so far: an epoch must beat them to replace them.
+            monitor.best_params = model.params.copy()
         recovery = Recovery(
             model.params,
             null_loss,
@@ -781,7 +785,8 @@ def _history_attributes(history, early_stopping):
     """The estimator's record of training: ``loss_curve_``, ``n_iter_``, ..."""
     return {
         "loss_curve_": history.loss_curve,
-        "loss_": history.loss_curve[-1],
+        # None when the user interrupted the first epoch.
+        "loss_": history.loss_curve[-1] if history.loss_curve else None,
         "n_iter_": history.n_iter,
         "t_": history.t,
         "best_loss_": None if early_stopping else history.best_loss,

@@ -108,12 +108,12 @@ standardize_inputs : bool, default=@standardize_inputs@
         see ``early_stopping``)."""
 
 TRAINING_ATTRIBUTES = """\
-loss_ : float
+loss_ : float or None
         The last epoch's objective: the mean negative log-likelihood per
         sample, plus the L2 penalty. Gaussian targets are trained standardized
         with a unit noise scale; the loss is reported for the targets as
         given, that is with the noise scale held at the targets' standard
-        deviation.
+        deviation. None if the user interrupted the first epoch.
 
     loss_curve_ : list of float
         ``loss_`` after every epoch.

@@ -451,3 +451,63 @@ def test_a_stream_pools_its_noise_scale_over_the_latest_rows():
     assert 0.95 < before[0] < 1.1
     model.partial_fit(X[1000:], y[1000:])
     assert_allclose(model.sigma_, before, rtol=0.01)
+
+
+def test_a_warm_refit_keeps_its_start_unless_an_epoch_validates_better():
+    """Early stopping keeps the weights of the best validation score; a warm
+    refit starts from them, with their score. When no new epoch beats it,
+    the refit keeps them (it kept its first new epoch's, which scored less
+    than best_validation_score_ said)."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(150, 4))
+    y = X @ [1.0, -1.0, 0.5, 2.0] + 0.2 * rng.normal(size=150)
+    model = MLERegressor(
+        hidden_layer_sizes=(5,),
+        solver="adam",
+        batch_size=16,
+        learning_rate_init=0.01,
+        random_state=0,
+        max_iter=12,
+        early_stopping=True,
+        n_iter_no_change=3,
+        warm_start=True,
+    ).fit(X, y)
+    best, coefs = model.best_validation_score_, [c.copy() for c in model.coefs_]
+    model.set_params(max_iter=3).fit(X, y)
+    new_scores = model.validation_scores_[-3:]
+    if max(new_scores) > best:  # the data did not make the case: not a test
+        pytest.fail(f"a new epoch validated better: {new_scores} > {best}")
+    assert model.best_validation_score_ == best
+    # The same weights, up to the rounding of mapping them to the training
+    # units and back (standardized inputs).
+    for kept, fitted in zip(coefs, model.coefs_):
+        assert_allclose(fitted, kept, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("interrupted_epoch", [1, 3])
+def test_an_interrupted_fit_warns_and_keeps_what_it_learned(
+    monkeypatch, interrupted_epoch
+):
+    """Ctrl-C during training, as scikit-learn's MLP: a warning, and the model
+    of the last complete epoch (the start, if none completed: no loss_), which
+    predicts. Interrupting the first epoch raised IndexError."""
+    run_epoch, calls = _training._run_epoch, []
+
+    def interrupted(*args, **kwargs):
+        calls.append(None)
+        if len(calls) == interrupted_epoch:
+            raise KeyboardInterrupt
+        return run_epoch(*args, **kwargs)
+
+    monkeypatch.setattr(_training, "_run_epoch", interrupted)
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 3))
+    y = X @ [1.0, -1.0, 0.5]
+    with pytest.warns(UserWarning, match="Training interrupted by user"):
+        model = MLERegressor(random_state=0, early_stopping=False).fit(X, y)
+    assert len(model.loss_curve_) == interrupted_epoch - 1 == model.n_iter_
+    if interrupted_epoch == 1:
+        assert model.loss_ is None
+    else:
+        assert model.loss_ == model.loss_curve_[-1]
+    assert np.isfinite(model.predict(X)).all()
