@@ -296,7 +296,9 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
             # The noise scale it learns would be zero: an unbounded likelihood.
             raise ValueError(
                 "A variational autoencoder learns a distribution of the data: "
-                f"it needs at least 2 samples, got n_samples={X.shape[0]}."
+                f"it needs at least 2 samples, got n_samples={X.shape[0]}. Every "
+                "call of partial_fit fits its noise scale on its own chunk: join "
+                "a chunk of one row to the one before or after it."
             )
         return X, X.toarray() if sp.issparse(X) else X
 

@@ -217,6 +217,8 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             if continuing:
                 self._check_structure_unchanged()
             X, Y = self._validate_targets(X, y, reset=not continuing, classes=classes)
+            if continuing:
+                X, Y = _in_dtype(X, Y, self.coefs_[0].dtype)
             sample_weight = _check_weights(sample_weight, X)
             # Continued training works on a copy: the training distribution's
             # constants may change.
@@ -781,6 +783,15 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         return tags
 
 
+def _in_dtype(X, Y, dtype):
+    """X, and real-valued targets, in ``dtype``: continued training keeps the
+    fitted model's dtype, whatever a chunk's (as scikit-learn's MLP)."""
+    X = X.astype(dtype, copy=False)
+    if Y is not None and Y.dtype.kind == "f":
+        Y = Y.astype(dtype, copy=False)
+    return X, Y
+
+
 def _history_attributes(history, early_stopping):
     """The estimator's record of training: ``loss_curve_``, ``n_iter_``, ..."""
     return {
@@ -1077,11 +1088,25 @@ def _check_n_samples(n_samples, name="n_samples"):
 
 @contextmanager
 def _restore_on_error(estimator):
-    """Put every attribute back as it was if the block raises."""
+    """Put every attribute back as it was if the block raises.
+
+    Except scikit-learn's record of the callbacks set up for this fit, which
+    its callback context needs afterwards to tear them down.
+    """
     saved = dict(vars(estimator))
     try:
         yield
     except BaseException:
+        callbacks = {
+            name: value
+            for name, value in vars(estimator).items()
+            if name in _CALLBACK_STATE
+        }
         vars(estimator).clear()
-        vars(estimator).update(saved)
+        vars(estimator).update(saved, **callbacks)
         raise
+
+
+#: The attributes by which scikit-learn's callback context tears down, after
+#: fit, the callbacks that fit set up.
+_CALLBACK_STATE = ("_callback_fit_ctx", "_skl_callbacks_to_teardown")

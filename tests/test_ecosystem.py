@@ -300,3 +300,39 @@ def test_fit_task_sees_the_restored_best_weights(cancer):
     clf.set_callbacks(monitor).fit(X, y)
     fit_row = next(row for row in monitor.get_logs().data if row["task_name"] == "fit")
     assert fit_row["accuracy"] == pytest.approx(clf.score(X, y))
+
+
+def test_callbacks_are_torn_down_when_fit_fails(cancer):
+    """A fit that fails after its callbacks were set up still tears them down
+    (putting the estimator's attributes back removed scikit-learn's record of
+    them), and the fitted model is kept."""
+    _callback_module()
+
+    class Log:
+        def __init__(self):
+            self.hooks = []
+
+        def setup(self, estimator, context):
+            self.hooks.append("setup")
+
+        def on_fit_task_begin(self, estimator, context):
+            pass
+
+        def on_fit_task_end(self, estimator, context):
+            return False
+
+        def teardown(self, estimator, context):
+            self.hooks.append("teardown")
+
+    X, y = cancer
+    log = Log()
+    clf = MLEClassifier(**FAST).fit(X, y).set_callbacks(log)
+    coefs = [c.copy() for c in clf.coefs_]
+    # A class of one sample: the early-stopping split fails, after set-up.
+    y_singleton = np.where(np.arange(len(y)) == 0, 2, y)
+    with pytest.raises(ValueError, match="only 1 member"):
+        clf.set_params(early_stopping=True).fit(X, y_singleton)
+    assert log.hooks == ["setup", "teardown"]
+    assert not hasattr(clf, "_callback_fit_ctx")
+    for kept, now in zip(coefs, clf.coefs_):
+        assert_array_equal(kept, now)

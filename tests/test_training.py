@@ -511,3 +511,18 @@ def test_an_interrupted_fit_warns_and_keeps_what_it_learned(
     else:
         assert model.loss_ == model.loss_curve_[-1]
     assert np.isfinite(model.predict(X)).all()
+
+
+def test_continued_training_keeps_the_fitted_dtype():
+    """A float32 chunk after float64 ones trains the float64 model on (it
+    repacked the weights as float32, the optimizer's state staying float64),
+    and a float64 chunk continues a float32 model in float32."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(100, 3))
+    y = X @ [1.0, -1.0, 0.5]
+    model = MLERegressor(random_state=0).partial_fit(X, y)
+    model.partial_fit(X.astype(np.float32), y.astype(np.float32))
+    assert model.coefs_[0].dtype == model._optimizer.velocity.dtype == np.float64
+    model = MLERegressor(random_state=0).partial_fit(X.astype(np.float32), y)
+    model.partial_fit(X, y)
+    assert model.coefs_[0].dtype == model._optimizer.velocity.dtype == np.float32
