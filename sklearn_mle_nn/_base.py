@@ -60,7 +60,7 @@ from ._training import (
 from .distributions import DISTRIBUTIONS, Distribution, resolve
 
 #: How much worse than the model it must beat (intercept-only, or the given
-#: start), in nats per sample and output, a fit may end before it raises:
+#: start), in nats per sample and target, a fit may end before it raises:
 #: room for the noise of stochastic steps around an optimum that is the
 #: intercept-only model itself (pure noise, a constant target).
 NULL_MODEL_TOLERANCE = 1e-2
@@ -178,7 +178,8 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         Inputs are standardized per feature (``standardize_inputs``), so that
         training does not depend on the units of the features. Targets of a
         location-scale family (``standardize_targets``) on its canonical link
-        are standardized, so that ``y`` needs no rescaling by hand; a
+        are standardized by its intercept-only model's location and scale,
+        so that ``y`` needs no rescaling by hand; a
         squashing link fixes the scale of the mean, so its targets are left
         as they are.
         """
@@ -188,7 +189,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
                 X, sample_weight, pooled=self._pooled_input_scale
             )
         if distribution.standardize_targets and distribution.is_canonical:
-            return inputs, Standardization.fit(Y, sample_weight)
+            return inputs, Standardization.fit_targets(distribution, Y, sample_weight)
         return inputs, None
 
     # ---- training ----------------------------------------------------------
@@ -273,7 +274,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
                 final = self._network_attributes(
                     network, model, model.params.copy(), problem
                 )
-                if _worse_than(final[1], reference, problem):
+                if _worse_than(final[1], reference, problem, model.distribution):
                     _keep_intercept_only(model, problem, final[1], reference)
                     final, fell_back = None, True
             # After the best weights are restored, before the model's weights
@@ -293,7 +294,9 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
                 streaming=incremental and continuing,
             )
             if not incremental:
-                self._check_ending(ending, problem, final_loss, reference, given_start)
+                self._check_ending(
+                    ending, problem, final_loss, reference, given_start, model
+                )
             if hasattr(self, "distribution_"):
                 # The previous likelihood's own attributes (sigma_, scale_).
                 for name in self.distribution_.estimator_attributes():
@@ -706,7 +709,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         }
         return attributes, final_loss
 
-    def _check_ending(self, ending, problem, final_loss, reference, given_start):
+    def _check_ending(self, ending, problem, final_loss, reference, given_start, model):
         """Warn when ``max_iter`` cut training off; raise when it failed.
 
         The network contains the intercept-only model (all weights zero): a
@@ -716,7 +719,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         network raises; training cut off by ``max_iter`` warns, as
         scikit-learn's MLP does, and says so.
         """
-        worse = _worse_than(final_loss, reference, problem)
+        worse = _worse_than(final_loss, reference, problem, model.distribution)
         offset = problem.loss_offset
         baseline = "intercept-only model"
         if given_start:
@@ -897,7 +900,7 @@ def _restore_best_epoch_if_ended_worse(
         return
     X, Y, sample_weight = problem.X, problem.Y, problem.sample_weight
     trained = evaluate(model, X, Y, sample_weight)
-    if not _worse_than(trained, null_loss, problem):
+    if not _worse_than(trained, null_loss, problem, model.distribution):
         return
     best = evaluate(model, X, Y, sample_weight, params=recovery.checkpoint)
     if not best < trained:
@@ -911,10 +914,12 @@ def _restore_best_epoch_if_ended_worse(
     recovery.restore(model.params)
 
 
-def _worse_than(loss, reference, problem):
+def _worse_than(loss, reference, problem, distribution):
     """Whether a mean training NLL is worse than ``reference`` by more than
-    the tolerance of the intercept-only check (per target column)."""
-    return loss > reference + NULL_MODEL_TOLERANCE * problem.Y.shape[1]
+    the tolerance of the intercept-only check (per target: a categorical
+    label is one, whatever its number of classes)."""
+    n_targets = distribution.n_targets(problem.Y.shape[1])
+    return loss > reference + NULL_MODEL_TOLERANCE * n_targets
 
 
 def _keep_intercept_only(model, problem, trained, null_loss):

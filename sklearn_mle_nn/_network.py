@@ -147,6 +147,17 @@ def _forward_rows(X, coefs, intercepts, hidden_activations):
     return A
 
 
+def _all_equal(X, sample_weight=None):
+    """Whether each column's values (in the rows of positive weight) are equal."""
+    if sample_weight is not None:
+        X = X[np.flatnonzero(sample_weight > 0)]
+    if sp.issparse(X):
+        highest = X.max(axis=0).toarray().ravel()
+        lowest = X.min(axis=0).toarray().ravel()
+        return highest == lowest
+    return np.all(X == X[:1], axis=0)
+
+
 class Standardization:
     """The affine map ``data = training * scale + shift``, per column.
 
@@ -203,19 +214,32 @@ class Standardization:
             variance = np.average((X - mean) ** 2, axis=0, weights=sample_weight)
         mean, variance = mean.astype(np.float64), variance.astype(np.float64)
         eps = np.finfo(X.dtype).eps
-        # StandardScaler's rule: a variance within rounding of zero is zero.
-        constant = (
+        # StandardScaler's rule: a variance within rounding of zero is not
+        # a spread to divide by. As StandardScaler, such a feature is still
+        # centred (its values may differ: 1e14 plus unit noise), unless
+        # they are all equal (a constant).
+        unresolved = (
             variance <= n_samples * eps * variance + (n_samples * mean * eps) ** 2
         )
-        spread = np.sqrt(variance)
-        if pooled and not constant.all():
-            spread = np.full_like(spread, np.sqrt(variance[~constant].mean()))
+        constant = unresolved & _all_equal(X, sample_weight)
+        spread = np.where(unresolved, 1.0, np.sqrt(variance))
+        if pooled and not unresolved.all():
+            spread = np.full_like(spread, np.sqrt(variance[~unresolved].mean()))
+            spread[unresolved] = 1.0
         # Only magnitudes above 1 are divided out: a tiny constant (a
         # denormal) would turn the folded first-layer weights into inf.
         magnitude = np.maximum(np.abs(mean), 1.0)
         scale = np.where(constant, magnitude, spread)
         shift = np.where(constant | sp.issparse(X), 0.0, mean)
         return cls(shift, scale)
+
+    @classmethod
+    def fit_targets(cls, distribution, values, sample_weight=None):
+        """Targets standardized by the intercept-only model's location and
+        scale (:meth:`Distribution.location_and_scale`); a column without
+        spread keeps unit scale."""
+        shift, scale = distribution.location_and_scale(values, sample_weight)
+        return cls(shift, np.where(scale > 0, scale, 1.0))
 
     def to_training(self, values):
         """Standardize data-space ``values`` (sparse ones must have no shift)."""

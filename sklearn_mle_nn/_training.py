@@ -319,16 +319,22 @@ class BatchSource:
 
 def split_validation(X, Y, sample_weight, fraction, stratify, random_state):
     """Hold out ``fraction`` of the data for early stopping."""
+    n_samples = X.shape[0]
+    # train_test_split's own size, and an error in this estimator's terms.
+    n_validation = int(np.ceil(fraction * n_samples))
+    if n_validation < 2 or n_samples - n_validation < 1:
+        raise ValueError(
+            "The validation set is too small for early stopping: "
+            f"validation_fraction={fraction:g} of {n_samples} samples holds out "
+            f"{n_validation}, and early stopping needs at least 2, with 1 left "
+            "to train on. Increase validation_fraction or the size of your "
+            "dataset, or set early_stopping=False."
+        )
     arrays = (X, Y) if sample_weight is None else (X, Y, sample_weight)
     parts = train_test_split(
         *arrays, test_size=fraction, random_state=random_state, stratify=stratify
     )
     train, validation = parts[0::2], parts[1::2]
-    if validation[0].shape[0] < 2:
-        raise ValueError(
-            "The validation set is too small for early stopping. Increase "
-            "'validation_fraction' or the size of your dataset."
-        )
     if sample_weight is not None:
         for name, part in (("training", train), ("validation", validation)):
             if not part[-1].any():

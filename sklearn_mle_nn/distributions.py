@@ -103,6 +103,11 @@ class Distribution(BaseEstimator):
         """Number of raw network outputs for ``n_targets`` targets."""
         return self.n_params * n_targets
 
+    def n_targets(self, n_columns):
+        """How many variables ``n_columns`` target columns hold: one per
+        column, but one label in a categorical's indicator columns."""
+        return n_columns
+
     def split(self, raw):
         """Views of ``raw``, one ``(n, n_targets)`` block per parameter."""
         k = raw.shape[1] // self.n_params
@@ -248,6 +253,20 @@ class Distribution(BaseEstimator):
         in training space. The default has none to fit.
         """
         return self
+
+    def location_and_scale(self, y, sample_weight=None):
+        """The intercept-only model's location and scale, per column.
+
+        Training standardizes the targets of a location-scale family
+        (``standardize_targets``) by them and holds its constant scale at 1:
+        the intercept-only model is then exactly the one of location 0 and
+        scale 1, and the scale training holds is that of the data, not one
+        that a few outliers inflate. The Gaussian's are the mean and the
+        standard deviation, the default.
+        """
+        location = np.average(y, axis=0, weights=sample_weight)
+        variance = np.average((y - location) ** 2, axis=0, weights=sample_weight)
+        return location, np.sqrt(variance)
 
     def pool_constants(self, earlier, earlier_weight, weight):
         """Pool the constants fitted on a stream's latest chunk with the earlier's.
@@ -553,6 +572,12 @@ class Laplace(Distribution):
         # The mean absolute residual of all the chunks.
         return self._pool_scales(earlier, earlier_weight, weight, power=1)
 
+    def location_and_scale(self, y, sample_weight=None):
+        # The median and the mean absolute deviation from it.
+        median = _weighted_median(y, sample_weight)
+        scale = np.average(np.abs(y - median), axis=0, weights=sample_weight)
+        return median, scale
+
     def rescale_constants(self, scale):
         self.scale_ = (self.scale_ * scale).astype(self.scale_.dtype)
         return self
@@ -649,6 +674,25 @@ class StudentT(Distribution):
         # The t's scale has no closed form over the chunks' residuals; its
         # square is a weighted mean square of them, pooled as a variance.
         return self._pool_scales(earlier, earlier_weight, weight, power=2)
+
+    def location_and_scale(self, y, sample_weight=None, n_rounds=20):
+        # Location and scale together, by turns (each turn raises the
+        # likelihood), from the median and the standard deviation: a few
+        # outliers, which inflate the standard deviation, weigh little.
+        y = np.asarray(y, dtype=float)
+        location = _weighted_median(y, sample_weight)
+        scale = _t_scales(y - location, self.df, sample_weight)
+        for _ in range(n_rounds):
+            positive = np.where(scale > 0, scale, 1.0)
+            updated = _t_location(y, self.df, positive, sample_weight)
+            scale = _t_scales(y - updated, self.df, sample_weight)
+            converged = np.all(
+                np.abs(updated - location) <= 1e-10 * (positive + np.abs(location))
+            )
+            location = updated
+            if converged:
+                break
+        return location, scale
 
     def rescale_constants(self, scale):
         self.scale_ = (self.scale_ * scale).astype(self.scale_.dtype)
@@ -805,6 +849,9 @@ class Categorical(Distribution):
     canonical_link = "softmax"
     links = ("softmax",)
     support = "one-hot labels"
+
+    def n_targets(self, n_columns):
+        return 1
 
     def nll(self, y, raw):
         top = raw.max(axis=1, keepdims=True)

@@ -477,3 +477,12 @@ def test_feature_names_out_need_a_fitted_autoencoder():
         MLEAutoencoder(n_components=2).get_feature_names_out()
     model = _fitted("autoencoder", n_components=2).set_params(n_components=3)
     assert list(model.get_feature_names_out()) == ["mleautoencoder0", "mleautoencoder1"]
+
+
+@pytest.mark.parametrize("n_samples", [1, 5])
+def test_early_stopping_on_too_few_samples_names_this_estimators_parameters(n_samples):
+    """scikit-learn's split said "test_size=0.1 ... the resulting train set
+    will be empty" for one sample."""
+    model = MLERegressor(**{**SMALL, "early_stopping": True})
+    with pytest.raises(ValueError, match="validation_fraction=0.1 of"):
+        model.fit(X[:n_samples], TARGETS["regressor"][:n_samples])

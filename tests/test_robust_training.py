@@ -22,6 +22,7 @@ from sklearn.datasets import (
     load_wine,
 )
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
@@ -29,6 +30,7 @@ from sklearn_mle_nn import MLEAutoencoder, MLEClassifier, MLERegressor
 from sklearn_mle_nn._network import Standardization
 from sklearn_mle_nn._optimizers import SGD
 from sklearn_mle_nn._training import Recovery
+from sklearn_mle_nn.distributions import resolve
 
 RNG = np.random.RandomState(0)
 # Per-feature affine maps a * x + b, with a from 1e-3 to 1e3.
@@ -539,3 +541,64 @@ def test_docs_recipe_standardized_digits_autoencoder_beats_pca():
     ae_error = np.mean((ae.predict(Z_test) - Z_test) ** 2)
     pca_error = np.mean((pca.inverse_transform(pca.transform(Z_test)) - Z_test) ** 2)
     assert ae_error <= pca_error
+
+
+# ---- heavy tails and large offsets -------------------------------------------
+
+
+def test_student_t_regression_is_robust_to_a_few_huge_targets():
+    """Two targets of 1000 among 100 near a line. Standardized by the mean
+    and standard deviation (140), the t's training scale of 1 let the two
+    outliers pull the fit off the line (R² -15.8 on the other rows) and it
+    ended worse than the intercept-only t model (NLL 3.45 against 2.19),
+    without a word. Standardized by the t's own intercept-only location and
+    scale, the outliers barely pull."""
+    rng = np.random.RandomState(0)
+    X_fit = rng.normal(size=(100, 1))
+    y_fit = X_fit[:, 0] + 0.1 * rng.normal(size=100)
+    y_fit[:2] = 1000.0
+    model = MLERegressor(distribution="student_t", random_state=0).fit(X_fit, y_fit)
+    assert r2_score(y_fit[2:], model.predict(X_fit[2:])) > 0.95
+    _, location, scale = stats.t.fit(y_fit, f0=5.0)
+    null = -stats.t.logpdf(y_fit, 5.0, location, scale).mean()
+    assert -model.log_likelihood(X_fit, y_fit).mean() < null - 1
+
+
+@pytest.mark.parametrize("name", ["gaussian", "laplace", "student_t"])
+def test_targets_are_standardized_by_the_intercept_only_model(name):
+    """Location and scale: the maximum-likelihood constant's (scipy's fit)."""
+    rng = np.random.RandomState(1)
+    y = np.c_[rng.standard_t(3, size=400) * 2 + 5, rng.laplace(size=400) - 1]
+    scaling = Standardization.fit_targets(resolve(name), y)
+    family = {"gaussian": stats.norm, "laplace": stats.laplace, "student_t": None}
+    for j in range(2):
+        if name == "student_t":
+            _, location, scale = stats.t.fit(y[:, j], f0=5.0)
+        else:
+            location, scale = family[name].fit(y[:, j])
+        assert_allclose(scaling.shift[j], location, rtol=1e-4, atol=1e-6)
+        assert_allclose(scaling.scale[j], scale, rtol=1e-4)
+
+
+def test_a_feature_with_a_large_offset_keeps_its_variation():
+    """1e14 plus unit noise: its variance is within StandardScaler's rounding
+    bound, and it was taken for a constant and divided by its magnitude,
+    which erased the noise that predicts y (R² -0.01). As StandardScaler,
+    it is centred; only equal values are a constant."""
+    rng = np.random.RandomState(0)
+    X_fit = rng.normal(size=(300, 2))
+    y_fit = 2 * X_fit[:, 0] + 0.1 * rng.normal(size=300)
+    shifted = X_fit + [1e14, 0.0]
+    model = MLERegressor(random_state=0).fit(shifted, y_fit)
+    assert model.score(shifted, y_fit) > 0.95
+
+
+def test_the_intercept_only_check_counts_a_label_once_whatever_its_classes():
+    """The tolerance is per target: a categorical label is one target, not one
+    per class (with 10 classes, a fit 0.08 nats worse than the class
+    frequencies passed, as 0.1 nats were allowed)."""
+    y_fit = np.repeat(np.arange(10), 200)
+    X_fit = np.random.RandomState(0).normal(size=(2000, 5))
+    model = MLEClassifier(learning_rate_init=1e-6, n_iter_no_change=2, random_state=0)
+    with pytest.raises(ValueError, match="worse than the intercept-only model"):
+        model.fit(X_fit, y_fit)
