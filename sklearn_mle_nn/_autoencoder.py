@@ -300,7 +300,13 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
                 "call of partial_fit fits its noise scale on its own chunk: join "
                 "a chunk of one row to the one before or after it."
             )
-        return X, X.toarray() if sp.issparse(X) else X
+        if not sp.issparse(X):
+            # Row-major whatever the input's layout (see BaseMLE._fit).
+            X = np.ascontiguousarray(X)
+            return X, X
+        # CSC's dense copy is column-major: the PCA start's products would
+        # sum in another order than CSR's.
+        return X, np.ascontiguousarray(X.toarray())
 
     _targets_are = "X"
 

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
@@ -218,6 +219,11 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             if continuing:
                 self._check_structure_unchanged()
             X, Y = self._validate_targets(X, y, reset=not continuing, classes=classes)
+            if not sp.issparse(X):
+                # Row-major whatever the input's layout: numpy sums the
+                # columns of a column-major array in another order (its
+                # means, its scale), and equal data would train to other bits.
+                X = np.ascontiguousarray(X)
             if continuing:
                 X, Y = _in_dtype(X, Y, self.coefs_[0].dtype)
             sample_weight = _check_weights(sample_weight, X)

@@ -147,6 +147,20 @@ def _forward_rows(X, coefs, intercepts, hidden_activations):
     return A
 
 
+def _canonical_csr(X):
+    """``X`` as CSR with sorted indices and no duplicates (a copy if needed).
+
+    A batch's products sum each row's entries in their stored order: equal
+    matrices stored in another order (CSC, or the unsorted rows that scaling
+    by a diagonal matrix leaves) would train to other bits.
+    """
+    X = X.tocsr()
+    if not X.has_canonical_format:
+        X = X.copy()
+        X.sum_duplicates()
+    return X
+
+
 def _all_equal(X, sample_weight=None):
     """Whether each column's values (in the rows of positive weight) are equal."""
     if sample_weight is not None:
@@ -304,6 +318,8 @@ class NetworkDefinition:
             loss_offset = self.target_scaling.log_jacobian()
         if self.input_scaling is not None:
             X = self.input_scaling.to_training(X)
+        if sp.issparse(X):
+            X = _canonical_csr(X)
         return X, Y, loss_offset
 
     def to_training_space(self, coefs, intercepts):
