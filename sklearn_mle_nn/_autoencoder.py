@@ -292,14 +292,7 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
 
     def _validate_targets(self, X, y, *, reset, classes=None):
         X = validate_data(self, X, reset=reset, **VALIDATION)
-        if self.variational and X.shape[0] < 2:
-            # The noise scale it learns would be zero: an unbounded likelihood.
-            raise ValueError(
-                "A variational autoencoder learns a distribution of the data: "
-                f"it needs at least 2 samples, got n_samples={X.shape[0]}. Every "
-                "call of partial_fit fits its noise scale on its own chunk: join "
-                "a chunk of one row to the one before or after it."
-            )
+        self._check_enough_samples(X.shape[0])
         if not sp.issparse(X):
             # Row-major whatever the input's layout (see BaseMLE._fit).
             X = np.ascontiguousarray(X)
@@ -309,6 +302,17 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
         return X, np.ascontiguousarray(X.toarray())
 
     _targets_are = "X"
+
+    def _check_enough_samples(self, n_samples):
+        if self.variational and n_samples < 2:
+            # The noise scale it learns would be zero: an unbounded likelihood.
+            raise ValueError(
+                "A variational autoencoder learns a distribution of the data: "
+                "it needs at least 2 samples (of positive sample_weight), got "
+                f"n_samples={n_samples}. Every call of partial_fit fits its noise "
+                "scale on its own chunk: join a chunk of one row to the one "
+                "before or after it."
+            )
 
     def _validation_score(self, distribution, raw, Y, sample_weight, loss_offset):
         # Mean log-likelihood of the data as given (standardized Gaussian data
@@ -628,12 +632,16 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
     def _importance_weighted_log_density(self, X, Y, n_draws, random_state):
         """``log mean_s p(Y | z_s) N(z_s; 0, I) / q(z_s | X)``, per row."""
         mean, log_variance = self._encode(X, log_variance=True)
-        spread = np.exp(0.5 * log_variance)
+        with np.errstate(over="ignore"):  # see below
+            spread = np.exp(0.5 * log_variance)
         # Log-weights of every draw (rows), for every sample (columns).
         log_weights = np.empty((n_draws, X.shape[0]))
         # Many small products: on one BLAS thread, as in training (BLAS's
         # own threads spin between them, ten times slower on a busy machine).
-        with limit_blas_threads():
+        # A row far outside the data can overflow (a code of inf, a decoded
+        # inf - inf): its weight is then below what floats hold, -inf, not
+        # NaN, which would sort it among the most typical rows.
+        with limit_blas_threads(), np.errstate(over="ignore", invalid="ignore"):
             for s in range(n_draws):
                 noise = random_state.standard_normal(self.n_components)
                 z = mean + spread * noise.astype(mean.dtype)
@@ -643,7 +651,9 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
                     np.sum(log_variance, axis=1) + noise @ noise - np.sum(z * z, axis=1)
                 )
                 log_weights[s] = log_likelihood + log_prior_ratio
-        return logsumexp(log_weights, axis=0) - np.log(n_draws)
+        log_weights[np.isnan(log_weights)] = -np.inf
+        with np.errstate(divide="ignore"):
+            return logsumexp(log_weights, axis=0) - np.log(n_draws)
 
     def score(self, X, y=None, n_importance_samples=200, random_state=0):
         """Mean log-likelihood of the samples, ``mean(score_samples(X))``.

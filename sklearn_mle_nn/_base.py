@@ -173,6 +173,9 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         """Labels to stratify the early-stopping split on, or None."""
         return None
 
+    def _check_enough_samples(self, n_samples):
+        """Raise if ``n_samples`` (of positive weight) are too few to fit."""
+
     def _fit_standardizations(self, distribution, X, Y, sample_weight):
         """How training standardizes ``(inputs, targets)``; None leaves them.
 
@@ -227,6 +230,8 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             if continuing:
                 X, Y = _in_dtype(X, Y, self.coefs_[0].dtype)
             sample_weight = _check_weights(sample_weight, X)
+            if sample_weight is not None:
+                self._check_enough_samples(np.count_nonzero(sample_weight))
             # Continued training works on a copy: the training distribution's
             # constants may change.
             network = (

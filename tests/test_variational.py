@@ -7,6 +7,8 @@ model implies; held-out density on digits against scikit-learn's factor
 analysis.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 from conftest import ROUND_TRIPS, RecordGradient, finite_difference
@@ -324,5 +326,27 @@ def test_codes_that_explain_nothing_collapse_to_the_intercept_only_model():
 
 
 def test_one_sample_is_refused_by_name():
-    with pytest.raises(ValueError, match="at least 2 samples, got n_samples=1"):
+    with pytest.raises(ValueError, match=r"at least 2 samples \(of positive"):
         MLEAutoencoder(variational=True).fit(np.ones((1, 3)))
+    # One sample of positive weight among many: the same (it said "diverged").
+    X = np.random.RandomState(0).normal(size=(30, 3))
+    weight = np.r_[1.0, np.zeros(29)]
+    with pytest.raises(ValueError, match="at least 2 samples .* got n_samples=1"):
+        MLEAutoencoder(variational=True).fit(X, sample_weight=weight)
+
+
+def test_a_far_outlier_scores_minus_infinity_not_nan():
+    """Its code's spread overflows and the decoder gives inf - inf: the
+    density was NaN, which sorts among the most typical rows."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(400, 5) @ rng.randn(5, 5)
+    vae = MLEAutoencoder(
+        (32,), n_components=2, variational=True, max_iter=30, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        vae.fit(X)
+    scores = vae.score_samples(np.vstack([X[:5], X[:1] * 1e6]))
+    assert not np.isnan(scores).any()
+    assert scores[-1] == -np.inf
+    assert np.isfinite(scores[:5]).all()
