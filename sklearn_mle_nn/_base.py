@@ -675,13 +675,9 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         ``params`` is then mapped to the data space in place.
         """
         fitted = copy.deepcopy(model.distribution)
+        training = (model, problem.X, problem.Y, problem.sample_weight)
         final_loss = evaluate_and_fit_constants(
-            model,
-            problem.X,
-            problem.Y,
-            problem.sample_weight,
-            params=params,
-            distribution=fitted,
+            *training, params=params, distribution=fitted
         )
         if not np.isfinite(final_loss):
             raise divergence_error(
@@ -696,14 +692,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
                 np.random.RandomState(EVALUATION_SEED),
             )
             fitted.calibrate(Y_val, raw, weight_val)
-            final_loss = evaluate(
-                model,
-                problem.X,
-                problem.Y,
-                problem.sample_weight,
-                params=params,
-                distribution=fitted,
-            )
+            final_loss = evaluate(*training, params=params, distribution=fitted)
         if network.target_scaling is not None:
             fitted.rescale_constants(network.target_scaling.scale)
         coefs, intercepts = model.layout.split(params)
