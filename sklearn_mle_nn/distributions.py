@@ -677,8 +677,9 @@ class StudentT(Distribution):
 
     def location_and_scale(self, y, sample_weight=None, n_rounds=20):
         # Location and scale together, by turns (each turn raises the
-        # likelihood), from the median and the standard deviation: a few
-        # outliers, which inflate the standard deviation, weigh little.
+        # likelihood), from the median and the t scale of the deviations
+        # from it: a few outliers, which would inflate a standard deviation,
+        # weigh little.
         y = np.asarray(y, dtype=float)
         location = _weighted_median(y, sample_weight)
         scale = _t_scales(y - location, self.df, sample_weight)
