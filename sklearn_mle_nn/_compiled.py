@@ -23,10 +23,14 @@ benchmarks compare both paths).
 # Authors: The sklearn_mle_nn developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import contextlib
 import functools
 import importlib.util
 import math
+import os
+import tempfile
 import threading
+import warnings
 
 import numpy as np
 from scipy.special import gammaln
@@ -79,7 +83,7 @@ def kernels_for(model, optimizer, dtype):
     distribution (with its canonical link and no fitted constant) and the
     optimizer are exactly built-in classes: a subclass may change any method.
     """
-    if not ENABLED or np.dtype(dtype) not in (np.float32, np.float64):
+    if not ENABLED or _NUMBA_FAILED or np.dtype(dtype) not in (np.float32, np.float64):
         return None
     # The activations are classes with static methods.
     codes = [_ACTIVATION_CODES.get(a) for a in model.hidden_activations]
@@ -132,6 +136,15 @@ class Kernels:
             self.constant = float(
                 gammaln(df / 2) - gammaln((df + 1) / 2) + 0.5 * math.log(df * math.pi)
             )
+        #: What this set of kernels is compiled for (see ``first_use``).
+        self.key = (
+            tuple(activation_codes),
+            loss_kernel,
+            type(optimizer).__name__,
+            getattr(optimizer, "momentum", None) != 0,
+            getattr(optimizer, "nesterov", None),
+            self.dtype.str,
+        )
         self._no_weight = np.empty(0, dtype=self.dtype)
         # The first layer's weight gradient, when left to the step.
         self._pending = None
@@ -297,6 +310,74 @@ def _jit(function=None, **options):
 
 
 _compile_lock = threading.Lock()
+#: Whether the kernels failed on a first batch in this process (``give_up``).
+_NUMBA_FAILED = False
+#: The kernel sets (``Kernels.key``) that ran a batch in this process.
+_WARM = set()
+
+
+@contextlib.contextmanager
+def first_use(kernels):
+    """Where ``kernels`` first run in this process: compiled, or loaded from
+    numba's disk cache, with the other processes of this user kept out.
+
+    numba's cache is not safe when processes (joblib's, dask's) compile
+    other dtypes or kernels of one function at once: its index can end up
+    pointing a signature at another's code, for good. The first batch of a
+    set of kernels therefore holds a lock file in the temporary directory
+    (where it can: without one, as before).
+    """
+    if kernels.key in _WARM:
+        yield
+        return
+    with _interprocess_lock():
+        yield
+    _WARM.add(kernels.key)
+
+
+@contextlib.contextmanager
+def _interprocess_lock():
+    try:
+        user = os.getuid() if hasattr(os, "getuid") else os.getlogin()
+        path = os.path.join(tempfile.gettempdir(), f"sklearn_mle_nn-{user}.lock")
+        handle = open(path, "a+b")
+    except OSError:
+        yield
+        return
+    with handle:
+        if os.name == "nt":
+            import msvcrt
+
+            handle.seek(0)
+            msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)
+            try:
+                yield
+            finally:
+                handle.seek(0)
+                msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def give_up(error):
+    """The kernels failed on a first batch: numpy for the rest of the process."""
+    global _NUMBA_FAILED
+    _NUMBA_FAILED = True
+    warnings.warn(
+        f"The compiled training kernels failed ({type(error).__name__}: {error}); "
+        "sklearn_mle_nn trains with numpy in this process. If numba's disk "
+        "cache is damaged (processes that compiled at the same time), delete "
+        "the sklearn_mle_nn entries of its cache directory (NUMBA_CACHE_DIR, "
+        "or the package's __pycache__).",
+        RuntimeWarning,
+        stacklevel=2,
+    )
 
 
 @functools.cache
@@ -311,7 +392,7 @@ def _compile_lazily():
     """
     try:
         import numba
-    except ImportError:
+    except Exception:  # not only ImportError: a broken llvmlite raises OSError
         return False
     with _compile_lock:
         for name, own_options in _KERNELS.items():
@@ -512,7 +593,9 @@ def _student_t(raw, bias, Y, weight, delta, bias_grad, constant, df):
     for i in range(raw.shape[0]):
         nll = 0.0
         for j in range(raw.shape[1]):
-            residual = raw[i, j] + bias[j] - Y[i, j]
+            # In float64, as StudentT.nll: a float32 square overflows
+            # above 1.8e19, where the t's pull is still finite.
+            residual = np.float64(raw[i, j] + bias[j] - Y[i, j])
             squares = residual * residual
             delta[i, j] = (df + 1) * residual / (df + squares)
             nll += 0.5 * (df + 1) * math.log1p(squares / df) + constant

@@ -8,6 +8,7 @@ epoch's loss, and check convergence.
 # Authors: The sklearn_mle_nn developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import copy
 import warnings
 from dataclasses import dataclass, field
 
@@ -167,9 +168,36 @@ class MiniBatchStep:
         self._scratch = np.empty(min(UPDATE_PART, n_coef), dtype=dtype)
         #: The L2 penalties added since it was last reset (once per epoch).
         self.penalty = 0.0
+        self._kernels_ran = False
 
     def __call__(self, X, Y, sample_weight):
         """One update from the batch; returns ``sum_i w_i NLL_i + penalty``."""
+        if self.kernels is not None and not self._kernels_ran:
+            return self._first_compiled_batch(X, Y, sample_weight)
+        return self._batch(X, Y, sample_weight)
+
+    def _first_compiled_batch(self, X, Y, sample_weight):
+        """The first batch on compiled kernels, which may compile them.
+
+        Should they fail (numba's disk cache damaged by processes that
+        compiled at once), the batch is made again with numpy, from the same
+        weights and optimizer state, and so is the rest of training.
+        """
+        params = self.model.params.copy()
+        state = copy.deepcopy(vars(self.optimizer))
+        try:
+            with _compiled.first_use(self.kernels):
+                loss = self._batch(X, Y, sample_weight)
+        except Exception as error:
+            np.copyto(self.model.params, params)
+            vars(self.optimizer).update(state)
+            self.kernels = self.workspace.kernels = None
+            _compiled.give_up(error)
+            return self._batch(X, Y, sample_weight)
+        self._kernels_ran = True
+        return loss
+
+    def _batch(self, X, Y, sample_weight):
         n_rows = X.shape[0]
         if sample_weight is not None and not sample_weight.any():
             # Nothing to learn from a batch of zero weight: skip it.

@@ -6,6 +6,7 @@ order of sums) and to float32's precision in float32, for every built-in
 distribution, hidden activation and solver.
 """
 
+import builtins
 import sys
 import warnings
 
@@ -194,6 +195,50 @@ def test_numba_that_does_not_import_leaves_numpy(monkeypatch):
     assert _compiled._compile_lazily.__wrapped__() is False
 
 
+def test_numba_that_fails_to_load_leaves_numpy(monkeypatch):
+    """Not only an ImportError: llvmlite without its shared library raises
+    OSError, which every fit raised again."""
+    real_import = builtins.__import__
+
+    def broken(name, *args, **kwargs):
+        if name == "numba":
+            raise OSError("Could not find/load shared object file 'libllvmlite.so'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.delitem(sys.modules, "numba", raising=False)
+    monkeypatch.setattr(builtins, "__import__", broken)
+    assert _compiled._compile_lazily.__wrapped__() is False
+
+
+def test_kernels_that_fail_on_the_first_batch_give_way_to_numpy(monkeypatch):
+    """numba's disk cache, damaged by processes that compiled at once, made
+    a kernel fail to unbox its arrays, in every later fit. The first batch
+    is made again with numpy, from the same weights, and so is the rest:
+    the fit is the numpy path's, bit for bit, with a warning."""
+    X, y = _data("categorical", np.float64)
+    reference, _ = _fit(
+        _estimator("categorical", "relu", "sgd"), X, y, False, monkeypatch
+    )
+    monkeypatch.setattr(_compiled, "_NUMBA_FAILED", False)
+
+    def damaged(self, *args):
+        raise TypeError("can't unbox array from PyObject into native value")
+
+    monkeypatch.setattr(_compiled.Kernels, "loss_gradient", damaged)
+    monkeypatch.setattr(_compiled, "ENABLED", True)
+    estimator = _estimator("categorical", "relu", "sgd")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        with pytest.warns(RuntimeWarning, match="compiled training kernels failed"):
+            estimator.fit(X, y)
+    weights = np.concatenate(
+        [w.ravel() for w in [*estimator.coefs_, *estimator.intercepts_]]
+    )
+    assert_array_equal(weights, reference)
+    # The rest of the process trains with numpy.
+    assert _compiled._NUMBA_FAILED
+
+
 @pytest.mark.parametrize("solver", SOLVERS)
 @pytest.mark.parametrize("share", [True, False])
 def test_gradient_fused_with_the_step_changes_no_bit(solver, share, monkeypatch):
@@ -235,3 +280,19 @@ def test_gradient_fused_with_the_step_changes_no_bit(solver, share, monkeypatch)
         _estimator("categorical", "relu", solver), X, y, False, monkeypatch
     )
     assert _relative_difference(fused, reference) <= 1e-12
+
+
+def test_student_t_kernel_squares_in_float64():
+    """Standardized residuals above 1.8e19 overflowed the float32 kernel's
+    square: the compiled fit diverged where numpy's fitted."""
+    X, y = _data("student_t", np.float32)
+    y = y.copy()
+    y[:3] = 1e20
+    losses = []
+    for compiled in (True, False):
+        model = _estimator("student_t", "relu", "sgd")
+        with pytest.MonkeyPatch.context() as patch:
+            _, loss = _fit(model, X, y, compiled, patch)
+        losses.append(loss)
+    assert np.isfinite(losses).all()
+    assert losses[0] == pytest.approx(losses[1], rel=1e-4)
