@@ -8,7 +8,6 @@ epoch's loss, and check convergence.
 # Authors: The sklearn_mle_nn developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-import copy
 import warnings
 from dataclasses import dataclass, field
 
@@ -180,17 +179,23 @@ class MiniBatchStep:
         """The first batch on compiled kernels, which may compile them.
 
         Should they fail (numba's disk cache damaged by processes that
-        compiled at once), the batch is made again with numpy, from the same
-        weights and optimizer state, and so is the rest of training.
+        compiled at once), the batch is made again with numpy, and so is the
+        rest of training. A kernel fails as it is called (numba checks the
+        types of its arguments first), before it writes: the weights and the
+        optimizer's arrays are as they were, and its counters (Adam's step)
+        are put back. No copy of the weights is held, which would add to a
+        fit's peak memory.
         """
-        params = self.model.params.copy()
-        state = copy.deepcopy(vars(self.optimizer))
+        counters = {
+            name: value
+            for name, value in vars(self.optimizer).items()
+            if not isinstance(value, np.ndarray)
+        }
         try:
             with _compiled.first_use(self.kernels):
                 loss = self._batch(X, Y, sample_weight)
         except Exception as error:
-            np.copyto(self.model.params, params)
-            vars(self.optimizer).update(state)
+            vars(self.optimizer).update(counters)
             self.kernels = self.workspace.kernels = None
             _compiled.give_up(error)
             return self._batch(X, Y, sample_weight)

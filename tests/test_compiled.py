@@ -210,23 +210,35 @@ def test_numba_that_fails_to_load_leaves_numpy(monkeypatch):
     assert _compiled._compile_lazily.__wrapped__() is False
 
 
-def test_kernels_that_fail_on_the_first_batch_give_way_to_numpy(monkeypatch):
+@pytest.mark.parametrize(
+    "solver, damaged_kernel",
+    [("sgd", "loss"), ("adam", "step")],
+    ids=["sgd-loss-kernel", "adam-step-kernel"],
+)
+def test_kernels_that_fail_on_the_first_batch_give_way_to_numpy(
+    solver, damaged_kernel, monkeypatch
+):
     """numba's disk cache, damaged by processes that compiled at once, made
     a kernel fail to unbox its arrays, in every later fit. The first batch
-    is made again with numpy, from the same weights, and so is the rest:
-    the fit is the numpy path's, bit for bit, with a warning."""
+    is made again with numpy, from the same weights and optimizer state
+    (Adam's step counter, advanced before its kernel failed, put back), and
+    so is the rest: the fit is the numpy path's, bit for bit, with a
+    warning."""
     X, y = _data("categorical", np.float64)
     reference, _ = _fit(
-        _estimator("categorical", "relu", "sgd"), X, y, False, monkeypatch
+        _estimator("categorical", "relu", solver), X, y, False, monkeypatch
     )
     monkeypatch.setattr(_compiled, "_NUMBA_FAILED", False)
 
-    def damaged(self, *args):
+    def damaged(*args):
         raise TypeError("can't unbox array from PyObject into native value")
 
-    monkeypatch.setattr(_compiled.Kernels, "loss_gradient", damaged)
+    if damaged_kernel == "loss":
+        monkeypatch.setattr(_compiled.Kernels, "loss_gradient", damaged)
+    else:
+        monkeypatch.setattr(_compiled, "_adam", damaged)
     monkeypatch.setattr(_compiled, "ENABLED", True)
-    estimator = _estimator("categorical", "relu", "sgd")
+    estimator = _estimator("categorical", "relu", solver)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         with pytest.warns(RuntimeWarning, match="compiled training kernels failed"):
