@@ -194,6 +194,8 @@ class MiniBatchStep:
         try:
             with _compiled.first_use(self.kernels):
                 loss = self._batch(X, Y, sample_weight)
+        except MemoryError:
+            raise  # numpy would need the memory as well
         except Exception as error:
             vars(self.optimizer).update(counters)
             self.kernels = self.workspace.kernels = None
