@@ -235,7 +235,9 @@ class Standardization:
         unresolved = (
             variance <= n_samples * eps * variance + (n_samples * mean * eps) ** 2
         )
-        constant = unresolved & _all_equal(X, sample_weight)
+        constant = unresolved.copy()
+        if unresolved.any():  # rare: the test reads those columns only
+            constant[unresolved] = _all_equal(X[:, unresolved], sample_weight)
         spread = np.where(unresolved, 1.0, np.sqrt(variance))
         if pooled and not unresolved.all():
             spread = np.full_like(spread, np.sqrt(variance[~unresolved].mean()))
