@@ -57,6 +57,7 @@ from ._training import (
     evaluate_and_fit_constants,
     split_validation,
     train,
+    validation_size,
 )
 from .distributions import DISTRIBUTIONS, Distribution, resolve
 
@@ -591,7 +592,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         if incremental or not self.early_stopping:
             return False
         if self.early_stopping == "auto":
-            return np.ceil(self.validation_fraction * n_samples) >= 10
+            return validation_size(self.validation_fraction, n_samples) >= 10
         return True
 
     def _make_or_resume_optimizer(self, model, resume):

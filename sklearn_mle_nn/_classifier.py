@@ -18,6 +18,7 @@ from sklearn.utils.validation import (
 from ._activations import Logistic, Softmax
 from ._base import VALIDATION, BaseMLE, first_column
 from ._docstrings import fill_docstring
+from ._training import validation_size
 from .distributions import Bernoulli, Categorical, Distribution, Gaussian, resolve
 
 
@@ -289,7 +290,7 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
                 "each class at least 2 samples, or set early_stopping=False."
             )
         n_classes = int(present.sum())
-        n_validation = int(np.ceil(self.validation_fraction * len(labels)))
+        n_validation = validation_size(self.validation_fraction, len(labels))
         if n_classes > 1 and min(n_validation, len(labels) - n_validation) < n_classes:
             raise ValueError(
                 f"Early stopping's validation set would hold {n_validation} of the "

@@ -352,11 +352,17 @@ class BatchSource:
         return X, Y, weight
 
 
+def validation_size(fraction, n_samples):
+    """How many of ``n_samples`` early stopping holds out: train_test_split's
+    own count for ``test_size=fraction``."""
+    return int(np.ceil(fraction * n_samples))
+
+
 def split_validation(X, Y, sample_weight, fraction, stratify, random_state):
     """Hold out ``fraction`` of the data for early stopping."""
     n_samples = X.shape[0]
-    # train_test_split's own size, and an error in this estimator's terms.
-    n_validation = int(np.ceil(fraction * n_samples))
+    # The split's size, and an error in this estimator's terms.
+    n_validation = validation_size(fraction, n_samples)
     if n_validation < 2 or n_samples - n_validation < 1:
         raise ValueError(
             "The validation set is too small for early stopping: "
