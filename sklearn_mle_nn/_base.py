@@ -300,10 +300,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
                 )
             attributes, final_loss = final
             attributes["_constants_weight"] = self._pool_stream_constants(
-                attributes["distribution_"],
-                attributes,
-                problem,
-                streaming=incremental and continuing,
+                attributes, problem, streaming=incremental and continuing
             )
             if not incremental:
                 self._check_ending(
@@ -316,9 +313,10 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             vars(self).update(attributes, **training_attributes)
         return self
 
-    def _pool_stream_constants(self, fitted, attributes, problem, streaming):
-        """The sample weight behind ``fitted``'s constants (``sigma_``,
-        ``scale_``), which a stream pools over its chunks.
+    def _pool_stream_constants(self, attributes, problem, streaming):
+        """The sample weight behind the constants (``sigma_``, ``scale_``) of
+        the fitted ``attributes["distribution_"]``, which a stream pools over
+        its chunks.
 
         A fit estimates them from its training data; each ``partial_fit``
         from its own chunk, which can be a single row. They are pooled with
@@ -333,6 +331,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             if problem.sample_weight is None
             else problem.sample_weight.sum()
         )
+        fitted = attributes["distribution_"]
         # A model saved before streams pooled has no weight: it starts anew.
         earlier_weight = getattr(self, "_constants_weight", None)
         if streaming and earlier_weight is not None and fitted.fits_constants:
