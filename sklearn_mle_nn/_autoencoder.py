@@ -3,14 +3,15 @@
 # Authors: The sklearn_mle_nn developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+from functools import update_wrapper
 from numbers import Integral, Real
+from types import MethodType
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import logsumexp
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
 from sklearn.utils import check_random_state
-from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
@@ -27,15 +28,29 @@ from ._threads import limit_blas_threads
 from ._variational import GaussianCode
 
 
-def _is_variational(estimator):
-    """``available_if`` check: the method exists only with ``variational=True``
-    (as scikit-learn's ``SVC.predict_proba`` only with ``probability=True``)."""
-    if not estimator.variational:
-        raise AttributeError(
-            "generate draws new data from the prior of a variational "
-            "autoencoder: it needs MLEAutoencoder(variational=True)."
-        )
-    return True
+class _variational_only:
+    """A method that exists only on a variational autoencoder.
+
+    As scikit-learn's ``available_if`` (``SVC.predict_proba`` without
+    ``probability=True``), ``hasattr`` is False otherwise; unlike it, the
+    ``AttributeError`` says why, not only that the attribute is missing.
+    """
+
+    def __init__(self, method):
+        self.method = method
+        update_wrapper(self, method)
+
+    def __get__(self, estimator, owner=None):
+        if estimator is None:  # on the class: the function, for the docs
+            return self.method
+        if not estimator._is_variational:
+            raise AttributeError(
+                f"This {type(estimator).__name__!r} has no attribute "
+                f"{self.method.__name__!r}: it draws new data from the prior of "
+                "a variational autoencoder, and needs "
+                "MLEAutoencoder(variational=True)."
+            )
+        return MethodType(self.method, estimator)
 
 
 @fill_docstring
@@ -321,6 +336,21 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
         nll = np.average(distribution.nll(Y, raw), weights=sample_weight)
         return -float(nll + loss_offset)
 
+    # After fit, every method reads the structure the network was fitted with,
+    # not the parameters, which set_params may have changed since.
+
+    @property
+    def _is_variational(self):
+        """Whether the fitted network (before fit, the parameter) is variational."""
+        if not self.__sklearn_is_fitted__():
+            return self.variational
+        return self._network.structure["variational"]
+
+    @property
+    def _n_codes(self):
+        """The fitted code's size."""
+        return self._network.structure["n_components"]
+
     @property
     def _code_layer(self):
         """Index of the weight layer whose output is the code."""
@@ -331,7 +361,7 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
         # The fitted code's size, as PCA's attribute of the same name: none
         # before fit (get_feature_names_out then raises NotFittedError).
         check_is_fitted(self)
-        return self._network.structure["n_components"]
+        return self._n_codes
 
     def _encode(self, X, log_variance=False):
         """The code of validated ``X``: the posterior mean of a variational one.
@@ -340,11 +370,11 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
         log-variances.
         """
         code_output = super()._raw(X, slice(0, self._code_layer + 1))
-        if not self.variational:
+        if not self._is_variational:
             return code_output
-        mean = code_output[:, : self.n_components]
+        mean = code_output[:, : self._n_codes]
         if log_variance:
-            return mean, code_output[:, self.n_components :]
+            return mean, code_output[:, self._n_codes :]
         return np.ascontiguousarray(mean)
 
     def _decode(self, codes):
@@ -536,10 +566,10 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
         """
         check_is_fitted(self)
         codes = check_array(X, dtype=[np.float64, np.float32])
-        if codes.shape[1] != self.n_components:
+        if codes.shape[1] != self._n_codes:
             raise ValueError(
-                f"inverse_transform expects codes with {self.n_components} "
-                f"columns (n_components), got {codes.shape[1]}."
+                f"inverse_transform expects codes with {self._n_codes} columns "
+                f"(the fitted n_components), got {codes.shape[1]}."
             )
         return self.distribution_.mean(self._decode(codes))
 
@@ -622,7 +652,7 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
         X = self._validate_X(X)
         Y = X.toarray() if sp.issparse(X) else X
         self.distribution_.check_target(Y, self._targets_are)
-        if not self.variational:
+        if not self._is_variational:
             return self._network_log_likelihood(X, Y)
         _check_n_samples(n_importance_samples, "n_importance_samples")
         return self._importance_weighted_log_density(
@@ -643,7 +673,7 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
         # NaN, which would sort it among the most typical rows.
         with limit_blas_threads(), np.errstate(over="ignore", invalid="ignore"):
             for s in range(n_draws):
-                noise = random_state.standard_normal(self.n_components)
+                noise = random_state.standard_normal(self._n_codes)
                 z = mean + spread * noise.astype(mean.dtype)
                 log_likelihood = -self.distribution_.nll(Y, self._decode(z))
                 # log N(z; 0, I) - log q(z | x); the 2 pi terms cancel.
@@ -688,7 +718,7 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
         """
         return float(np.mean(self.score_samples(X, n_importance_samples, random_state)))
 
-    @available_if(_is_variational)
+    @_variational_only
     def generate(self, n_samples=1, random_state=None):
         """Draw new data from the generative model: z ~ N(0, I), x ~ p(x | z).
 
@@ -724,7 +754,7 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
         _check_n_samples(n_samples, "n_samples")
         random_state = check_random_state(random_state)
         dtype = self.coefs_[0].dtype
-        z = random_state.standard_normal((n_samples, self.n_components)).astype(dtype)
+        z = random_state.standard_normal((n_samples, self._n_codes)).astype(dtype)
         return self._draw(self._decode(z), 1, random_state)[..., 0]
 
     def predict_distribution(self, X):

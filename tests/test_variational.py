@@ -246,11 +246,42 @@ def test_every_distribution_trains_and_generates(name, digits):
 
 def test_generate_needs_a_variational_autoencoder(digits):
     ae = MLEAutoencoder(max_iter=3, random_state=0).fit(digits)
+    # As scikit-learn's SVC.predict_proba without probability=True.
     assert not hasattr(ae, "generate")
-    with pytest.raises(AttributeError, match="has no attribute 'generate'") as error:
+    # The message says why (it was only in the chained cause).
+    match = "has no attribute 'generate': .* needs MLEAutoencoder\\(variational=True\\)"
+    with pytest.raises(AttributeError, match=match):
         ae.generate()
-    # The reason, as scikit-learn gives it for SVC.predict_proba.
-    assert "needs MLEAutoencoder(variational=True)" in str(error.value.__cause__)
+    # Before fit, the parameter decides.
+    assert hasattr(MLEAutoencoder(variational=True), "generate")
+    assert not hasattr(MLEAutoencoder(), "generate")
+
+
+def test_methods_read_the_fitted_structure_not_the_changed_parameters(digits):
+    """set_params after fit changes the next fit, not the fitted model: a
+    VAE's transform gave 3 columns (one a log-variance) after
+    set_params(n_components=3), and score_samples a shape error after
+    set_params(variational=False)."""
+    X = digits[:10]
+    vae = MLEAutoencoder(n_components=2, variational=True, max_iter=3, random_state=0)
+    vae.fit(digits)
+    codes = vae.transform(X)
+    scores = vae.score_samples(X, n_importance_samples=5)
+    generated = vae.generate(3, random_state=0)
+    names = vae.get_feature_names_out()
+    vae.set_params(n_components=3, variational=False)
+    assert_array_equal(vae.transform(X), codes)
+    assert_array_equal(vae.get_feature_names_out(), names)
+    assert_array_equal(vae.score_samples(X, n_importance_samples=5), scores)
+    assert_array_equal(vae.generate(3, random_state=0), generated)
+    assert vae.inverse_transform(codes).shape == X.shape
+
+    ae = MLEAutoencoder(n_components=2, max_iter=3, random_state=0).fit(digits)
+    codes, scores = ae.transform(X), ae.score_samples(X)
+    ae.set_params(n_components=3, variational=True)
+    assert not hasattr(ae, "generate")
+    assert_array_equal(ae.transform(X), codes)
+    assert_array_equal(ae.score_samples(X), scores)
 
 
 def test_generate_validates_n_samples(digits):
