@@ -289,21 +289,20 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
         # feature in its own units: each is standardized on its own.
         return not self.variational
 
-    def _fit_standardizations(self, distribution, X, Y, sample_weight):
-        """Gaussian data is standardized with one pooled scale on the output.
+    def _target_standardization(self, distribution, Y, sample_weight):
+        """The distribution's own location per feature, and one pooled scale.
 
-        One pooled scale for every feature keeps training's squared error
-        proportional to the reconstruction error of the data as given. A
-        variational autoencoder standardizes every feature on its own (on
-        wine and breast cancer, as given, its held-out log-density rose by 2
-        and 6 nats, to above factor analysis's).
+        One pooled scale for every feature keeps training's loss (for the
+        Gaussian, the squared error that PCA minimises) proportional to that
+        of the data as given. A variational autoencoder standardizes every
+        feature by its own scale (on wine and breast cancer, as given, its
+        held-out log-density rose by 2 and 6 nats, to above factor
+        analysis's); a feature without spread keeps unit scale.
         """
-        inputs, targets = super()._fit_standardizations(
-            distribution, X, Y, sample_weight
-        )
-        if targets is not None:
-            targets = Standardization.fit(Y, sample_weight, pooled=not self.variational)
-        return inputs, targets
+        location, scale = distribution.location_and_scale(Y, sample_weight)
+        if not self.variational:
+            scale = np.full_like(scale, np.sqrt(np.mean(np.square(scale))))
+        return Standardization(location, np.where(scale > 0, scale, 1.0))
 
     def _validate_targets(self, X, y, *, reset, classes=None):
         X = validate_data(self, X, reset=reset, **VALIDATION)

@@ -194,8 +194,12 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
                 X, sample_weight, pooled=self._pooled_input_scale
             )
         if distribution.standardize_targets and distribution.is_canonical:
-            return inputs, Standardization.fit_targets(distribution, Y, sample_weight)
+            return inputs, self._target_standardization(distribution, Y, sample_weight)
         return inputs, None
+
+    def _target_standardization(self, distribution, Y, sample_weight):
+        """Targets standardized by the intercept-only model's location and scale."""
+        return Standardization.fit_targets(distribution, Y, sample_weight)
 
     # ---- training ----------------------------------------------------------
 

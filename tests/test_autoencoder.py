@@ -372,3 +372,16 @@ def test_digits_held_out_reconstruction_beats_pca(n_components, distribution):
         (128,), n_components=n_components, distribution=distribution, random_state=0
     ).fit(X_train)
     assert _reconstruction_mse(X_test, ae.predict(X_test)) < pca_mse
+
+
+def test_laplace_is_standardized_by_its_own_location_and_scale():
+    """The median and the mean absolute deviation from it (one pooled scale),
+    not the mean and the standard deviation, which a few outliers move."""
+    X = _real_data(n_samples=201)
+    X[:5, 0] += 100.0
+    ae = _autoencoder(distribution="laplace", max_iter=1).fit(X)
+    scaling = ae._network.target_scaling
+    median = np.median(X, axis=0)
+    deviation = np.mean(np.abs(X - median), axis=0)
+    assert_allclose(scaling.shift, median)
+    assert_allclose(scaling.scale, np.sqrt(np.mean(deviation**2)))
