@@ -3,6 +3,7 @@
 # Authors: The sklearn_mle_nn developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import warnings
 from functools import update_wrapper
 from numbers import Integral, Real
 from types import MethodType
@@ -51,6 +52,15 @@ class _variational_only:
                 "MLEAutoencoder(variational=True)."
             )
         return MethodType(self.method, estimator)
+
+
+def _constant_values(Y, sample_weight):
+    """The value of every column whose values (of positive weight) are all
+    equal; NaN for the others."""
+    if sample_weight is not None:
+        Y = Y[sample_weight > 0]
+    low = Y.min(axis=0)
+    return np.where(low == Y.max(axis=0), low, np.nan)
 
 
 @fill_docstring
@@ -289,6 +299,12 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
         # feature in its own units: each is standardized on its own.
         return not self.variational
 
+    def _fit_standardizations(self, distribution, X, Y, sample_weight):
+        # A new network: the features constant in the training data (of
+        # positive weight). A spread fitted to them is the floor.
+        self._constant_features = _constant_values(Y, sample_weight)
+        return super()._fit_standardizations(distribution, X, Y, sample_weight)
+
     def _target_standardization(self, distribution, Y, sample_weight):
         """The distribution's own location per feature, and one pooled scale.
 
@@ -297,23 +313,70 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
         of the data as given. A variational autoencoder standardizes every
         feature by its own scale (on wine and breast cancer, as given, its
         held-out log-density rose by 2 and 6 nats, to above factor
-        analysis's); a feature without spread keeps unit scale.
+        analysis's); a constant feature, which has none, takes the pooled
+        one, so that the floor of its fitted spread is a fraction of the
+        features' spread, not of the unit the data happens to be given in.
         """
         location, scale = distribution.location_and_scale(Y, sample_weight)
-        if not self.variational:
-            scale = np.full_like(scale, np.sqrt(np.mean(np.square(scale))))
-        return Standardization(location, np.where(scale > 0, scale, 1.0))
+        pooled = np.sqrt(np.mean(np.square(scale)))
+        if not pooled > 0:  # every feature constant: nothing to pool
+            pooled = 1.0
+        if self.variational:
+            varying = np.isnan(self._constant_features) & (scale > 0)
+            scale = np.where(varying, scale, pooled)
+        else:
+            scale = np.full_like(scale, pooled)
+        return Standardization(location, scale)
 
     def _validate_targets(self, X, y, *, reset, classes=None):
         X = validate_data(self, X, reset=reset, **VALIDATION)
         self._check_enough_samples(X.shape[0])
-        if not sp.issparse(X):
-            # Row-major whatever the input's layout (see BaseMLE._fit).
-            X = np.ascontiguousarray(X)
-            return X, X
         # CSC's dense copy is column-major: the PCA start's products would
-        # sum in another order than CSR's.
-        return X, np.ascontiguousarray(X.toarray())
+        # sum in another order than CSR's. Row-major whatever the input's
+        # layout (see BaseMLE._fit).
+        Y = np.ascontiguousarray(X.toarray() if sp.issparse(X) else X)
+        if not reset:
+            # Continued training: a feature stays constant only if it is in
+            # the new data too.
+            self._forget_varying_features(Y)
+        return (X if sp.issparse(X) else Y), Y
+
+    def _forget_varying_features(self, Y):
+        constant = getattr(self, "_constant_features", None)
+        if constant is not None:
+            self._constant_features = np.where(
+                np.all(Y == constant, axis=0), constant, np.nan
+            )
+
+    def _warn_of_rows_that_differ_at_constant_features(self, Y):
+        """Warn if rows of ``Y`` differ where the training data was constant.
+
+        There the fitted spread is the floor, and a difference of any size
+        makes the row a strong anomaly (as scikit-learn's ``f_classif`` and
+        ``KBinsDiscretizer`` warn of constant features).
+        """
+        constant = getattr(self, "_constant_features", None)
+        if constant is None or not self.distribution_.fits_constants:
+            return
+        features = np.flatnonzero(~np.isnan(constant))
+        differ = Y[:, features] != constant[features]
+        if not differ.any():
+            return
+        names = getattr(self, "feature_names_in_", None)
+        listed = [
+            str(names[j]) if names is not None else int(j)
+            for j in features[differ.any(axis=0)]
+        ]
+        warnings.warn(
+            f"{np.count_nonzero(differ.any(axis=1))} of {len(Y)} samples differ "
+            f"from the training data at features {listed}, which were constant "
+            "there: their fitted spread is held at a floor, far below the other "
+            "features' spreads, so that score_samples ranks those samples as "
+            "strong anomalies. Drop constant features (with "
+            "sklearn.feature_selection.VarianceThreshold) before fitting if such "
+            "a difference is not one.",
+            UserWarning,
+        )
 
     _targets_are = "X"
 
@@ -651,6 +714,7 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
         X = self._validate_X(X)
         Y = X.toarray() if sp.issparse(X) else X
         self.distribution_.check_target(Y, self._targets_are)
+        self._warn_of_rows_that_differ_at_constant_features(Y)
         if not self._is_variational:
             return self._network_log_likelihood(X, Y)
         _check_n_samples(n_importance_samples, "n_importance_samples")

@@ -34,6 +34,9 @@ from ._activations import ACTIVATIONS
 _LOG_2PI = np.log(2 * np.pi)
 #: Raw log-scales and log-rates are clipped here so that exp() stays finite.
 _LOG_LIMIT = 30.0
+#: The smallest spread :meth:`Distribution.fit_constants` fits, in the
+#: standardized units of training (see :func:`_floor_spread`).
+SPREAD_FLOOR = 1e-3
 
 
 class Distribution(BaseEstimator):
@@ -250,7 +253,8 @@ class Distribution(BaseEstimator):
         """Fit the constant (nuisance) parameters by maximum likelihood.
 
         Called once after training, on the training targets and raw outputs
-        in training space. The default has none to fit.
+        in training space. A fitted spread is at least :data:`SPREAD_FLOOR`
+        there. The default has none to fit.
         """
         return self
 
@@ -404,9 +408,7 @@ class Gaussian(Distribution):
     def fit_constants(self, y, raw, sample_weight=None):
         residual = y - self.mean(raw)
         variance = np.average(residual * residual, axis=0, weights=sample_weight)
-        # A perfect fit would give scale 0 and an infinite likelihood.
-        eps = np.finfo(raw.dtype).eps
-        self.scale_ = np.sqrt(np.maximum(variance, eps**2)).astype(raw.dtype)
+        self.scale_ = _floor_spread(np.sqrt(variance), raw.dtype)
         return self
 
     def pool_constants(self, earlier, earlier_weight, weight):
@@ -565,7 +567,7 @@ class Laplace(Distribution):
     def fit_constants(self, y, raw, sample_weight=None):
         absolute = np.abs(y - self.mean(raw))
         scale = np.average(absolute, axis=0, weights=sample_weight)
-        self.scale_ = np.maximum(scale, np.finfo(raw.dtype).eps).astype(raw.dtype)
+        self.scale_ = _floor_spread(scale, raw.dtype)
         return self
 
     def pool_constants(self, earlier, earlier_weight, weight):
@@ -666,8 +668,7 @@ class StudentT(Distribution):
 
     def fit_constants(self, y, raw, sample_weight=None):
         scale = _t_scales(y - self.mean(raw), self.df, sample_weight)
-        # A perfect fit would give scale 0 and an infinite likelihood.
-        self.scale_ = np.maximum(scale, np.finfo(raw.dtype).eps).astype(raw.dtype)
+        self.scale_ = _floor_spread(scale, raw.dtype)
         return self
 
     def pool_constants(self, earlier, earlier_weight, weight):
@@ -959,6 +960,19 @@ def _ones_and_small(n_columns, dtype):
     ones = np.ones(n_columns, dtype=dtype)
     ones.flags.writeable = False
     return ones, np.sqrt(np.finfo(dtype).tiny)
+
+
+def _floor_spread(scale, dtype):
+    """A fitted spread, at least :data:`SPREAD_FLOOR`, in ``dtype``.
+
+    A target without residuals (a perfect fit, a feature constant in the
+    training data) would get spread 0: an infinite likelihood, and minus
+    infinity for a new value that differs. In training's standardized units
+    the floor does not depend on the data's units; it is the spread of
+    scikit-learn's ``GaussianMixture(reg_covar=1e-6)``, a variance added to
+    data it asks to be standardized.
+    """
+    return np.maximum(scale, SPREAD_FLOOR).astype(dtype)
 
 
 def _copy(raw, out):

@@ -12,6 +12,7 @@ from scipy import stats
 from scipy.special import expit, log_softmax, logsumexp, softmax
 
 from sklearn_mle_nn.distributions import (
+    SPREAD_FLOOR,
     Bernoulli,
     Categorical,
     Gaussian,
@@ -228,12 +229,14 @@ def test_gaussian_sample_keeps_float32():
     assert draws.dtype == np.float32 and draws.shape == (2, 3, 4)
 
 
-def test_fitted_scale_is_positive_for_a_perfect_fit():
-    """A perfect fit gives a tiny positive sigma, so the likelihood stays finite."""
+@pytest.mark.parametrize("name", ["gaussian", "laplace", "student_t"])
+def test_fitted_scale_of_a_perfect_fit_is_the_floor(name):
+    """A perfect fit gives the floor, SPREAD_FLOOR in training's standardized
+    units (it was 1e-16: a new value 0.01 away scored -5e27)."""
     y = np.linspace(-1, 1, 10).reshape(-1, 1)
-    fitted = Gaussian().fit_constants(y, y.copy())
-    assert np.all(fitted.scale_ > 0) and np.all(fitted.scale_ < 1e-10)
-    assert np.all(np.isfinite(fitted.nll(y, y)))
+    fitted = resolve(name).fit_constants(y, y.copy())
+    assert_array_equal(fitted.scale_, SPREAD_FLOOR)
+    assert np.all(np.isfinite(fitted.nll(y + 0.01, y)))
 
 
 @pytest.mark.parametrize("bad", [-0.1, 1.5])
@@ -263,7 +266,8 @@ def test_student_t_scale_is_scipys_maximum_likelihood_fit(df):
     from sklearn_mle_nn.distributions import StudentT
 
     rng = np.random.RandomState(0)
-    residual = rng.standard_t(df, size=(400, 3)) * [1e-3, 1.0, 1e3]
+    # The smallest column's scale stays above the floor, SPREAD_FLOOR.
+    residual = rng.standard_t(df, size=(400, 3)) * [1e-2, 1.0, 1e3]
     residual[:4, 1] = 1e5
     dist = StudentT(df=df).fit_constants(residual, np.zeros_like(residual))
     for j, scale in enumerate(dist.scale_):
