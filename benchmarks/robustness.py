@@ -16,14 +16,18 @@ for the autoencoder.
   ``'bernoulli'`` where the transformed features lie in [0, 1]; 2 codes (and 8
   for digits) against ``PCA`` with as many components: held-out reconstruction
   R², 1 - sum of squared errors / sum of squared deviations from the training
-  mean, in the units of the transformed features.
+  mean, in the units of the transformed features; for ``'gaussian'`` also the
+  held-out mean log-likelihood (``score``: ours log p(x | code(x)), PCA's
+  the log-density of probabilistic PCA), in nats per sample.
 
 One row is estimator x distribution x dataset x transform over the seeds: the
 fits that raised (the first message kept), the fits that warned (the
 categories kept), our held-out score and the peer's (mean and min), the
-difference of the means and the fit time ratio (ours / peer's). A row misses
-the target if a fit raised or warned, or if our mean score is below the
-peer's minus 0.02 (below PCA's for the autoencoder). The column "at null"
+difference of the means, the mean held-out log-likelihoods (Gaussian
+autoencoder rows) and the fit time ratio (ours / peer's). A row misses the
+target if a fit raised or warned, if a score is not finite, or if our mean
+score is below the peer's minus 0.02 (below PCA's for the autoencoder, in
+reconstruction R² and in log-likelihood). The column "at null"
 counts our fits that score no better than ignoring the features (the most
 frequent class, the training mean): they learned nothing, whatever the peer did.
 
@@ -217,6 +221,13 @@ def held_out_score(spec, model, X_train, X_test, y_test):
         return float(1 - residual / np.sum((X_test - X_train.mean(axis=0)) ** 2))
 
 
+def compares_log_likelihood(spec):
+    """Whether the row compares held-out log-likelihoods with PCA's: densities
+    of the same data, for a Gaussian autoencoder (a Bernoulli one gives a
+    probability mass, which compares with no density)."""
+    return spec.estimator == "autoencoder" and spec.distribution == "gaussian"
+
+
 def null_score(spec, X_train, X_test, y_train, y_test):
     """The held-out score of the model that ignores the features.
 
@@ -237,7 +248,13 @@ def run_fit(spec, seed, peer):
     """One fit and its held-out score, with its errors and warnings caught."""
     X_train, X_test, y_train, y_test = split(spec, seed)
     model = _peer(spec, seed) if peer else _ours(spec, seed)
-    result = {"score": np.nan, "seconds": np.nan, "error": None, "warnings": []}
+    result = {
+        "score": np.nan,
+        "log_likelihood": np.nan,
+        "seconds": np.nan,
+        "error": None,
+        "warnings": [],
+    }
     result["null_score"] = null_score(spec, X_train, X_test, y_train, y_test)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -250,6 +267,9 @@ def run_fit(spec, seed, peer):
         if result["error"] is None:
             try:
                 result["score"] = held_out_score(spec, model, X_train, X_test, y_test)
+                if spec.estimator == "autoencoder":
+                    with np.errstate(all="ignore"):
+                        result["log_likelihood"] = float(model.score(X_test))
             except Exception as exc:
                 result["error"] = f"predict: {type(exc).__name__}: {exc}"
     result["warnings"] = [
@@ -262,6 +282,8 @@ def aggregate(spec, ours, peers):
     """The row's summary from the per-seed results of ours and of the peer."""
     scores = np.array([result["score"] for result in ours])
     peer_scores = np.array([result["score"] for result in peers])
+    log_likelihoods = np.array([result["log_likelihood"] for result in ours])
+    peer_log_likelihoods = np.array([result["log_likelihood"] for result in peers])
     errors = [result["error"] for result in ours if result["error"]]
     warned = [result["warnings"] for result in ours if result["warnings"]]
     categories = sorted({name for caught in warned for name, _ in caught})
@@ -269,6 +291,8 @@ def aggregate(spec, ours, peers):
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices
         mean, low = np.nanmean(scores), np.nanmin(scores)
         peer_mean, peer_low = np.nanmean(peer_scores), np.nanmin(peer_scores)
+        log_likelihood = np.nanmean(log_likelihoods)
+        peer_log_likelihood = np.nanmean(peer_log_likelihoods)
     seconds = np.sum([result["seconds"] for result in ours])
     peer_seconds = np.sum([result["seconds"] for result in peers])
     row = {
@@ -280,7 +304,13 @@ def aggregate(spec, ours, peers):
         "warning_categories": categories,
         "first_warning": f"{warned[0][0][0]}: {warned[0][0][1]}" if warned else None,
         "nonfinite": sum(
-            not np.isfinite(result["score"]) for result in ours if not result["error"]
+            not np.isfinite(result["score"])
+            or (
+                spec.estimator == "autoencoder"
+                and not np.isfinite(result["log_likelihood"])
+            )
+            for result in ours
+            if not result["error"]
         ),
         "at_null": sum(
             bool(result["score"] <= result["null_score"] + 1e-12) for result in ours
@@ -292,11 +322,15 @@ def aggregate(spec, ours, peers):
         "peer_raised": sum(result["error"] is not None for result in peers),
         "peer_warned": sum(bool(result["warnings"]) for result in peers),
         "difference": float(mean - peer_mean),
+        "log_likelihood_mean": float(log_likelihood),
+        "peer_log_likelihood_mean": float(peer_log_likelihood),
         "time_ratio": float(seconds / peer_seconds),
     }
     floor = peer_mean if spec.estimator == "autoencoder" else peer_mean - TOLERANCE
     # The mean is over the fits that did not raise; none left is no score at all.
     row["worse"] = bool(row["nonfinite"] > 0 or not mean >= floor)
+    if compares_log_likelihood(spec):
+        row["worse"] |= not log_likelihood >= peer_log_likelihood
     row["miss"] = bool(row["raised"] or row["warned"] or row["worse"])
     return row
 
@@ -339,6 +373,8 @@ COLUMNS = (
     "peer mean",
     "peer min",
     "diff",
+    "loglik ours",
+    "loglik peer",
     "time ratio",
     "at null",
     "miss",
@@ -371,6 +407,10 @@ def _cells(row):
             for key in ("score_mean", "score_min", "peer_score_mean", "peer_score_min")
         ),
         f"{row['difference']:+.4f}",
+        *(
+            f"{row[key]:.2f}" if compares_log_likelihood(spec) else ""
+            for key in ("log_likelihood_mean", "peer_log_likelihood_mean")
+        ),
         f"{row['time_ratio']:.3g}",
         str(row["at_null"]),
         "MISS " + "+".join(miss) if miss else "",
@@ -456,8 +496,9 @@ def _header(args, seeds, specs):
         f"scikit-learn {sklearn.__version__}, numpy {np.__version__}",
         f"seeds {list(seeds)}, n_jobs {args.n_jobs}, rows {len(specs)}",
         "scores: classifier accuracy, regressor R², autoencoder reconstruction R² "
-        "(peer: PCA); time ratio = ours / peer's; at null = fits of ours scoring "
-        "no better than ignoring the features",
+        "(peer: PCA); loglik: the Gaussian autoencoder's held-out mean "
+        "log-likelihood and PCA's, nats per sample; time ratio = ours / peer's; "
+        "at null = fits of ours scoring no better than ignoring the features",
     ]
     bernoulli = [
         f"{spec.dataset} {spec.transform}"

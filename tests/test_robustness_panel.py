@@ -73,3 +73,25 @@ def test_bernoulli_autoencoder_rows_only_where_features_lie_in_unit_interval():
     # only; wine and breast cancer exceed 1000, diabetes is centred.
     expected = {("iris", "x0.001", 2), ("digits", "x0.001", 2), ("digits", "x0.001", 8)}
     assert bernoulli == expected
+
+
+def test_gaussian_autoencoder_row_compares_held_out_log_likelihood_with_pca():
+    """Issue 22: the autoencoder rows show the held-out score against PCA's,
+    recomputed here from the documented split (ours: score, the mean
+    log p(x | code(x)); PCA's: its mean log-density)."""
+    from sklearn_mle_nn import MLEAutoencoder
+
+    spec = robustness.RowSpec("autoencoder", "gaussian", "iris", "raw", 2)
+    row = robustness.compute_row(spec, seeds=(0,))
+    X_train, X_test, _, _ = robustness.split(spec, seed=0)
+    pca = PCA(n_components=2).fit(X_train)
+    assert row["peer_log_likelihood_mean"] == pytest.approx(pca.score(X_test))
+    ours = MLEAutoencoder(n_components=2, random_state=0).fit(X_train)
+    assert row["log_likelihood_mean"] == pytest.approx(ours.score(X_test))
+    worse = row["score_mean"] < row["peer_score_mean"] or (
+        row["log_likelihood_mean"] < row["peer_log_likelihood_mean"]
+    )
+    assert row["worse"] == (worse or row["nonfinite"] > 0)
+    cells = robustness.format_table([row]).splitlines()[1].split()
+    assert f"{row['log_likelihood_mean']:.2f}" in cells
+    assert f"{row['peer_log_likelihood_mean']:.2f}" in cells
