@@ -258,6 +258,11 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
         n_encoder_layers = len(super()._hidden_layers())
         return GaussianCode(n_encoder_layers, self.n_components, self.beta)
 
+    #: The decoder's weights are the start (PCA's reconstruction, or random
+    #: for a variational one), not zero: a decoder that ignores the codes
+    #: would give the encoder no gradient to learn them from.
+    _output_starts_at_intercept_only = False
+
     @property
     def _mean_starts_at_intercept_only(self):
         # Nothing to start where scikit-learn's MLP would: the decoder starts

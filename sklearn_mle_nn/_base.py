@@ -163,7 +163,12 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
 
     #: Whether the inputs share one scale (they keep their relative weight).
     _pooled_input_scale = False
-    #: Whether the mean outputs' intercepts start at the intercept-only model.
+    #: Whether a new network's output layer is the intercept-only model (zero
+    #: weights, the maximum-likelihood constants as intercepts), so that a fit
+    #: starts no worse than it, whatever the scale of the targets.
+    _output_starts_at_intercept_only = True
+    #: Whether the mean outputs' intercepts start at the intercept-only model
+    #: (their weights random), where the output layer as a whole does not.
     _mean_starts_at_intercept_only = False
 
     def _stochastic_code(self):
@@ -431,7 +436,8 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
                 params,
                 Y,
                 sample_weight,
-                means=random_start and self._mean_starts_at_intercept_only,
+                mean_intercepts=self._mean_starts_at_intercept_only,
+                mean_weights=self._output_starts_at_intercept_only,
             )
         started = random_start and self._start_new_network(
             network, layout, params, Y, sample_weight
@@ -515,7 +521,13 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         batch_size = self._resolve_batch_size(X.shape[0])
         optimizer = self._make_or_resume_optimizer(model, incremental and continuing)
         step = MiniBatchStep(
-            model, optimizer, self.alpha, batch_size, X.dtype, random_state
+            model,
+            optimizer,
+            self.alpha,
+            batch_size,
+            X.dtype,
+            random_state,
+            curvature=model.distribution.raw_curvature(Y, sample_weight),
         )
         batches = BatchSource(
             X, Y, sample_weight, batch_size, self.shuffle, random_state
@@ -573,11 +585,15 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         # than theirs: training learned, and the validation rows judged what
         # (see _keep_intercept_only). The final pass tells.
         may_fall_back = (
-            early_stopping
-            and not (given_start or incremental)
+            not (given_start or incremental)
             and model.code is None
-            and recovery.best_epoch_loss
-            < TrainingProblem(X, Y, sample_weight).null_loss(model.distribution)
+            and (
+                # It started there: ending worse is no divergence.
+                self._output_starts_at_intercept_only
+                or early_stopping
+                and recovery.best_epoch_loss
+                < TrainingProblem(X, Y, sample_weight).null_loss(model.distribution)
+            )
         )
         training_attributes = {
             "_optimizer": optimizer,
@@ -814,19 +830,29 @@ def _history_attributes(history, early_stopping):
     }
 
 
-def _start_at_intercept_only(network, layout, params, Y, sample_weight, means=False):
+def _start_at_intercept_only(
+    network, layout, params, Y, sample_weight, *, mean_intercepts, mean_weights
+):
     """Start raw outputs at their intercept-only value.
 
     Every output after the first parameter (a log-spread) starts there with
     zero weights: a random start of the spread makes some training targets
     look far too certain, and their ``1 / sigma(x)**2`` weights then dominate
-    the first steps. With ``means``, the mean outputs' intercepts start there
-    too (their weights stay random): a squashing link's random start (a
-    probability of about 0.5 for a pixel that is almost always 0) would
-    spend training on learning the means.
+    the first steps.
+
+    With ``mean_weights`` the mean outputs start there too, weights and
+    intercepts: the fit then starts at the intercept-only model, the best
+    constant, and not at a random function whose loss can be far worse
+    (Poisson counts of a million start at a rate of one), which training
+    stopped early by ``tol`` would end near. The hidden layers keep their
+    random weights, so the first steps give the output weights a gradient
+    (and, through them, the layers below). With ``mean_intercepts`` only their
+    intercepts start there (an autoencoder's weights are its start): a
+    squashing link's random start (a probability of about 0.5 for a pixel
+    that is almost always 0) would spend training on learning the means.
     """
     distribution = network.distribution
-    if distribution.n_params == 1 and not means:
+    if distribution.n_params == 1 and not (mean_intercepts or mean_weights):
         return
     coefs, intercepts = layout.split(params)
     null = distribution.intercept_only_raw(Y, sample_weight)[0]
@@ -835,10 +861,12 @@ def _start_at_intercept_only(network, layout, params, Y, sample_weight, means=Fa
             network.target_scaling.scale, network.target_scaling.shift
         )
         null = (null - shift) / scale
-    spread = slice(Y.shape[1], None)
-    coefs[-1][:, spread] = 0
-    intercepts[-1][spread] = null[spread]
-    if means:
+    # The mean outputs are the first of the output layer's columns.
+    n_means = 0 if mean_weights else Y.shape[1]
+    outputs = slice(n_means, None)
+    coefs[-1][:, outputs] = 0
+    intercepts[-1][outputs] = null[outputs]
+    if mean_intercepts:
         intercepts[-1][: Y.shape[1]] = null[: Y.shape[1]]
 
 
@@ -927,31 +955,41 @@ def _worse_than(loss, reference, problem, distribution):
 
 
 def _keep_intercept_only(model, problem, trained, null_loss):
-    """Give way to the intercept-only model after early stopping kept a worse
+    """Give way to the intercept-only model after training kept a worse
     network (``trained``: its mean training NLL), with a warning.
 
-    Early stopping keeps the epoch of the best validation score. On data
-    whose features tell nothing about the target (or too little to learn
-    from this many samples), that can be an early epoch, still near its
-    random start, and worse than the intercept-only model on the data, which
-    a fit must not end with. Training did learn the training rows (the
-    caller checks that an epoch's loss on them beat their intercept-only
-    model's), so what failed is not the optimizer but what it learned, on
-    the held-out rows: the intercept-only model, which the network contains
-    (zero output weights), is kept. A fit that stopped before it learned
-    raises (``_check_ending``).
+    The fit started at the intercept-only model (or early stopping judged
+    the network): ending worse than it is no divergence but a sign of what
+    to change, and the intercept-only model, which the network contains
+    (zero output weights), is kept. With early stopping, the kept epoch is
+    the one of the best validation score: on data whose features tell
+    nothing about the target (or too little to learn from this many
+    samples), an early one, and what failed is what training learned, on the
+    held-out rows. Without, the steps were too large for the data, or the
+    stopping rule gave up before they helped.
     """
+    if problem.validation is not None:
+        what = "The network that early stopping kept (the best validation score)"
+        advice = (
+            "the features show nothing the network could learn from these "
+            f"{problem.Y.shape[0]} samples, and the intercept-only model is kept. "
+            "If they should predict the target: more data, a larger "
+            "validation_fraction or early_stopping=False; a lower "
+            "learning_rate_init if validation_scores_ jumps about."
+        )
+    else:
+        what = "The network that training ended with"
+        advice = (
+            "the intercept-only model, where training started, is kept. If "
+            "loss_curve_ jumps about, the steps are too large for this data: "
+            "lower learning_rate_init or momentum; if it stopped after a few "
+            "epochs, raise n_iter_no_change or lower tol."
+        )
     warnings.warn(
-        "The network that early stopping kept (the best validation score) "
-        "fits the data worse than the intercept-only model, the same "
+        f"{what} fits the data worse than the intercept-only model, the same "
         "prediction for every sample (mean negative log-likelihood "
         f"{problem.loss_offset + trained:.6g} against "
-        f"{problem.loss_offset + null_loss:.6g}): the features show nothing "
-        "the network could learn from these "
-        f"{problem.Y.shape[0]} samples, and the intercept-only model is kept. "
-        "If they should predict the target: more data, a larger "
-        "validation_fraction or early_stopping=False; a lower "
-        "learning_rate_init if validation_scores_ jumps about.",
+        f"{problem.loss_offset + null_loss:.6g}): {advice}",
         ConvergenceWarning,
     )
     model.params[...] = _intercept_only_params(model, problem)
@@ -1083,7 +1121,14 @@ def _check_weights(sample_weight, X):
         raise ValueError(
             "sample_weight sums to zero: at least one sample needs a positive weight."
         )
-    return sample_weight
+    # Weights are relative: rescaled to mean one over the samples of positive
+    # weight (in float64, so that tiny or huge weights neither underflow nor
+    # overflow), the penalty alpha weighs the same against the likelihood
+    # whatever their global scale. A fit with c * w is the fit with w, and a
+    # sample of zero weight is one left out.
+    positive = sample_weight[sample_weight > 0]
+    mean_weight = np.mean(positive, dtype=np.float64)
+    return (sample_weight / mean_weight).astype(X.dtype, copy=False)
 
 
 def _check_n_samples(n_samples, name="n_samples"):

@@ -125,17 +125,30 @@ class MiniBatchStep:
 
     The objective of a batch ``B`` is
     ``(sum_{i in B} w_i NLL_i + alpha / 2 * ||W||^2) / sum_{i in B} w_i``,
-    as in scikit-learn's MLP.
+    as in scikit-learn's MLP. Its gradient is divided by ``curvature`` (the
+    likelihood's, in the raw outputs, at the intercept-only model, when it
+    exceeds one: see :meth:`Distribution.raw_curvature`): the same optimum,
+    with steps whose size does not grow with the scale of the targets.
 
     With numba installed and a model made of built-in parts, the
     elementwise work runs in compiled kernels (``_compiled``) that fuse it
     into fewer passes; the numpy code here is the reference they follow.
     """
 
-    def __init__(self, model, optimizer, alpha, batch_size, dtype, random_state=None):
+    def __init__(
+        self,
+        model,
+        optimizer,
+        alpha,
+        batch_size,
+        dtype,
+        random_state=None,
+        curvature=1.0,
+    ):
         self.model = model
         self.optimizer = optimizer
         self.alpha = alpha
+        self.curvature = max(1.0, float(curvature))
         self.random_state = random_state
         self.coefs, self.intercepts = model.split()
         self.grad = np.empty_like(model.params)
@@ -246,9 +259,12 @@ class MiniBatchStep:
         step.
         """
         params, grad, alpha = self.model.params, self.grad, self.alpha
+        scale = 1.0 / total_weight if self.curvature == 1.0 else 1.0 / (
+            total_weight * self.curvature
+        )
         if self.kernels is not None:
             n_coef = self.model.layout.n_coef
-            squares = self.kernels.step(params, grad, n_coef, alpha, 1 / total_weight)
+            squares = self.kernels.step(params, grad, n_coef, alpha, scale)
             return 0.5 * alpha * float(squares)
         squares = 0.0
         self.optimizer.begin_step()
@@ -258,7 +274,7 @@ class MiniBatchStep:
                 squares += np.einsum("i,i->", weights, weights)
                 scratch = self._scratch[: len(weights)]
                 grad[weights_part] += np.multiply(weights, alpha, out=scratch)
-            self.optimizer.update(params, grad, part, 1.0 / total_weight)
+            self.optimizer.update(params, grad, part, scale)
         return 0.5 * alpha * float(squares)
 
     def after_epoch(self, batches):

@@ -249,6 +249,18 @@ class Distribution(BaseEstimator):
         mean = np.average(y, axis=0, weights=sample_weight)
         return self.activation.inverse(mean[np.newaxis, :])
 
+    def raw_curvature(self, y, sample_weight=None):
+        """The NLL's second derivative in the raw outputs at the intercept-only
+        model (the largest over the outputs): its Fisher information.
+
+        Training divides its gradient steps by it where it exceeds one, so
+        that ``learning_rate_init`` means the same whatever the scale of the
+        targets. The default, 1, is that of a location family on
+        standardized targets, and bounds the bounded families (a Bernoulli's
+        is at most 1/4).
+        """
+        return 1.0
+
     def fit_constants(self, y, raw, sample_weight=None):
         """Fit the constant (nuisance) parameters by maximum likelihood.
 
@@ -761,6 +773,11 @@ class Poisson(Distribution):
     def intercept_only_raw(self, y, sample_weight=None):
         mean = np.average(y, axis=0, weights=sample_weight)
         return np.log(np.maximum(mean, np.finfo(float).tiny))[np.newaxis, :]
+
+    def raw_curvature(self, y, sample_weight=None):
+        # d^2 NLL / d raw^2 = rate: counts of a million would make steps a
+        # million times those of counts near one.
+        return float(np.max(np.average(y, axis=0, weights=sample_weight)))
 
     def std(self, raw):
         return np.sqrt(self.mean(raw))

@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from _params import SKLEARN_SGD_DEFAULTS
+from _params import SKLEARN_SGD_DEFAULTS, started_at_intercept_only
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
 from sklearn.datasets import load_diabetes
@@ -23,7 +23,10 @@ from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_mle_nn import MLERegressor
+from sklearn_mle_nn import MLEClassifier, MLERegressor
+
+#: scikit-learn's MLPRegressor, started where ours starts (see _params.py).
+TwinRegressor = started_at_intercept_only(MLPRegressor)
 
 # Most fits here run a handful of epochs on purpose, to stay fast.
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -214,7 +217,7 @@ def test_warm_start_after_a_stop_continues_as_mlp_regressor(early_stopping):
         "warm_start": True,
     }
     ours = MLERegressor(**common, **AS_GIVEN).fit(X, y)
-    theirs = MLPRegressor(**common).fit(X, y)
+    theirs = TwinRegressor(**common).fit(X, y)
     assert ours.n_iter_ == theirs.n_iter_ < 500
     assert ours._no_improvement_count == theirs._no_improvement_count > 3
     ours.fit(X, y)
@@ -238,7 +241,7 @@ def test_same_fit_as_mlp_regressor(params):
         **params,
     }
     ours = MLERegressor(**common, **AS_GIVEN).fit(X, y)
-    theirs = MLPRegressor(**common).fit(X, y)
+    theirs = TwinRegressor(**common).fit(X, y)
     _assert_same_network(ours, theirs)
     assert ours.n_iter_ == theirs.n_iter_
     assert ours.t_ == theirs.t_
@@ -263,7 +266,12 @@ def test_same_fit_as_mlp_regressor_with_sample_weight():
     y = _standardize(y, sample_weight)
     params = {**TWIN, "hidden_layer_sizes": (5,), "max_iter": 6, "batch_size": 8}
     ours = MLERegressor(**params, **AS_GIVEN).fit(X, y, sample_weight=sample_weight)
-    theirs = MLPRegressor(**params).fit(X, y, sample_weight=sample_weight)
+    # Ours takes weights as relative (rescaled to mean one): scikit-learn's,
+    # as counts, gets them so rescaled.
+    twin = started_at_intercept_only(MLPRegressor, sample_weight)
+    theirs = twin(**params).fit(
+        X, y, sample_weight=sample_weight / sample_weight.mean()
+    )
     _assert_same_network(ours, theirs)
     # No loss comparison: scikit-learn averages weighted batch means by batch
     # *size*, not weight, so its epoch loss is not the weighted mean NLL.
@@ -275,7 +283,7 @@ def test_same_fit_as_mlp_regressor_multi_output():
     Y = _standardize(Y)
     params = {**TWIN, "hidden_layer_sizes": (6,), "max_iter": 6, "batch_size": 8}
     ours = MLERegressor(**params, **AS_GIVEN).fit(X, Y)
-    _assert_same_network(ours, MLPRegressor(**params).fit(X, Y))
+    _assert_same_network(ours, TwinRegressor(**params).fit(X, Y))
 
 
 # ---- likelihood, predictive distribution, sampling --------------------------
@@ -466,16 +474,45 @@ def test_zero_sample_weight_alone_in_a_mini_batch():
 
 @pytest.mark.parametrize("distribution", ["gaussian", "bernoulli"])
 def test_integer_sample_weight_equals_repeating_rows(distribution):
-    """Integer weights give the same fit as repeating each row that many times."""
+    """Integer weights give the same fit as repeating each row that many times,
+    with the penalty of as many samples as the weights are positive.
+
+    Weights are relative (a global rescale is the same fit): the penalty
+    weighs against the mean likelihood of the samples given, so the fit on
+    ``N = sum(repeats)`` rows with ``alpha`` is the weighted fit of the ``n``
+    rows with ``alpha * n / N``.
+    """
     X, y = _unit_interval_data(n_samples=25)
     repeats = np.random.RandomState(0).randint(1, 4, size=len(y))
-    weighted = _regressor(distribution=distribution, **FULL_BATCH)
+    alpha = 0.05
+    weighted = _regressor(
+        distribution=distribution,
+        alpha=alpha * len(y) / repeats.sum(),
+        **FULL_BATCH,
+    )
     weighted.fit(X, y, sample_weight=repeats)
-    repeated = _regressor(distribution=distribution, **FULL_BATCH)
+    repeated = _regressor(distribution=distribution, alpha=alpha, **FULL_BATCH)
     repeated.fit(np.repeat(X, repeats, axis=0), np.repeat(y, repeats))
     _assert_same_network(weighted, repeated, rtol=1e-9)
     if distribution == "gaussian":
         assert_allclose(weighted.sigma_, repeated.sigma_, rtol=1e-9)
+
+
+@pytest.mark.parametrize("scale", [1e-12, 1 / 25, 1e9])
+@pytest.mark.parametrize("estimator", ["regressor", "classifier"])
+def test_a_global_rescale_of_sample_weight_is_the_same_fit(estimator, scale):
+    """Weights are relative: w and c * w give the same model (the penalty does
+    not grow against the likelihood as the weights shrink), even at 1e-12."""
+    X, y = _regression_data(n_samples=60)
+    weights = np.random.RandomState(2).uniform(0.2, 3.0, size=len(y))
+    if estimator == "classifier":
+        make, y = MLEClassifier, (y > np.median(y)).astype(int)
+    else:
+        make = MLERegressor
+    params = {"hidden_layer_sizes": (6,), "max_iter": 30, "random_state": 0}
+    reference = make(**params).fit(X, y, sample_weight=weights)
+    rescaled = make(**params).fit(X, y, sample_weight=weights * scale)
+    _assert_same_network(rescaled, reference, rtol=1e-9, atol=1e-12)
 
 
 # ---- shapes, dtypes, sparse input --------------------------------------------
@@ -634,7 +671,9 @@ def test_bernoulli_with_identity_output_raises():
 def test_grid_search_over_distribution(in_pipeline):
     """GridSearchCV searches distribution on [0, 1] targets, alone or in a Pipeline."""
     X, y = _unit_interval_data(n_samples=90)
-    reg = _regressor((8,), random_state=0, max_iter=40)
+    # 100 epochs of two batches: from the intercept-only start, 40 left the
+    # Bernoulli fit at R^2 0.34.
+    reg = _regressor((8,), random_state=0, max_iter=100)
     if in_pipeline:
         estimator = make_pipeline(StandardScaler(), reg)
         grid = {"mleregressor__distribution": ["gaussian", "bernoulli"]}
