@@ -60,6 +60,7 @@ from ._training import (
     validation_size,
 )
 from .distributions import DISTRIBUTIONS, Distribution, resolve
+from .utils import _check_user_distribution
 
 #: How much worse than the model it must beat (intercept-only, or the given
 #: start), in nats per sample and target, a fit may end before it raises:
@@ -101,7 +102,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         ],
         "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
         "distribution": [
-            StrOptions(set(DISTRIBUTIONS) - {"categorical"}),
+            StrOptions(set(DISTRIBUTIONS)),
             Distribution,
         ],
         "standardize_inputs": ["boolean"],
@@ -142,7 +143,15 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
     def _build_distribution(self):
         """A new copy of the likelihood this estimator fits (the parameter is
         never changed)."""
-        return resolve(self.distribution, getattr(self, "out_activation", None))
+        distribution = resolve(self.distribution, getattr(self, "out_activation", None))
+        if distribution.one_hot_targets:
+            raise ValueError(
+                f"distribution={self.distribution!r} is a likelihood of one "
+                "label per sample, one-hot over the target columns; "
+                f"{type(self).__name__} models every column as a variable of "
+                "its own. Use MLEClassifier for labels."
+            )
+        return distribution
 
     @abstractmethod
     def _validation_score(self, distribution, raw, Y, sample_weight, loss_offset):
@@ -241,6 +250,8 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
                 else self._define_network(X, Y, sample_weight)
             )
             network.distribution.check_target(Y, self._targets_are)
+            if not continuing:
+                _check_user_distribution(network.distribution, Y, sample_weight)
             # One random state per call, drawn from first for the initial
             # weights, then for the split and the shuffles, as scikit-learn does.
             random_state = check_random_state(self.random_state)
@@ -778,7 +789,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
 
     def _network_log_likelihood(self, X, Y):
         """``log p(Y_i | x_i)`` for validated ``X`` and network targets ``Y``."""
-        return -self.distribution_.nll(Y, self._raw(X))
+        return self.distribution_.log_likelihood(Y, self._raw(X))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -27,6 +27,7 @@ import numpy as np
 from scipy import stats
 from scipy.special import expit, gammaln
 from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 
 from ._activations import ACTIVATIONS
@@ -49,14 +50,44 @@ class Distribution(BaseEstimator):
     ``link``), ``raw[:, k:2k]`` the second, and so on.
 
     Subclasses set the class attributes below and implement :meth:`nll`,
-    :meth:`gradient`, :meth:`mean` and :meth:`scipy_distribution`; the
-    others have defaults that subclasses may override.
+    :meth:`gradient` and :meth:`scipy_distribution` (and :meth:`mean` unless
+    it is the link of the first raw block); the others have defaults that
+    subclasses may override. The first fit of a distribution that is not a
+    built-in one checks these methods against each other, as
+    :func:`sklearn_mle_nn.utils.check_distribution` does.
 
     Parameters
     ----------
     link : str or None, default=None
         The activation from the first raw parameter to the mean (or
         location); None takes ``canonical_link``.
+
+    Examples
+    --------
+    An exponential likelihood for positive targets, ``mean = exp(raw)``:
+
+    >>> import numpy as np
+    >>> from scipy import stats
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn_mle_nn import MLERegressor
+    >>> from sklearn_mle_nn.distributions import Distribution
+    >>> class Exponential(Distribution):
+    ...     canonical_link = "exp"
+    ...     links = ("exp",)
+    ...     support = "positive numbers"
+    ...
+    ...     def nll(self, y, raw):
+    ...         return np.sum(y * np.exp(-raw) + raw, axis=1)
+    ...
+    ...     def gradient(self, y, raw, out=None):
+    ...         return 1 - y * np.exp(-raw)
+    ...
+    ...     def scipy_distribution(self, raw):
+    ...         return stats.expon(scale=self.mean(raw))
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> reg = MLERegressor(distribution=Exponential(), random_state=0).fit(X, y)
+    >>> reg.predict(X[:2]).shape
+    (2,)
     """
 
     #: Name used by the ``distribution`` parameter of the estimators.
@@ -73,6 +104,15 @@ class Distribution(BaseEstimator):
     standardize_targets = False
     #: What the targets must be, for error messages and the docs.
     support = "real numbers"
+    #: Whether a target row is one label, one-hot over its columns: only a
+    #: classifier's multiclass outputs are (a regressor's or an
+    #: autoencoder's columns are variables of their own).
+    one_hot_targets = False
+    #: Whether this is a likelihood of class labels given their
+    #: probabilities (the cross-entropy): a classifier takes it for the
+    #: cross-entropy of whichever output it has, :class:`Bernoulli` on
+    #: logistic outputs, :class:`Categorical` on softmax ones.
+    label_likelihood = False
 
     _parameter_constraints: dict = {"link": [str, None]}
 
@@ -136,6 +176,10 @@ class Distribution(BaseEstimator):
     def gradient(self, y, raw, out=None):
         """``d NLL_i / d raw_i`` for every sample.
 
+        The returned array is what counts: a subclass may write it into
+        ``out`` (and return ``out``) or ignore ``out`` and return a new array,
+        which the caller then copies into its buffer.
+
         Parameters
         ----------
         y : ndarray of shape (n_samples, n_targets)
@@ -143,7 +187,7 @@ class Distribution(BaseEstimator):
         raw : ndarray of shape (n_samples, n_raw)
             Raw network outputs.
         out : ndarray of shape (n_samples, n_raw), default=None
-            Buffer for the result; a new array when None.
+            A buffer the result may be written to.
 
         Returns
         -------
@@ -169,6 +213,16 @@ class Distribution(BaseEstimator):
         raise NotImplementedError
 
     # ---- defaults ----------------------------------------------------------
+
+    def log_likelihood(self, y, raw):
+        """``log p(y_i | raw_i)``, what :meth:`scipy_distribution` gives.
+
+        The estimators' ``log_likelihood`` and ``score_samples``; ``-nll``
+        by default. It differs from ``-nll`` only where training uses an
+        extension of the likelihood beyond its support (:class:`Poisson`'s
+        non-integer targets).
+        """
+        return -self.nll(y, raw)
 
     def nll_and_gradient(self, y, raw, gradient, sample_weight=None):
         """Sum of the (weighted) NLL of a batch, and its per-sample gradient.
@@ -201,8 +255,16 @@ class Distribution(BaseEstimator):
         >>> buffer.ravel().tolist()
         [-1.0, -3.0]
         """
-        self.gradient(y, raw, out=gradient)
+        self._gradient_into(y, raw, gradient)
         return _weighted_sum(self.nll(y, raw), sample_weight)
+
+    def _gradient_into(self, y, raw, out):
+        """:meth:`gradient` in ``out``, whether it wrote there or returned a
+        new array (the returned array is what counts)."""
+        gradient = self.gradient(y, raw, out=out)
+        if gradient is not out:
+            out[...] = gradient
+        return out
 
     def std(self, raw):
         """The standard deviation of p(y | raw), ``(n_samples, n_targets)``."""
@@ -391,7 +453,7 @@ class Gaussian(Distribution):
         if not self.is_canonical or hasattr(self, "scale_"):
             return super().nll_and_gradient(y, raw, gradient, sample_weight)
         # The residual is the gradient: reuse it for the loss.
-        residual = self.gradient(y, raw, out=gradient)
+        residual = self._gradient_into(y, raw, gradient)
         if sample_weight is None:
             squares, total_weight = np.vdot(residual, residual), len(y)
         else:
@@ -711,10 +773,14 @@ class StudentT(Distribution):
 class Poisson(Distribution):
     """Poisson likelihood for counts, with the log link.
 
-    *Domain*: y >= 0 (counts; non-integer rates are accepted as in
-    scikit-learn's Poisson deviance). *Link*: exp (canonical): ``rate =
+    *Domain*: y >= 0 (counts). *Link*: exp (canonical): ``rate =
     exp(raw)``. ``NLL = rate - y raw + log(y!)``; ``d NLL / d raw = rate -
-    y``.
+    y``. Non-integer targets (rates, such as counts per exposure with the
+    exposure as ``sample_weight``) are fitted as scikit-learn's
+    ``PoissonRegressor`` fits them, by this NLL with ``log(y!)`` as
+    ``gammaln(y + 1)``; but their probability under a Poisson is 0, so
+    :meth:`log_likelihood` gives them ``-inf``, as ``scipy.stats.poisson``'s
+    ``logpmf`` does.
 
     Examples
     --------
@@ -749,6 +815,10 @@ class Poisson(Distribution):
     def gradient(self, y, raw, out=None):
         out = np.exp(self._raw(raw), out=out)
         return np.subtract(out, y, out=out)
+
+    def log_likelihood(self, y, raw):
+        counts = np.all(y == np.round(y), axis=1)
+        return np.where(counts, -self.nll(y, raw), -np.inf)
 
     def check_target(self, y, what="targets"):
         if np.min(y) < 0:
@@ -800,6 +870,7 @@ class Bernoulli(Distribution):
     canonical_link = "logistic"
     links = ("logistic",)
     support = "values in [0, 1]"
+    label_likelihood = True
 
     def nll(self, y, raw):
         if np.isfinite(raw).all():
@@ -850,6 +921,8 @@ class Categorical(Distribution):
     canonical_link = "softmax"
     links = ("softmax",)
     support = "one-hot labels"
+    one_hot_targets = True
+    label_likelihood = True
 
     def n_targets(self, n_columns):
         return 1
@@ -916,7 +989,40 @@ class Categorical(Distribution):
         return np.sqrt(mean * (1 - mean))
 
     def scipy_distribution(self, raw):
-        return stats.multinomial(1, self.mean(raw))
+        """One-draw multinomials of one-hot outcomes, one per row.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_mle_nn.distributions import Categorical
+        >>> dist = Categorical().scipy_distribution(np.log([[0.5, 0.5, 1e-9]] * 4))
+        >>> dist.rvs(random_state=0).shape
+        (4, 3)
+        """
+        return _OneDrawMultinomial(1, self.mean(raw))
+
+
+class _OneDrawMultinomial(type(stats.multinomial(1, [1.0]))):
+    """scipy's frozen multinomial of one draw, whose ``rvs`` also takes a
+    probability vector per row (scipy's own raises "object too deep")."""
+
+    def rvs(self, size=None, random_state=None):
+        """One-hot draws of shape ``size + (n_classes,)``.
+
+        ``size`` broadcasts with the rows' shape, as in scipy's vectorised
+        univariate distributions: None gives one draw per row; for a single
+        row, ``size`` is as in ``scipy.stats.multinomial(1, p).rvs``.
+        """
+        p = self.p
+        shape = p.shape[:-1] if size is None else tuple(np.atleast_1d(size))
+        shape = np.broadcast_shapes(shape, p.shape[:-1])
+        if not isinstance(random_state, np.random.Generator):
+            random_state = check_random_state(random_state)
+        cumulative = np.cumsum(p, axis=-1)
+        uniform = random_state.random(shape)[..., np.newaxis] * cumulative[..., -1:]
+        # The class is the first whose cumulative probability exceeds the draw.
+        index = np.minimum(np.sum(uniform >= cumulative, axis=-1), p.shape[-1] - 1)
+        return np.eye(p.shape[-1], dtype=int)[index]
 
 
 #: Distribution classes by the name the ``distribution`` parameter uses.
