@@ -479,7 +479,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         """
         X, Y, sample_weight = problem.X, problem.Y, problem.sample_weight
         null_loss = problem.null_loss(model.distribution)
-        if not (given_start or incremental) and model.distribution.n_params > 1:
+        if not (given_start or incremental) and model.distribution.predicts_spread:
             # A target column that is constant in the training data has no
             # maximum-likelihood spread: it shrinks towards 0, and its
             # gradient would take over the layers below. Its outputs are
@@ -536,7 +536,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             # The held-out likelihood of a predicted spread jumps from epoch
             # to epoch: a running average of the weights is scored and kept.
             # A mean alone follows scikit-learn's rule, step for step.
-            average_decay=AVERAGE_DECAY if model.distribution.n_params > 1 else None,
+            average_decay=AVERAGE_DECAY if model.distribution.predicts_spread else None,
         )
         if early_stopping and np.isfinite(history.best_validation_score):
             # A warm-started fit starts from the weights that scored the best
@@ -833,7 +833,7 @@ def _start_at_intercept_only(network, layout, params, Y, sample_weight, means=Fa
     spend training on learning the means.
     """
     distribution = network.distribution
-    if distribution.n_params == 1 and not means:
+    if not distribution.predicts_spread and not means:
         return
     coefs, intercepts = layout.split(params)
     null = distribution.intercept_only_raw(Y, sample_weight)[0]

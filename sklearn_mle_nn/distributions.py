@@ -1,8 +1,11 @@
 """Likelihoods p(y | raw) that turn a network's raw output into a loss.
 
 A :class:`Distribution` declares, once, everything the estimators need of a
-likelihood: how many raw outputs it takes per target and the link of its
-first (the mean or location), target validation, the negative log-likelihood
+likelihood: its parameters (a :class:`Parameter` per block of raw outputs,
+each with its role: the mean through the distribution's link, a log-scale,
+a shape), from which follow the number of raw outputs, their intercept-only
+start, their mapping to the targets' units and whether it predicts a
+spread; target validation, the negative log-likelihood
 (NLL) and its gradient with respect to the raw outputs, the mean, the spread,
 sampling, the predicted distribution as a ``scipy.stats`` object, the fitting
 of constant (nuisance) parameters after training, and whether and how targets
@@ -22,6 +25,7 @@ function): the derivative of the link cancels.
 
 import functools
 from numbers import Real
+from typing import NamedTuple
 
 import numpy as np
 from scipy import stats
@@ -37,6 +41,29 @@ _LOG_2PI = np.log(2 * np.pi)
 _LOG_LIMIT = 30.0
 
 
+class Parameter(NamedTuple):
+    """One block of raw outputs (a column per target) as a distribution
+    declares it.
+
+    The ``role`` gives the block's link and everything that follows from
+    it: how it starts (the intercept-only model), how it moves when training
+    standardizes the targets (``raw_affine``), and whether the distribution
+    predicts a spread.
+
+    - ``"mean"``: the mean or location, through the distribution's ``link``;
+      it starts at the link of the weighted mean and moves as the targets
+      (``raw * scale + shift``).
+    - ``"log_scale"``: the log of a spread, through ``exp``; it starts at
+      the log of the targets' standard deviation and moves by
+      ``+ log(scale)``.
+    - ``"shape"``: a dimensionless parameter; it starts at 0 and does not
+      move.
+    """
+
+    name: str
+    role: str = "mean"
+
+
 class Distribution(BaseEstimator):
     """Base class of the likelihoods: the interface, declared once.
 
@@ -45,9 +72,12 @@ class Distribution(BaseEstimator):
     ``StudentT(df=5)``), so that ``distribution__df`` can be searched by
     ``GridSearchCV``. Fitted constants end with ``_`` (``scale_``).
 
-    The raw network output of ``k`` targets has ``n_params * k`` columns:
-    ``raw[:, :k]`` are the first parameter (the mean or location, through
-    ``link``), ``raw[:, k:2k]`` the second, and so on.
+    A distribution declares its ``parameters``, one :class:`Parameter` per
+    block of raw outputs: the raw network output of ``k`` targets has
+    ``n_params * k`` columns, ``raw[:, :k]`` the first parameter (the mean or
+    location, through ``link``), ``raw[:, k:2k]`` the second, and so on. The
+    intercept-only start, the mapping of the raw outputs to the targets'
+    units and whether the distribution predicts a spread follow from them.
 
     Subclasses set the class attributes below and implement :meth:`nll`,
     :meth:`gradient` and :meth:`scipy_distribution` (and :meth:`mean` unless
@@ -92,16 +122,24 @@ class Distribution(BaseEstimator):
 
     #: Name used by the ``distribution`` parameter of the estimators.
     name = None
-    #: The link whose derivative cancels in the NLL gradient.
+    #: The blocks of raw outputs, in order (see :class:`Parameter`).
+    parameters = (Parameter("mean"),)
+    #: The link whose derivative cancels in the NLL gradient: with it, the
+    #: gradient with respect to the raw mean is ``mean - y`` (over the
+    #: variance function). None: no allowed link is canonical.
     canonical_link = "identity"
-    #: The links allowed for the first parameter.
+    #: The link of the mean when ``link`` is None; None: the canonical one.
+    default_link = None
+    #: The links allowed for the mean.
     links = ("identity",)
-    #: Raw outputs per target.
-    n_params = 1
-    #: Whether training standardizes real targets (a location-scale family):
-    #: the location column then maps back by ``raw * scale + shift`` and a
-    #: log-scale column by ``raw + log(scale)``.
+    #: Whether training standardizes real targets (a location-scale family),
+    #: each block then mapping back as its role says.
     standardize_targets = False
+    #: Fitted constants that a stream (``partial_fit``) pools over its
+    #: chunks, by name, with the power of their weighted power mean: 2 pools
+    #: them as root-mean-squares (variances), 1 as means (mean absolute
+    #: deviations). Any other constant is the latest chunk's.
+    pooled_constants = {}
     #: What the targets must be, for error messages and the docs.
     support = "real numbers"
     #: Whether a target row is one label, one-hot over its columns: only a
@@ -124,13 +162,14 @@ class Distribution(BaseEstimator):
     @property
     def activation(self):
         """The activation of the first parameter (validated here)."""
-        link = self.canonical_link if self.link is None else self.link
+        default = self.default_link or self.canonical_link
+        link = default if self.link is None else self.link
         if link not in self.links:
             raise ValueError(
                 f"out_activation={link!r} cannot give the mean of a "
                 f"{self.name or type(self).__name__!r} distribution; use one "
-                f"of {sorted(self.links)} or None for the canonical "
-                f"{self.canonical_link!r}."
+                f"of {sorted(self.links)} or None for its default "
+                f"{default!r}."
             )
         return ACTIVATIONS[link]
 
@@ -138,6 +177,16 @@ class Distribution(BaseEstimator):
     def is_canonical(self):
         """Whether the link is the canonical one (its derivative cancels)."""
         return self.activation.name == self.canonical_link
+
+    @property
+    def n_params(self):
+        """Raw outputs per target: one per declared parameter."""
+        return len(self.parameters)
+
+    @property
+    def predicts_spread(self):
+        """Whether the network predicts a spread (a ``"log_scale"`` block)."""
+        return any(parameter.role == "log_scale" for parameter in self.parameters)
 
     def n_raw(self, n_targets):
         """Number of raw network outputs for ``n_targets`` targets."""
@@ -295,8 +344,9 @@ class Distribution(BaseEstimator):
 
         The network contains this intercept-only model (every weight zero);
         a fit whose likelihood is worse than its likelihood has failed. The
-        default is the link of the (weighted) mean, clipped into the link's
-        range; a second parameter gets the log of the spread.
+        default starts each declared parameter as its role says: the mean
+        at the link of the (weighted) mean, clipped into the link's range, a
+        log-scale at the log of the standard deviation, a shape at 0.
 
         Examples
         --------
@@ -306,7 +356,18 @@ class Distribution(BaseEstimator):
         array([[-1.09861229]])
         """
         mean = np.average(y, axis=0, weights=sample_weight)
-        return self.activation.inverse(mean[np.newaxis, :])
+        blocks = []
+        for parameter in self.parameters:
+            if parameter.role == "mean":
+                blocks.append(self.activation.inverse(mean[np.newaxis, :]))
+            elif parameter.role == "log_scale":
+                variance = np.average((y - mean) ** 2, axis=0, weights=sample_weight)
+                eps = np.finfo(float).eps
+                log_scale = 0.5 * np.log(np.maximum(variance, eps**2))
+                blocks.append(log_scale[np.newaxis, :])
+            else:
+                blocks.append(np.zeros((1, y.shape[1])))
+        return np.concatenate(blocks, axis=1)
 
     def fit_constants(self, y, raw, sample_weight=None):
         """Fit the constant (nuisance) parameters by maximum likelihood.
@@ -338,19 +399,17 @@ class Distribution(BaseEstimator):
         chunks before it (of total weight ``earlier_weight``), both in the
         targets' units. ``partial_fit`` calls it, so that a stream's
         constants are those of every chunk it has seen, not of the last
-        one. The default keeps the latest chunk's.
+        one: each of ``pooled_constants`` becomes the weighted power mean of
+        the two (power 2 is exact for a variance, 1 for a mean absolute
+        deviation); any other constant is the latest chunk's.
         """
-        return self
-
-    def _pool_scales(self, earlier, earlier_weight, weight, power):
-        """``scale_`` as the weighted power mean of the two: ``power=2``
-        pools variances (exact for the Gaussian), ``power=1`` mean absolute
-        deviations (exact for the Laplace)."""
-        pooled = (
-            earlier_weight * np.asarray(earlier.scale_, dtype=float) ** power
-            + weight * np.asarray(self.scale_, dtype=float) ** power
-        ) / (earlier_weight + weight)
-        self.scale_ = (pooled ** (1 / power)).astype(self.scale_.dtype)
+        for name, power in self.pooled_constants.items():
+            latest, before = getattr(self, name), getattr(earlier, name)
+            pooled = (
+                earlier_weight * np.asarray(before, dtype=float) ** power
+                + weight * np.asarray(latest, dtype=float) ** power
+            ) / (earlier_weight + weight)
+            setattr(self, name, (pooled ** (1 / power)).astype(latest.dtype))
         return self
 
     @property
@@ -367,12 +426,16 @@ class Distribution(BaseEstimator):
         """``(col_scale, col_shift)`` that map standardized raw outputs to the
         targets' units as ``raw * col_scale + col_shift``, column by column.
 
-        Only used when :attr:`standardize_targets`; the default is a location
-        column (``* scale + shift``) followed by log-scale columns
-        (``+ log(scale)``).
+        Only used when :attr:`standardize_targets`; each block moves as its
+        parameter's role says: a mean by ``* scale + shift``, a log-scale by
+        ``+ log(scale)``, a shape not at all.
         """
-        col_scale = [scale] + [np.ones_like(scale)] * (self.n_params - 1)
-        col_shift = [shift] + [np.log(scale)] * (self.n_params - 1)
+        moves = {
+            "mean": (scale, shift),
+            "log_scale": (np.ones_like(scale), np.log(scale)),
+            "shape": (np.ones_like(scale), np.zeros_like(shift)),
+        }
+        col_scale, col_shift = zip(*(moves[p.role] for p in self.parameters))
         return np.concatenate(col_scale), np.concatenate(col_shift)
 
     def estimator_attributes(self):
@@ -397,7 +460,47 @@ class Distribution(BaseEstimator):
         return type(self).calibrate is not Distribution.calibrate
 
 
-class Gaussian(Distribution):
+class LocationScale(Distribution):
+    """Base of the location-scale families with a constant scale per target.
+
+    The network gives the location (the mean parameter, through ``link``);
+    the scale is a constant per target, ``scale_``: training holds it at 1
+    on targets standardized by the intercept-only model's own location and
+    scale (:meth:`location_and_scale`), :meth:`fit_constants` fits it after
+    training, :meth:`rescale_constants` takes it to the targets' units and a
+    stream pools it as ``pooled_constants`` says. A family is its formulas
+    (``nll``, ``gradient``, ``fit_constants``) and its ``scipy.stats``
+    counterpart (:meth:`_frozen`).
+    """
+
+    links = ("identity", "logistic", "tanh", "relu")
+    standardize_targets = True
+    pooled_constants = {"scale_": 2}
+    #: The estimator attribute that exposes ``scale_``.
+    scale_attribute = "scale_"
+
+    @property
+    def _scale(self):
+        """The fitted scale, or 1, the value training holds."""
+        return getattr(self, "scale_", 1.0)
+
+    def rescale_constants(self, scale):
+        self.scale_ = (self.scale_ * scale).astype(self.scale_.dtype)
+        return self
+
+    def scipy_distribution(self, raw):
+        location = self.mean(raw)
+        return self._frozen(location, np.broadcast_to(self._scale, location.shape))
+
+    def _frozen(self, location, scale):
+        """The family's frozen ``scipy.stats`` object at ``location, scale``."""
+        raise NotImplementedError
+
+    def estimator_attributes(self):
+        return {self.scale_attribute: self.scale_} if hasattr(self, "scale_") else {}
+
+
+class Gaussian(LocationScale):
     """Normal likelihood with a constant standard deviation per target.
 
     *Domain*: y real. *Link*: identity (canonical); logistic, tanh, relu and
@@ -421,11 +524,7 @@ class Gaussian(Distribution):
 
     name = "gaussian"
     links = ("identity", "logistic", "tanh", "relu", "softmax")
-    standardize_targets = True
-
-    @property
-    def _scale(self):
-        return getattr(self, "scale_", 1.0)
+    scale_attribute = "sigma_"
 
     def nll(self, y, raw):
         z = (y - self.mean(raw)) / self._scale
@@ -471,14 +570,6 @@ class Gaussian(Distribution):
         self.scale_ = np.sqrt(np.maximum(variance, eps**2)).astype(raw.dtype)
         return self
 
-    def pool_constants(self, earlier, earlier_weight, weight):
-        # The mean square residual of all the chunks.
-        return self._pool_scales(earlier, earlier_weight, weight, power=2)
-
-    def rescale_constants(self, scale):
-        self.scale_ = (self.scale_ * scale).astype(self.scale_.dtype)
-        return self
-
     def std(self, raw):
         return np.broadcast_to(self._scale, self.mean(raw).shape).astype(raw.dtype)
 
@@ -488,12 +579,8 @@ class Gaussian(Distribution):
         noise = random_state.standard_normal(mean.shape + (n_samples,))
         return (mean[..., np.newaxis] + scale * noise).astype(raw.dtype, copy=False)
 
-    def scipy_distribution(self, raw):
-        mean = self.mean(raw)
-        return stats.norm(mean, np.broadcast_to(self._scale, mean.shape))
-
-    def estimator_attributes(self):
-        return {"sigma_": self.scale_} if hasattr(self, "scale_") else {}
+    def _frozen(self, location, scale):
+        return stats.norm(location, scale)
 
 
 class HeteroscedasticGaussian(Distribution):
@@ -521,7 +608,7 @@ class HeteroscedasticGaussian(Distribution):
     """
 
     name = "heteroscedastic_gaussian"
-    n_params = 2
+    parameters = (Parameter("mean"), Parameter("log_scale", role="log_scale"))
     standardize_targets = True
 
     def _mean_and_log_scale(self, raw):
@@ -571,16 +658,8 @@ class HeteroscedasticGaussian(Distribution):
         self.spread_factor_ = getattr(self, "spread_factor_", 1.0) * factor
         return self
 
-    def intercept_only_raw(self, y, sample_weight=None):
-        mean = np.average(y, axis=0, weights=sample_weight)
-        variance = np.average((y - mean) ** 2, axis=0, weights=sample_weight)
-        eps = np.finfo(float).eps
-        log_scale = 0.5 * np.log(np.maximum(variance, eps**2))
-        location = self.activation.inverse(mean[np.newaxis, :])
-        return np.concatenate([location, log_scale[np.newaxis, :]], axis=1)
 
-
-class Laplace(Distribution):
+class Laplace(LocationScale):
     """Laplace likelihood: the absolute error is its NLL.
 
     *Domain*: y real. *Link*: identity (canonical) for the median.
@@ -600,12 +679,8 @@ class Laplace(Distribution):
     """
 
     name = "laplace"
-    links = ("identity", "logistic", "tanh", "relu")
-    standardize_targets = True
-
-    @property
-    def _scale(self):
-        return getattr(self, "scale_", 1.0)
+    # The mean absolute residual of all the chunks.
+    pooled_constants = {"scale_": 1}
 
     def nll(self, y, raw):
         scale = np.broadcast_to(self._scale, (y.shape[1],))
@@ -630,29 +705,17 @@ class Laplace(Distribution):
         self.scale_ = np.maximum(scale, np.finfo(raw.dtype).eps).astype(raw.dtype)
         return self
 
-    def pool_constants(self, earlier, earlier_weight, weight):
-        # The mean absolute residual of all the chunks.
-        return self._pool_scales(earlier, earlier_weight, weight, power=1)
-
     def location_and_scale(self, y, sample_weight=None):
         # The median and the mean absolute deviation from it.
         median = _weighted_median(y, sample_weight)
         scale = np.average(np.abs(y - median), axis=0, weights=sample_weight)
         return median, scale
 
-    def rescale_constants(self, scale):
-        self.scale_ = (self.scale_ * scale).astype(self.scale_.dtype)
-        return self
-
-    def scipy_distribution(self, raw):
-        median = self.mean(raw)
-        return stats.laplace(median, np.broadcast_to(self._scale, median.shape))
-
-    def estimator_attributes(self):
-        return {"scale_": self.scale_} if hasattr(self, "scale_") else {}
+    def _frozen(self, location, scale):
+        return stats.laplace(location, scale)
 
 
-class StudentT(Distribution):
+class StudentT(LocationScale):
     """Student's t likelihood: robust to outliers, heavy-tailed.
 
     *Domain*: y real. *Link*: identity (canonical) for the location.
@@ -682,8 +745,9 @@ class StudentT(Distribution):
     """
 
     name = "student_t"
-    links = ("identity", "logistic", "tanh", "relu")
-    standardize_targets = True
+    # The t's scale has no closed form over the chunks' residuals; its
+    # square is a weighted mean square of them, pooled as a variance.
+    pooled_constants = {"scale_": 2}
 
     _parameter_constraints: dict = {
         **Distribution._parameter_constraints,
@@ -693,10 +757,6 @@ class StudentT(Distribution):
     def __init__(self, df=5.0, link=None):
         super().__init__(link=link)
         self.df = df
-
-    @property
-    def _scale(self):
-        return getattr(self, "scale_", 1.0)
 
     def nll(self, y, raw):
         # In closed form: a scipy.stats object per call costs 50 times more.
@@ -732,11 +792,6 @@ class StudentT(Distribution):
         self.scale_ = np.maximum(scale, np.finfo(raw.dtype).eps).astype(raw.dtype)
         return self
 
-    def pool_constants(self, earlier, earlier_weight, weight):
-        # The t's scale has no closed form over the chunks' residuals; its
-        # square is a weighted mean square of them, pooled as a variance.
-        return self._pool_scales(earlier, earlier_weight, weight, power=2)
-
     def location_and_scale(self, y, sample_weight=None, n_rounds=20):
         # Location and scale together, by turns (each turn raises the
         # likelihood), from the median and the t scale of the deviations
@@ -757,17 +812,8 @@ class StudentT(Distribution):
                 break
         return location, scale
 
-    def rescale_constants(self, scale):
-        self.scale_ = (self.scale_ * scale).astype(self.scale_.dtype)
-        return self
-
-    def scipy_distribution(self, raw):
-        location = self.mean(raw)
-        scale = np.broadcast_to(self._scale, location.shape)
+    def _frozen(self, location, scale):
         return stats.t(self.df, location, scale)
-
-    def estimator_attributes(self):
-        return {"scale_": self.scale_} if hasattr(self, "scale_") else {}
 
 
 class Poisson(Distribution):

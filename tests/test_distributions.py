@@ -17,6 +17,8 @@ from sklearn_mle_nn.distributions import (
     Categorical,
     Distribution,
     Gaussian,
+    LocationScale,
+    Parameter,
     Poisson,
     resolve,
 )
@@ -410,3 +412,96 @@ def test_categorical_scipy_rvs_is_one_hot_per_row_with_the_probabilities():
     for size in (1, 5):
         assert one_row.rvs(size, random_state=0).shape == reference.rvs(size).shape
     assert one_row.rvs(random_state=0).shape == reference.rvs().shape
+
+
+# ---- declared parameters, links and pooled constants -------------------------
+
+
+class _ExponentialWithShape(_ReturningExponential):
+    """A distribution declaring a dimensionless second block and a pooled
+    constant (as a user would)."""
+
+    parameters = (Parameter("mean"), Parameter("log_shape", role="shape"))
+    pooled_constants = {"shape_": 1}
+    standardize_targets = True
+
+
+def test_a_declared_shape_block_is_laid_out_started_and_mapped_as_declared():
+    dist = _ExponentialWithShape()
+    assert dist.n_params == 2 and dist.n_raw(3) == 6
+    assert not dist.predicts_spread
+    y = np.random.RandomState(0).exponential(2.0, (40, 3))
+    start = dist.intercept_only_raw(y)
+    assert_allclose(start[0, :3], np.log(y.mean(axis=0)))
+    assert_array_equal(start[0, 3:], 0.0)
+    scale, shift = np.array([2.0, 3.0, 4.0]), np.array([1.0, 0.0, -1.0])
+    col_scale, col_shift = dist.raw_affine(scale, shift)
+    assert_array_equal(col_scale, [2.0, 3.0, 4.0, 1.0, 1.0, 1.0])
+    assert_array_equal(col_shift, [1.0, 0.0, -1.0, 0.0, 0.0, 0.0])
+
+
+def test_declared_constants_pool_as_weighted_power_means():
+    """``pooled_constants`` says how partial_fit pools a constant: here a
+    plain weighted mean (power 1); an undeclared constant is the latest."""
+    earlier, latest = _ExponentialWithShape(), _ExponentialWithShape()
+    earlier.shape_, latest.shape_ = np.array([2.0, 4.0]), np.array([3.0, 1.0])
+    earlier.other_, latest.other_ = 1.0, 5.0
+    latest.pool_constants(earlier, earlier_weight=1.0, weight=3.0)
+    assert_allclose(latest.shape_, [(2.0 + 3 * 3.0) / 4, (4.0 + 3 * 1.0) / 4])
+    assert latest.other_ == 5.0
+
+
+def test_the_default_link_is_declared_apart_from_the_canonical_one():
+    """A log link that is not canonical (a gamma's): the default, and the
+    canonical shortcut does not claim it."""
+
+    class LogLinked(_ReturningExponential):
+        canonical_link = None
+        default_link = "exp"
+
+    dist = resolve(LogLinked())
+    assert dist.activation.name == "exp" and not dist.is_canonical
+    assert resolve(_ReturningExponential()).is_canonical
+
+
+class _Logistic(LocationScale):
+    """The logistic distribution: a location-scale family in a few lines.
+
+    ``NLL = z + 2 log(1 + exp(-z)) + log(scale)``, ``z = (y - location) /
+    scale``; ``d NLL / d location = -tanh(z / 2) / scale``.
+    """
+
+    def nll(self, y, raw):
+        z = (y - self.mean(raw)) / self._scale
+        return np.sum(z + 2 * np.logaddexp(0, -z) + np.log(self._scale), axis=1)
+
+    def gradient(self, y, raw, out=None):
+        return -np.tanh((y - self.mean(raw)) / self._scale / 2) / self._scale
+
+    def fit_constants(self, y, raw, sample_weight=None):
+        residual = y - self.mean(raw)
+        variance = np.average(residual**2, axis=0, weights=sample_weight)
+        self.scale_ = np.sqrt(3 * variance) / np.pi  # the moment estimate
+        return self
+
+    def _frozen(self, location, scale):
+        return stats.logistic(location, scale)
+
+
+def test_a_location_scale_family_is_its_formulas():
+    """A subclass of LocationScale gives only its formulas and scipy family:
+    standardized training, the scale in the targets' units, the estimator
+    attribute and the predicted distribution come from the base."""
+    from sklearn_mle_nn import MLERegressor
+
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, (600, 1))
+    y = 1000 + 300 * X[:, 0] + rng.logistic(0, 20.0, 600)
+    check_distribution(_Logistic(), y)
+    reg = MLERegressor(distribution=_Logistic(), hidden_layer_sizes=(), random_state=0)
+    reg.fit(X, y)
+    assert_allclose(reg.scale_, [20.0], rtol=0.15)
+    dist = reg.predict_distribution(X[:3])
+    assert dist.dist.name == "logistic"
+    assert_allclose(dist.std(), np.pi / np.sqrt(3) * reg.scale_[0], rtol=1e-12)
+    assert_allclose(dist.mean(), reg.predict(X[:3]), rtol=1e-12)
