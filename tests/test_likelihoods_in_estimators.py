@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _distribution_specs import SPECS
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
 from scipy.optimize import minimize_scalar
@@ -81,20 +82,23 @@ class LogNormal(Distribution):
 
 
 def _targets(distribution, n_targets=1):
-    """Targets in the support of ``distribution``, shape (n,) or (n, k)."""
-    columns = []
-    for j in range(n_targets):
-        signal = SIGNAL * (1 + 0.5 * j)
-        if distribution in ("poisson",):
-            y = RNG.poisson(np.exp(0.5 * signal + 1.0)).astype(float)
-        elif distribution == "bernoulli":
-            y = (RNG.uniform(size=len(X)) < 1 / (1 + np.exp(-2 * signal))) * 1.0
-        elif isinstance(distribution, LogNormal):
-            y = np.exp(signal + 0.3 * RNG.normal(size=len(X)))
-        else:
-            y = 10 * signal + 3 + RNG.normal(size=len(X))
-        columns.append(y)
-    return columns[0] if n_targets == 1 else np.column_stack(columns)
+    """Targets drawn from the test spec's reference distribution (for the
+    user's LogNormal, from its own ``scipy_distribution``), at the spec's
+    raw outputs with the mean block following the inputs: the block's
+    average plus twice the signal. Shape (n,) or (n, k)."""
+    k = n_targets
+    signal = np.column_stack([SIGNAL * (1 + 0.5 * j) for j in range(k)])
+    if isinstance(distribution, LogNormal):
+        return _as_given(distribution.scipy_distribution(signal).rvs(random_state=RNG))
+    spec = SPECS[distribution]
+    raw = spec.raw(RNG, len(X), k)
+    raw[:, :k] = raw[:, :k].mean(axis=0) + 2 * signal
+    dist = spec.reference(raw, spec.make().get_params(), {})
+    return _as_given(dist.rvs(random_state=RNG).astype(float))
+
+
+def _as_given(y):
+    return y[:, 0] if y.shape[1] == 1 else y
 
 
 #: Every distribution a regressor takes: not a likelihood of one label per row.
