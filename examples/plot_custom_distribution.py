@@ -34,7 +34,11 @@ fit it, and compare it by held-out likelihood with the Gaussian, fitted to
 # ``scipy.stats`` object (which gives the spread, the intervals and the
 # draws), the check of the targets, the best constant model and the fitted
 # constant. Targets are positive, so they are not standardized (the
-# default).
+# default). What is not written follows from the class's declarations: one
+# block of raw outputs per target (``parameters``, by default a single mean
+# block with the identity link), and ``pooled_constants``, which tells
+# ``partial_fit`` to pool ``sigma_`` over a stream's chunks as a root mean
+# square.
 import matplotlib.pyplot as plt
 import numpy as np
 from scipy import stats
@@ -43,12 +47,14 @@ from sklearn.model_selection import train_test_split
 from sklearn_mle_nn import MLERegressor
 from sklearn_mle_nn.distributions import Distribution
 from sklearn_mle_nn.metrics import log_likelihood_scorer
+from sklearn_mle_nn.utils import check_distribution
 
 
 class LogNormal(Distribution):
     """log(y) ~ Normal(raw, sigma): positive targets, multiplicative noise."""
 
     support = "positive numbers (y > 0)"
+    pooled_constants = {"sigma_": 2}
 
     @property
     def _sigma(self):
@@ -85,6 +91,14 @@ class LogNormal(Distribution):
 
     def estimator_attributes(self):
         return {"sigma_": self.sigma_} if hasattr(self, "sigma_") else {}
+
+
+# %%
+# :func:`~sklearn_mle_nn.utils.check_distribution` checks the gradient
+# against finite differences of the NLL, and the NLL and the mean against the
+# ``scipy.stats`` object; the first fit runs the same checks on the data's
+# first rows, and a disagreement raises an error that names the method.
+check_distribution(LogNormal())
 
 
 # %%

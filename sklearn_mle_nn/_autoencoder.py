@@ -743,7 +743,7 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
             for s in range(n_draws):
                 noise = random_state.standard_normal(self._n_codes)
                 z = mean + spread * noise.astype(mean.dtype)
-                log_likelihood = -self.distribution_.nll(Y, self._decode(z))
+                log_likelihood = self.distribution_.log_likelihood(Y, self._decode(z))
                 # log N(z; 0, I) - log q(z | x); the 2 pi terms cancel.
                 log_prior_ratio = 0.5 * (
                     np.sum(log_variance, axis=1) + noise @ noise - np.sum(z * z, axis=1)

@@ -60,6 +60,7 @@ from ._training import (
     validation_size,
 )
 from .distributions import DISTRIBUTIONS, Distribution, resolve
+from .utils import _check_user_distribution
 
 #: How much worse than the model it must beat (intercept-only, or the given
 #: start), in nats per sample and target, a fit may end before it raises:
@@ -101,7 +102,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         ],
         "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
         "distribution": [
-            StrOptions(set(DISTRIBUTIONS) - {"categorical"}),
+            StrOptions(set(DISTRIBUTIONS)),
             Distribution,
         ],
         "standardize_inputs": ["boolean"],
@@ -142,7 +143,15 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
     def _build_distribution(self):
         """A new copy of the likelihood this estimator fits (the parameter is
         never changed)."""
-        return resolve(self.distribution, getattr(self, "out_activation", None))
+        distribution = resolve(self.distribution, getattr(self, "out_activation", None))
+        if distribution.one_hot_targets:
+            raise ValueError(
+                f"distribution={self.distribution!r} is a likelihood of one "
+                "label per sample, one-hot over the target columns; "
+                f"{type(self).__name__} models every column as a variable of "
+                "its own. Use MLEClassifier for labels."
+            )
+        return distribution
 
     @abstractmethod
     def _validation_score(self, distribution, raw, Y, sample_weight, loss_offset):
@@ -250,6 +259,8 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
                 else self._define_network(X, Y, sample_weight)
             )
             network.distribution.check_target(Y, self._targets_are)
+            if not continuing:
+                _check_user_distribution(network.distribution, Y, sample_weight)
             # One random state per call, drawn from first for the initial
             # weights, then for the split and the shuffles, as scikit-learn does.
             random_state = check_random_state(self.random_state)
@@ -478,7 +489,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         """
         X, Y, sample_weight = problem.X, problem.Y, problem.sample_weight
         null_loss = problem.null_loss(model.distribution)
-        if not (given_start or incremental) and model.distribution.n_params > 1:
+        if not (given_start or incremental) and model.distribution.predicts_spread:
             # A target column that is constant in the training data has no
             # maximum-likelihood spread: it shrinks towards 0, and its
             # gradient would take over the layers below. Its outputs are
@@ -541,7 +552,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             # The held-out likelihood of a predicted spread jumps from epoch
             # to epoch: a running average of the weights is scored and kept.
             # A mean alone follows scikit-learn's rule, step for step.
-            average_decay=AVERAGE_DECAY if model.distribution.n_params > 1 else None,
+            average_decay=AVERAGE_DECAY if model.distribution.predicts_spread else None,
         )
         if early_stopping and np.isfinite(history.best_validation_score):
             # A warm-started fit starts from the weights that scored the best
@@ -798,7 +809,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
 
     def _network_log_likelihood(self, X, Y):
         """``log p(Y_i | x_i)`` for validated ``X`` and network targets ``Y``."""
-        return -self.distribution_.nll(Y, self._raw(X))
+        return self.distribution_.log_likelihood(Y, self._raw(X))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

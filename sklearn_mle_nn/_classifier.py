@@ -6,7 +6,6 @@
 import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import (
     check_array,
@@ -19,7 +18,7 @@ from ._activations import Logistic, Softmax
 from ._base import VALIDATION, BaseMLE, first_column
 from ._docstrings import fill_docstring
 from ._training import validation_size
-from .distributions import Bernoulli, Categorical, Distribution, Gaussian, resolve
+from .distributions import Bernoulli, Categorical, resolve
 
 
 @fill_docstring
@@ -43,15 +42,14 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
     activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
         Activation of the hidden layers.
 
-    distribution : {'bernoulli', 'categorical', 'gaussian'} or Distribution, \
-            default='bernoulli'
+    distribution : str or Distribution, default='bernoulli'
         The loss on the probability outputs: cross-entropy ('bernoulli', or
         'categorical', its name for a softmax output) or squared error
-        ('gaussian'). An instance of a
-        :class:`~sklearn_mle_nn.distributions.Distribution` is used on the
-        probability outputs' link (logistic, or softmax for more than two
-        classes). ``fit`` never changes it; the fitted copy is
-        ``distribution_``.
+        ('gaussian'); any distribution (a name or an instance of a
+        :class:`~sklearn_mle_nn.distributions.Distribution`) whose mean takes
+        the probability outputs' link (logistic, or softmax for more than two
+        classes) is used on them, and any other is refused at ``fit``. ``fit``
+        never changes it; the fitted copy is ``distribution_``.
 
     {solver_parameters}
 
@@ -87,14 +85,6 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
     >>> clf[-1].sample(X[:2], n_samples=4, random_state=0).shape
     (2, 4)
     """
-
-    _parameter_constraints: dict = {
-        **BaseMLE._parameter_constraints,
-        "distribution": [
-            StrOptions({"bernoulli", "categorical", "gaussian"}),
-            Distribution,
-        ],
-    }
 
     def __init__(
         self,
@@ -244,28 +234,31 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
         return self._label_binarizer.y_type_ == "binary" and outputs.shape[1] == 1
 
     def _build_distribution(self):
-        multilabel = self._label_binarizer.y_type_ == "multilabel-indicator"
+        # What the distribution is decides, never its name: a likelihood of
+        # the probability outputs on their link, or, for a likelihood of
+        # labels, the cross-entropy of the outputs there are.
         link = "softmax" if self._is_multiclass else "logistic"
-        if isinstance(self.distribution, Distribution):
-            # A likelihood of the probability outputs, on their link.
-            if link not in self.distribution.links:
-                raise ValueError(
-                    f"distribution={self.distribution!r} cannot be a likelihood "
-                    f"of class probabilities: the outputs are {link} "
-                    f"probabilities, and its mean takes the links "
-                    f"{sorted(self.distribution.links)}. Use 'bernoulli', "
-                    "'categorical' or 'gaussian', or MLERegressor for targets "
-                    "that are not labels."
-                )
-            return resolve(self.distribution, link)
-        if self.distribution == "gaussian":
-            return Gaussian(link)
-        if self.distribution == "categorical" and multilabel:
+        distribution = resolve(self.distribution)
+        if (
+            distribution.one_hot_targets
+            and self._label_binarizer.y_type_ == "multilabel-indicator"
+        ):
             raise ValueError(
-                "distribution='categorical' needs one label per sample; use "
-                "'bernoulli' for a multilabel indicator matrix."
+                f"distribution={self.distribution!r} is a likelihood of one "
+                "label per sample (categorical); use 'bernoulli' for a "
+                "multilabel indicator matrix."
             )
-        return Categorical() if self._is_multiclass else Bernoulli()
+        if link in distribution.links:
+            return resolve(distribution, link)
+        if distribution.label_likelihood:
+            return self._label_distribution()
+        raise ValueError(
+            f"distribution={self.distribution!r} cannot be a likelihood of "
+            f"class probabilities: the outputs are {link} probabilities, and "
+            f"its mean takes the links {sorted(distribution.links)}. Use "
+            "'bernoulli', 'categorical' or 'gaussian', or MLERegressor for "
+            "targets that are not labels."
+        )
 
     def _label_distribution(self):
         """The likelihood of the labels given the predicted probabilities."""

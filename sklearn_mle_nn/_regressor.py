@@ -194,7 +194,7 @@ class MLERegressor(RegressorMixin, BaseMLE):
         return X, Y
 
     def _validation_score(self, distribution, raw, Y, sample_weight, loss_offset):
-        if distribution.n_params == 1:
+        if not distribution.predicts_spread:
             # As scikit-learn's MLPRegressor: the network predicts the mean.
             return r2_score(Y, distribution.mean(raw), sample_weight=sample_weight)
         # R² sees only the mean: a network that also predicts the spread is

@@ -1,8 +1,11 @@
 """Likelihoods p(y | raw) that turn a network's raw output into a loss.
 
 A :class:`Distribution` declares, once, everything the estimators need of a
-likelihood: how many raw outputs it takes per target and the link of its
-first (the mean or location), target validation, the negative log-likelihood
+likelihood: its parameters (a :class:`Parameter` per block of raw outputs,
+each with its role: the mean through the distribution's link, a log-scale,
+a shape), from which follow the number of raw outputs, their intercept-only
+start, their mapping to the targets' units and whether it predicts a
+spread; target validation, the negative log-likelihood
 (NLL) and its gradient with respect to the raw outputs, the mean, the spread,
 sampling, the predicted distribution as a ``scipy.stats`` object, the fitting
 of constant (nuisance) parameters after training, and whether and how targets
@@ -22,11 +25,13 @@ function): the derivative of the link cancels.
 
 import functools
 from numbers import Real
+from typing import NamedTuple
 
 import numpy as np
 from scipy import stats
 from scipy.special import expit, gammaln
 from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 
 from ._activations import ACTIVATIONS
@@ -39,6 +44,29 @@ _LOG_LIMIT = 30.0
 SPREAD_FLOOR = 1e-3
 
 
+class Parameter(NamedTuple):
+    """One block of raw outputs (a column per target) as a distribution
+    declares it.
+
+    The ``role`` gives the block's link and everything that follows from
+    it: how it starts (the intercept-only model), how it moves when training
+    standardizes the targets (``raw_affine``), and whether the distribution
+    predicts a spread.
+
+    - ``"mean"``: the mean or location, through the distribution's ``link``;
+      it starts at the link of the weighted mean and moves as the targets
+      (``raw * scale + shift``).
+    - ``"log_scale"``: the log of a spread, through ``exp``; it starts at
+      the log of the targets' standard deviation and moves by
+      ``+ log(scale)``.
+    - ``"shape"``: a dimensionless parameter; it starts at 0 and does not
+      move.
+    """
+
+    name: str
+    role: str = "mean"
+
+
 class Distribution(BaseEstimator):
     """Base class of the likelihoods: the interface, declared once.
 
@@ -47,35 +75,85 @@ class Distribution(BaseEstimator):
     ``StudentT(df=5)``), so that ``distribution__df`` can be searched by
     ``GridSearchCV``. Fitted constants end with ``_`` (``scale_``).
 
-    The raw network output of ``k`` targets has ``n_params * k`` columns:
-    ``raw[:, :k]`` are the first parameter (the mean or location, through
-    ``link``), ``raw[:, k:2k]`` the second, and so on.
+    A distribution declares its ``parameters``, one :class:`Parameter` per
+    block of raw outputs: the raw network output of ``k`` targets has
+    ``n_params * k`` columns, ``raw[:, :k]`` the first parameter (the mean or
+    location, through ``link``), ``raw[:, k:2k]`` the second, and so on. The
+    intercept-only start, the mapping of the raw outputs to the targets'
+    units and whether the distribution predicts a spread follow from them.
 
     Subclasses set the class attributes below and implement :meth:`nll`,
-    :meth:`gradient`, :meth:`mean` and :meth:`scipy_distribution`; the
-    others have defaults that subclasses may override.
+    :meth:`gradient` and :meth:`scipy_distribution` (and :meth:`mean` unless
+    it is the link of the first raw block); the others have defaults that
+    subclasses may override. The first fit of a distribution that is not a
+    built-in one checks these methods against each other, as
+    :func:`sklearn_mle_nn.utils.check_distribution` does.
 
     Parameters
     ----------
     link : str or None, default=None
         The activation from the first raw parameter to the mean (or
         location); None takes ``canonical_link``.
+
+    Examples
+    --------
+    An exponential likelihood for positive targets, ``mean = exp(raw)``:
+
+    >>> import numpy as np
+    >>> from scipy import stats
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn_mle_nn import MLERegressor
+    >>> from sklearn_mle_nn.distributions import Distribution
+    >>> class Exponential(Distribution):
+    ...     canonical_link = "exp"
+    ...     links = ("exp",)
+    ...     support = "positive numbers"
+    ...
+    ...     def nll(self, y, raw):
+    ...         return np.sum(y * np.exp(-raw) + raw, axis=1)
+    ...
+    ...     def gradient(self, y, raw, out=None):
+    ...         return 1 - y * np.exp(-raw)
+    ...
+    ...     def scipy_distribution(self, raw):
+    ...         return stats.expon(scale=self.mean(raw))
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> reg = MLERegressor(distribution=Exponential(), random_state=0).fit(X, y)
+    >>> reg.predict(X[:2]).shape
+    (2,)
     """
 
     #: Name used by the ``distribution`` parameter of the estimators.
     name = None
-    #: The link whose derivative cancels in the NLL gradient.
+    #: The blocks of raw outputs, in order (see :class:`Parameter`).
+    parameters = (Parameter("mean"),)
+    #: The link whose derivative cancels in the NLL gradient: with it, the
+    #: gradient with respect to the raw mean is ``mean - y`` (over the
+    #: variance function). None: no allowed link is canonical.
     canonical_link = "identity"
-    #: The links allowed for the first parameter.
+    #: The link of the mean when ``link`` is None; None: the canonical one.
+    default_link = None
+    #: The links allowed for the mean.
     links = ("identity",)
-    #: Raw outputs per target.
-    n_params = 1
-    #: Whether training standardizes real targets (a location-scale family):
-    #: the location column then maps back by ``raw * scale + shift`` and a
-    #: log-scale column by ``raw + log(scale)``.
+    #: Whether training standardizes real targets (a location-scale family),
+    #: each block then mapping back as its role says.
     standardize_targets = False
+    #: Fitted constants that a stream (``partial_fit``) pools over its
+    #: chunks, by name, with the power of their weighted power mean: 2 pools
+    #: them as root-mean-squares (variances), 1 as means (mean absolute
+    #: deviations). Any other constant is the latest chunk's.
+    pooled_constants = {}
     #: What the targets must be, for error messages and the docs.
     support = "real numbers"
+    #: Whether a target row is one label, one-hot over its columns: only a
+    #: classifier's multiclass outputs are (a regressor's or an
+    #: autoencoder's columns are variables of their own).
+    one_hot_targets = False
+    #: Whether this is a likelihood of class labels given their
+    #: probabilities (the cross-entropy): a classifier takes it for the
+    #: cross-entropy of whichever output it has, :class:`Bernoulli` on
+    #: logistic outputs, :class:`Categorical` on softmax ones.
+    label_likelihood = False
 
     _parameter_constraints: dict = {"link": [str, None]}
 
@@ -87,13 +165,14 @@ class Distribution(BaseEstimator):
     @property
     def activation(self):
         """The activation of the first parameter (validated here)."""
-        link = self.canonical_link if self.link is None else self.link
+        default = self.default_link or self.canonical_link
+        link = default if self.link is None else self.link
         if link not in self.links:
             raise ValueError(
                 f"out_activation={link!r} cannot give the mean of a "
                 f"{self.name or type(self).__name__!r} distribution; use one "
-                f"of {sorted(self.links)} or None for the canonical "
-                f"{self.canonical_link!r}."
+                f"of {sorted(self.links)} or None for its default "
+                f"{default!r}."
             )
         return ACTIVATIONS[link]
 
@@ -101,6 +180,16 @@ class Distribution(BaseEstimator):
     def is_canonical(self):
         """Whether the link is the canonical one (its derivative cancels)."""
         return self.activation.name == self.canonical_link
+
+    @property
+    def n_params(self):
+        """Raw outputs per target: one per declared parameter."""
+        return len(self.parameters)
+
+    @property
+    def predicts_spread(self):
+        """Whether the network predicts a spread (a ``"log_scale"`` block)."""
+        return any(parameter.role == "log_scale" for parameter in self.parameters)
 
     def n_raw(self, n_targets):
         """Number of raw network outputs for ``n_targets`` targets."""
@@ -139,6 +228,10 @@ class Distribution(BaseEstimator):
     def gradient(self, y, raw, out=None):
         """``d NLL_i / d raw_i`` for every sample.
 
+        The returned array is what counts: a subclass may write it into
+        ``out`` (and return ``out``) or ignore ``out`` and return a new array,
+        which the caller then copies into its buffer.
+
         Parameters
         ----------
         y : ndarray of shape (n_samples, n_targets)
@@ -146,7 +239,7 @@ class Distribution(BaseEstimator):
         raw : ndarray of shape (n_samples, n_raw)
             Raw network outputs.
         out : ndarray of shape (n_samples, n_raw), default=None
-            Buffer for the result; a new array when None.
+            A buffer the result may be written to.
 
         Returns
         -------
@@ -172,6 +265,16 @@ class Distribution(BaseEstimator):
         raise NotImplementedError
 
     # ---- defaults ----------------------------------------------------------
+
+    def log_likelihood(self, y, raw):
+        """``log p(y_i | raw_i)``, what :meth:`scipy_distribution` gives.
+
+        The estimators' ``log_likelihood`` and ``score_samples``; ``-nll``
+        by default. It differs from ``-nll`` only where training uses an
+        extension of the likelihood beyond its support (:class:`Poisson`'s
+        non-integer targets).
+        """
+        return -self.nll(y, raw)
 
     def nll_and_gradient(self, y, raw, gradient, sample_weight=None):
         """Sum of the (weighted) NLL of a batch, and its per-sample gradient.
@@ -204,8 +307,16 @@ class Distribution(BaseEstimator):
         >>> buffer.ravel().tolist()
         [-1.0, -3.0]
         """
-        self.gradient(y, raw, out=gradient)
+        self._gradient_into(y, raw, gradient)
         return _weighted_sum(self.nll(y, raw), sample_weight)
+
+    def _gradient_into(self, y, raw, out):
+        """:meth:`gradient` in ``out``, whether it wrote there or returned a
+        new array (the returned array is what counts)."""
+        gradient = self.gradient(y, raw, out=out)
+        if gradient is not out:
+            out[...] = gradient
+        return out
 
     def std(self, raw):
         """The standard deviation of p(y | raw), ``(n_samples, n_targets)``."""
@@ -236,8 +347,9 @@ class Distribution(BaseEstimator):
 
         The network contains this intercept-only model (every weight zero);
         a fit whose likelihood is worse than its likelihood has failed. The
-        default is the link of the (weighted) mean, clipped into the link's
-        range; a second parameter gets the log of the spread.
+        default starts each declared parameter as its role says: the mean
+        at the link of the (weighted) mean, clipped into the link's range, a
+        log-scale at the log of the standard deviation, a shape at 0.
 
         Examples
         --------
@@ -247,7 +359,18 @@ class Distribution(BaseEstimator):
         array([[-1.09861229]])
         """
         mean = np.average(y, axis=0, weights=sample_weight)
-        return self.activation.inverse(mean[np.newaxis, :])
+        blocks = []
+        for parameter in self.parameters:
+            if parameter.role == "mean":
+                blocks.append(self.activation.inverse(mean[np.newaxis, :]))
+            elif parameter.role == "log_scale":
+                variance = np.average((y - mean) ** 2, axis=0, weights=sample_weight)
+                eps = np.finfo(float).eps
+                log_scale = 0.5 * np.log(np.maximum(variance, eps**2))
+                blocks.append(log_scale[np.newaxis, :])
+            else:
+                blocks.append(np.zeros((1, y.shape[1])))
+        return np.concatenate(blocks, axis=1)
 
     def raw_curvature(self, y, sample_weight=None):
         """The NLL's second derivative in the raw outputs at the intercept-only
@@ -292,19 +415,17 @@ class Distribution(BaseEstimator):
         chunks before it (of total weight ``earlier_weight``), both in the
         targets' units. ``partial_fit`` calls it, so that a stream's
         constants are those of every chunk it has seen, not of the last
-        one. The default keeps the latest chunk's.
+        one: each of ``pooled_constants`` becomes the weighted power mean of
+        the two (power 2 is exact for a variance, 1 for a mean absolute
+        deviation); any other constant is the latest chunk's.
         """
-        return self
-
-    def _pool_scales(self, earlier, earlier_weight, weight, power):
-        """``scale_`` as the weighted power mean of the two: ``power=2``
-        pools variances (exact for the Gaussian), ``power=1`` mean absolute
-        deviations (exact for the Laplace)."""
-        pooled = (
-            earlier_weight * np.asarray(earlier.scale_, dtype=float) ** power
-            + weight * np.asarray(self.scale_, dtype=float) ** power
-        ) / (earlier_weight + weight)
-        self.scale_ = (pooled ** (1 / power)).astype(self.scale_.dtype)
+        for name, power in self.pooled_constants.items():
+            latest, before = getattr(self, name), getattr(earlier, name)
+            pooled = (
+                earlier_weight * np.asarray(before, dtype=float) ** power
+                + weight * np.asarray(latest, dtype=float) ** power
+            ) / (earlier_weight + weight)
+            setattr(self, name, (pooled ** (1 / power)).astype(latest.dtype))
         return self
 
     @property
@@ -321,12 +442,16 @@ class Distribution(BaseEstimator):
         """``(col_scale, col_shift)`` that map standardized raw outputs to the
         targets' units as ``raw * col_scale + col_shift``, column by column.
 
-        Only used when :attr:`standardize_targets`; the default is a location
-        column (``* scale + shift``) followed by log-scale columns
-        (``+ log(scale)``).
+        Only used when :attr:`standardize_targets`; each block moves as its
+        parameter's role says: a mean by ``* scale + shift``, a log-scale by
+        ``+ log(scale)``, a shape not at all.
         """
-        col_scale = [scale] + [np.ones_like(scale)] * (self.n_params - 1)
-        col_shift = [shift] + [np.log(scale)] * (self.n_params - 1)
+        moves = {
+            "mean": (scale, shift),
+            "log_scale": (np.ones_like(scale), np.log(scale)),
+            "shape": (np.ones_like(scale), np.zeros_like(shift)),
+        }
+        col_scale, col_shift = zip(*(moves[p.role] for p in self.parameters))
         return np.concatenate(col_scale), np.concatenate(col_shift)
 
     def estimator_attributes(self):
@@ -351,7 +476,47 @@ class Distribution(BaseEstimator):
         return type(self).calibrate is not Distribution.calibrate
 
 
-class Gaussian(Distribution):
+class LocationScale(Distribution):
+    """Base of the location-scale families with a constant scale per target.
+
+    The network gives the location (the mean parameter, through ``link``);
+    the scale is a constant per target, ``scale_``: training holds it at 1
+    on targets standardized by the intercept-only model's own location and
+    scale (:meth:`location_and_scale`), :meth:`fit_constants` fits it after
+    training, :meth:`rescale_constants` takes it to the targets' units and a
+    stream pools it as ``pooled_constants`` says. A family is its formulas
+    (``nll``, ``gradient``, ``fit_constants``) and its ``scipy.stats``
+    counterpart (:meth:`_frozen`).
+    """
+
+    links = ("identity", "logistic", "tanh", "relu")
+    standardize_targets = True
+    pooled_constants = {"scale_": 2}
+    #: The estimator attribute that exposes ``scale_``.
+    scale_attribute = "scale_"
+
+    @property
+    def _scale(self):
+        """The fitted scale, or 1, the value training holds."""
+        return getattr(self, "scale_", 1.0)
+
+    def rescale_constants(self, scale):
+        self.scale_ = (self.scale_ * scale).astype(self.scale_.dtype)
+        return self
+
+    def scipy_distribution(self, raw):
+        location = self.mean(raw)
+        return self._frozen(location, np.broadcast_to(self._scale, location.shape))
+
+    def _frozen(self, location, scale):
+        """The family's frozen ``scipy.stats`` object at ``location, scale``."""
+        raise NotImplementedError
+
+    def estimator_attributes(self):
+        return {self.scale_attribute: self.scale_} if hasattr(self, "scale_") else {}
+
+
+class Gaussian(LocationScale):
     """Normal likelihood with a constant standard deviation per target.
 
     *Domain*: y real. *Link*: identity (canonical); logistic, tanh, relu and
@@ -375,11 +540,7 @@ class Gaussian(Distribution):
 
     name = "gaussian"
     links = ("identity", "logistic", "tanh", "relu", "softmax")
-    standardize_targets = True
-
-    @property
-    def _scale(self):
-        return getattr(self, "scale_", 1.0)
+    scale_attribute = "sigma_"
 
     def nll(self, y, raw):
         z = (y - self.mean(raw)) / self._scale
@@ -407,7 +568,7 @@ class Gaussian(Distribution):
         if not self.is_canonical or hasattr(self, "scale_"):
             return super().nll_and_gradient(y, raw, gradient, sample_weight)
         # The residual is the gradient: reuse it for the loss.
-        residual = self.gradient(y, raw, out=gradient)
+        residual = self._gradient_into(y, raw, gradient)
         if sample_weight is None:
             squares, total_weight = np.vdot(residual, residual), len(y)
         else:
@@ -423,14 +584,6 @@ class Gaussian(Distribution):
         self.scale_ = _floor_spread(np.sqrt(variance), raw.dtype)
         return self
 
-    def pool_constants(self, earlier, earlier_weight, weight):
-        # The mean square residual of all the chunks.
-        return self._pool_scales(earlier, earlier_weight, weight, power=2)
-
-    def rescale_constants(self, scale):
-        self.scale_ = (self.scale_ * scale).astype(self.scale_.dtype)
-        return self
-
     def std(self, raw):
         return np.broadcast_to(self._scale, self.mean(raw).shape).astype(raw.dtype)
 
@@ -440,12 +593,8 @@ class Gaussian(Distribution):
         noise = random_state.standard_normal(mean.shape + (n_samples,))
         return (mean[..., np.newaxis] + scale * noise).astype(raw.dtype, copy=False)
 
-    def scipy_distribution(self, raw):
-        mean = self.mean(raw)
-        return stats.norm(mean, np.broadcast_to(self._scale, mean.shape))
-
-    def estimator_attributes(self):
-        return {"sigma_": self.scale_} if hasattr(self, "scale_") else {}
+    def _frozen(self, location, scale):
+        return stats.norm(location, scale)
 
 
 class HeteroscedasticGaussian(Distribution):
@@ -473,7 +622,7 @@ class HeteroscedasticGaussian(Distribution):
     """
 
     name = "heteroscedastic_gaussian"
-    n_params = 2
+    parameters = (Parameter("mean"), Parameter("log_scale", role="log_scale"))
     standardize_targets = True
 
     def _mean_and_log_scale(self, raw):
@@ -523,16 +672,8 @@ class HeteroscedasticGaussian(Distribution):
         self.spread_factor_ = getattr(self, "spread_factor_", 1.0) * factor
         return self
 
-    def intercept_only_raw(self, y, sample_weight=None):
-        mean = np.average(y, axis=0, weights=sample_weight)
-        variance = np.average((y - mean) ** 2, axis=0, weights=sample_weight)
-        eps = np.finfo(float).eps
-        log_scale = 0.5 * np.log(np.maximum(variance, eps**2))
-        location = self.activation.inverse(mean[np.newaxis, :])
-        return np.concatenate([location, log_scale[np.newaxis, :]], axis=1)
 
-
-class Laplace(Distribution):
+class Laplace(LocationScale):
     """Laplace likelihood: the absolute error is its NLL.
 
     *Domain*: y real. *Link*: identity (canonical) for the median.
@@ -552,12 +693,8 @@ class Laplace(Distribution):
     """
 
     name = "laplace"
-    links = ("identity", "logistic", "tanh", "relu")
-    standardize_targets = True
-
-    @property
-    def _scale(self):
-        return getattr(self, "scale_", 1.0)
+    # The mean absolute residual of all the chunks.
+    pooled_constants = {"scale_": 1}
 
     def nll(self, y, raw):
         scale = np.broadcast_to(self._scale, (y.shape[1],))
@@ -582,29 +719,17 @@ class Laplace(Distribution):
         self.scale_ = _floor_spread(scale, raw.dtype)
         return self
 
-    def pool_constants(self, earlier, earlier_weight, weight):
-        # The mean absolute residual of all the chunks.
-        return self._pool_scales(earlier, earlier_weight, weight, power=1)
-
     def location_and_scale(self, y, sample_weight=None):
         # The median and the mean absolute deviation from it.
         median = _weighted_median(y, sample_weight)
         scale = np.average(np.abs(y - median), axis=0, weights=sample_weight)
         return median, scale
 
-    def rescale_constants(self, scale):
-        self.scale_ = (self.scale_ * scale).astype(self.scale_.dtype)
-        return self
-
-    def scipy_distribution(self, raw):
-        median = self.mean(raw)
-        return stats.laplace(median, np.broadcast_to(self._scale, median.shape))
-
-    def estimator_attributes(self):
-        return {"scale_": self.scale_} if hasattr(self, "scale_") else {}
+    def _frozen(self, location, scale):
+        return stats.laplace(location, scale)
 
 
-class StudentT(Distribution):
+class StudentT(LocationScale):
     """Student's t likelihood: robust to outliers, heavy-tailed.
 
     *Domain*: y real. *Link*: identity (canonical) for the location.
@@ -634,8 +759,9 @@ class StudentT(Distribution):
     """
 
     name = "student_t"
-    links = ("identity", "logistic", "tanh", "relu")
-    standardize_targets = True
+    # The t's scale has no closed form over the chunks' residuals; its
+    # square is a weighted mean square of them, pooled as a variance.
+    pooled_constants = {"scale_": 2}
 
     _parameter_constraints: dict = {
         **Distribution._parameter_constraints,
@@ -645,10 +771,6 @@ class StudentT(Distribution):
     def __init__(self, df=5.0, link=None):
         super().__init__(link=link)
         self.df = df
-
-    @property
-    def _scale(self):
-        return getattr(self, "scale_", 1.0)
 
     def nll(self, y, raw):
         # In closed form: a scipy.stats object per call costs 50 times more.
@@ -683,11 +805,6 @@ class StudentT(Distribution):
         self.scale_ = _floor_spread(scale, raw.dtype)
         return self
 
-    def pool_constants(self, earlier, earlier_weight, weight):
-        # The t's scale has no closed form over the chunks' residuals; its
-        # square is a weighted mean square of them, pooled as a variance.
-        return self._pool_scales(earlier, earlier_weight, weight, power=2)
-
     def location_and_scale(self, y, sample_weight=None, n_rounds=20):
         # Location and scale together, by turns (each turn raises the
         # likelihood), from the median and the t scale of the deviations
@@ -708,26 +825,21 @@ class StudentT(Distribution):
                 break
         return location, scale
 
-    def rescale_constants(self, scale):
-        self.scale_ = (self.scale_ * scale).astype(self.scale_.dtype)
-        return self
-
-    def scipy_distribution(self, raw):
-        location = self.mean(raw)
-        scale = np.broadcast_to(self._scale, location.shape)
+    def _frozen(self, location, scale):
         return stats.t(self.df, location, scale)
-
-    def estimator_attributes(self):
-        return {"scale_": self.scale_} if hasattr(self, "scale_") else {}
 
 
 class Poisson(Distribution):
     """Poisson likelihood for counts, with the log link.
 
-    *Domain*: y >= 0 (counts; non-integer rates are accepted as in
-    scikit-learn's Poisson deviance). *Link*: exp (canonical): ``rate =
+    *Domain*: y >= 0 (counts). *Link*: exp (canonical): ``rate =
     exp(raw)``. ``NLL = rate - y raw + log(y!)``; ``d NLL / d raw = rate -
-    y``.
+    y``. Non-integer targets (rates, such as counts per exposure with the
+    exposure as ``sample_weight``) are fitted as scikit-learn's
+    ``PoissonRegressor`` fits them, by this NLL with ``log(y!)`` as
+    ``gammaln(y + 1)``; but their probability under a Poisson is 0, so
+    :meth:`log_likelihood` gives them ``-inf``, as ``scipy.stats.poisson``'s
+    ``logpmf`` does.
 
     Examples
     --------
@@ -762,6 +874,10 @@ class Poisson(Distribution):
     def gradient(self, y, raw, out=None):
         out = np.exp(self._raw(raw), out=out)
         return np.subtract(out, y, out=out)
+
+    def log_likelihood(self, y, raw):
+        counts = np.all(y == np.round(y), axis=1)
+        return np.where(counts, -self.nll(y, raw), -np.inf)
 
     def check_target(self, y, what="targets"):
         if np.min(y) < 0:
@@ -818,6 +934,7 @@ class Bernoulli(Distribution):
     canonical_link = "logistic"
     links = ("logistic",)
     support = "values in [0, 1]"
+    label_likelihood = True
 
     def nll(self, y, raw):
         if np.isfinite(raw).all():
@@ -868,6 +985,8 @@ class Categorical(Distribution):
     canonical_link = "softmax"
     links = ("softmax",)
     support = "one-hot labels"
+    one_hot_targets = True
+    label_likelihood = True
 
     def n_targets(self, n_columns):
         return 1
@@ -934,7 +1053,40 @@ class Categorical(Distribution):
         return np.sqrt(mean * (1 - mean))
 
     def scipy_distribution(self, raw):
-        return stats.multinomial(1, self.mean(raw))
+        """One-draw multinomials of one-hot outcomes, one per row.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_mle_nn.distributions import Categorical
+        >>> dist = Categorical().scipy_distribution(np.log([[0.5, 0.5, 1e-9]] * 4))
+        >>> dist.rvs(random_state=0).shape
+        (4, 3)
+        """
+        return _OneDrawMultinomial(1, self.mean(raw))
+
+
+class _OneDrawMultinomial(type(stats.multinomial(1, [1.0]))):
+    """scipy's frozen multinomial of one draw, whose ``rvs`` also takes a
+    probability vector per row (scipy's own raises "object too deep")."""
+
+    def rvs(self, size=None, random_state=None):
+        """One-hot draws of shape ``size + (n_classes,)``.
+
+        ``size`` broadcasts with the rows' shape, as in scipy's vectorised
+        univariate distributions: None gives one draw per row; for a single
+        row, ``size`` is as in ``scipy.stats.multinomial(1, p).rvs``.
+        """
+        p = self.p
+        shape = p.shape[:-1] if size is None else tuple(np.atleast_1d(size))
+        shape = np.broadcast_shapes(shape, p.shape[:-1])
+        if not isinstance(random_state, np.random.Generator):
+            random_state = check_random_state(random_state)
+        cumulative = np.cumsum(p, axis=-1)
+        uniform = random_state.random(shape)[..., np.newaxis] * cumulative[..., -1:]
+        # The class is the first whose cumulative probability exceeds the draw.
+        index = np.minimum(np.sum(uniform >= cumulative, axis=-1), p.shape[-1] - 1)
+        return np.eye(p.shape[-1], dtype=int)[index]
 
 
 #: Distribution classes by the name the ``distribution`` parameter uses.

@@ -27,7 +27,8 @@ from sklearn_mle_nn.distributions import DISTRIBUTIONS, Distribution
 class Gamma(Distribution):
     """Gamma likelihood for positive targets: a user-defined distribution.
 
-    *Domain*: y > 0. *Link*: exp (canonical), ``mean = exp(raw)``. The shape
+    *Domain*: y > 0. *Link*: exp (the default; not the canonical link of
+    the gamma, which is ``-1 / mean``), ``mean = exp(raw)``. The shape
     ``a`` is a constant per target, 1 (the exponential) during training and
     fitted by maximum likelihood afterwards (``shape_``). ``NLL = a (y / mean
     + log mean - log a) + log Gamma(a) - (a - 1) log y`` and ``d NLL / d raw =
@@ -35,7 +36,8 @@ class Gamma(Distribution):
     """
 
     name = "gamma"
-    canonical_link = "exp"
+    canonical_link = None
+    default_link = "exp"
     links = ("exp",)
     support = "positive numbers (y > 0)"
 

@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _distribution_specs import SPECS
 from numpy.testing import assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 
@@ -27,27 +28,19 @@ TOLERANCE = {np.float64: 1e-12, np.float32: 1e-4}
 
 
 def _data(distribution, dtype, seed=0):
-    """Inputs, and targets in the support of ``distribution``."""
+    """Inputs, and targets from the distribution's test spec (labels, which
+    the classifier takes, for a likelihood of labels)."""
     rng = np.random.RandomState(seed)
     X = rng.standard_normal((150, 4))
-    signal = X[:, 0] - 0.5 * X[:, 1]
-    if distribution in ("bernoulli", "categorical"):
-        n_classes = 2 if distribution == "bernoulli" else 3
-        y = np.digitize(
-            signal, np.quantile(signal, np.linspace(0, 1, n_classes + 1)[1:-1])
-        )
-    elif distribution == "poisson":
-        y = rng.poisson(np.exp(0.5 * signal)).astype(float)
-    else:
-        # Heavy-tailed noise, so that Laplace and Student-t see outliers.
-        y = signal + 0.5 * rng.standard_t(3, size=150)
-    return X.astype(dtype), y
+    spec = SPECS[distribution]
+    one_hot = spec.make.one_hot_targets
+    y = spec.targets(rng, len(X), 3 if one_hot else 1)
+    return X.astype(dtype), y.argmax(axis=1) if one_hot else y[:, 0]
 
 
 def _estimator(distribution, activation, solver, **params):
-    cls = (
-        MLEClassifier if distribution in ("bernoulli", "categorical") else MLERegressor
-    )
+    labels = DISTRIBUTIONS[distribution].label_likelihood
+    cls = MLEClassifier if labels else MLERegressor
     return cls(
         hidden_layer_sizes=(6, 5),
         activation=activation,

@@ -491,7 +491,15 @@ def test_float32_stays_float32(name, k):
 # ---- through the estimator ---------------------------------------------------
 
 
-@pytest.mark.parametrize("name, k", CASES)
+#: The cases a regressor takes: not a likelihood of one label per row.
+REGRESSOR_CASES = [
+    case
+    for case in CASES
+    if SPECS[case.values[0]] is None or not SPECS[case.values[0]].make.one_hot_targets
+]
+
+
+@pytest.mark.parametrize("name, k", REGRESSOR_CASES)
 def test_regressor_recovers_the_generating_distribution(name, k):
     """MLERegressor(distribution=instance) fits data drawn from the
     distribution itself: its held-out likelihood is near the true model's,
@@ -549,10 +557,39 @@ def test_pool_constants_of_two_chunks_are_those_of_both(name, k):
     both = copy.deepcopy(dist).fit_constants(y, raw, sample_weight=weight)
     first = copy.deepcopy(dist).fit_constants(y[:100], raw[:100], weight[:100])
     pooled = copy.deepcopy(dist).fit_constants(y[100:], raw[100:], weight[100:])
-    if type(dist).pool_constants is Distribution.pool_constants:
+    if not dist.pooled_constants:
         both = copy.deepcopy(pooled)
     pooled.pool_constants(first, weight[:100].sum(), weight[100:].sum())
     assert pooled.estimator_attributes().keys() == both.estimator_attributes().keys()
     rtol = 0.05 if name == "student_t" else 1e-6
     for attribute, value in both.estimator_attributes().items():
         assert_allclose(pooled.estimator_attributes()[attribute], value, rtol=rtol)
+
+
+# ---- what follows from the declared parameters -------------------------------
+
+
+@pytest.mark.parametrize("name, k", CASES)
+def test_the_layout_follows_from_the_declared_parameters(name, k):
+    """The number of raw outputs, the mapping to the targets' units, the
+    intercept-only start and whether a spread is predicted all follow from
+    ``parameters``: a mean block moves as the targets (``* scale + shift``),
+    a log-scale block by ``+ log(scale)``; a log-scale block starts at the
+    log of the targets' standard deviation (numpy's)."""
+    dist, y, _, _ = _problem(name, k)
+    roles = [parameter.role for parameter in dist.parameters]
+    assert dist.n_raw(k) == len(roles) * k
+    assert dist.predicts_spread == ("log_scale" in roles)
+    scale, shift = np.array([2.0, 0.5, 3.0][:k]), np.array([1.0, -1.0, 0.0][:k])
+    col_scale, col_shift = dist.raw_affine(scale, shift)
+    start = dist.intercept_only_raw(y)
+    assert start.shape == (1, dist.n_raw(k))
+    for i, role in enumerate(roles):
+        block = slice(i * k, (i + 1) * k)
+        if role == "mean":
+            assert_array_equal(col_scale[block], scale)
+            assert_array_equal(col_shift[block], shift)
+        elif role == "log_scale":
+            assert_array_equal(col_scale[block], 1.0)
+            assert_allclose(col_shift[block], np.log(scale))
+            assert_allclose(start[0, block], np.log(np.std(y, axis=0)))

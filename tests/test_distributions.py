@@ -6,6 +6,7 @@ scipy.stats, scipy.special, central finite differences or a closed form.
 
 import numpy as np
 import pytest
+from _distribution_specs import SPECS
 from conftest import finite_difference
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
@@ -15,10 +16,14 @@ from sklearn_mle_nn.distributions import (
     SPREAD_FLOOR,
     Bernoulli,
     Categorical,
+    Distribution,
     Gaussian,
+    LocationScale,
+    Parameter,
     Poisson,
     resolve,
 )
+from sklearn_mle_nn.utils import check_distribution
 
 # Every (distribution, link) pair a distribution accepts.
 ALLOWED = [
@@ -289,3 +294,218 @@ def test_poisson_nll_of_large_counts_is_exact_in_float32():
     expected = -stats.poisson.logpmf(counts, rate).ravel()
     nll = Poisson().nll(counts.astype(np.float32), raw.astype(np.float32))
     assert_allclose(nll, expected, rtol=1e-7)
+
+
+# ---- the interface: one way to return a gradient -----------------------------
+
+
+class _ReturningExponential(Distribution):
+    """An exponential likelihood written to the documented interface: its
+    gradient is returned, ``out`` is ignored."""
+
+    canonical_link = "exp"
+    links = ("exp",)
+
+    def nll(self, y, raw):
+        return np.sum(y * np.exp(-raw) + raw, axis=1)
+
+    def gradient(self, y, raw, out=None):
+        return 1 - y * np.exp(-raw)
+
+    def scipy_distribution(self, raw):
+        return stats.expon(scale=np.exp(raw))
+
+
+def test_a_returned_gradient_is_what_counts():
+    """nll_and_gradient fills its buffer with what gradient() returns, even
+    when gradient() ignores ``out`` (the buffer used to be left as it was:
+    uninitialised memory in training)."""
+    rng = np.random.RandomState(0)
+    y, raw = rng.exponential(2.0, (5, 2)), rng.normal(size=(5, 2))
+    buffer = np.full_like(raw, np.nan)
+    total = _ReturningExponential().nll_and_gradient(y, raw, buffer)
+    nll = lambda r: _ReturningExponential().nll(y, r).sum()  # noqa: E731
+    assert_allclose(buffer, finite_difference(nll, raw), rtol=1e-6, atol=1e-8)
+    assert_allclose(total, -stats.expon.logpdf(y, scale=np.exp(raw)).sum())
+
+
+# ---- check_distribution ------------------------------------------------------
+
+
+class _WrongGradient(_ReturningExponential):
+    def gradient(self, y, raw, out=None):
+        return 1 + y * np.exp(-raw)
+
+
+class _WrongMean(_ReturningExponential):
+    def mean(self, raw):
+        return np.exp(2 * raw)
+
+
+class _WrongScipy(_ReturningExponential):
+    def scipy_distribution(self, raw):
+        return stats.gamma(2.0, scale=np.exp(raw) / 2)
+
+
+class _UnwrittenBuffer(_ReturningExponential):
+    def nll_and_gradient(self, y, raw, gradient, sample_weight=None):
+        self.gradient(y, raw, out=gradient)  # drops what gradient() returns
+        return float(self.nll(y, raw).sum())
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_check_distribution_passes_every_tested_distribution(name):
+    """Every built-in and the specs' user-defined gamma agree with themselves,
+    at the spec's targets and at targets drawn from the distribution."""
+    spec = SPECS[name]
+    rng = np.random.RandomState(0)
+    k = spec.columns[-1]
+    check_distribution(spec.make(), spec.targets(rng, 50, k))
+    check_distribution(spec.make())
+
+
+@pytest.mark.parametrize(
+    "distribution, method",
+    [
+        (_WrongGradient(), "gradient disagrees with finite differences of nll"),
+        (_UnwrittenBuffer(), "gradient disagrees with finite differences of nll"),
+        (_WrongMean(), "mean gives"),
+        (_WrongScipy(), "nll gives log-likelihoods"),
+    ],
+)
+def test_check_distribution_names_the_method_that_disagrees(distribution, method):
+    with pytest.raises(ValueError, match=method):
+        check_distribution(distribution)
+    y = np.random.RandomState(0).exponential(3.0, 40)
+    with pytest.raises(ValueError, match=method):
+        check_distribution(distribution, y)
+
+
+# ---- Poisson: log_likelihood is the probability of the targets ---------------
+
+
+def test_poisson_log_likelihood_is_scipy_logpmf_also_off_the_integers():
+    """Non-integer targets train (as scikit-learn's Poisson deviance takes
+    rates), but have probability 0: log_likelihood agrees with scipy's
+    logpmf everywhere, -inf off the integers."""
+    y = np.array([[0.0], [3.0], [2.5], [7.0]])
+    raw = np.array([[0.1], [1.0], [0.7], [2.0]])
+    expected = stats.poisson.logpmf(y, np.exp(raw)).ravel()
+    assert np.isneginf(expected[2])
+    assert_array_equal(Poisson().log_likelihood(y, raw), expected)
+    assert np.isfinite(Poisson().nll(y, raw)).all()
+
+
+# ---- Categorical: rvs of the vectorised multinomial --------------------------
+
+
+def test_categorical_scipy_rvs_is_one_hot_per_row_with_the_probabilities():
+    """rvs draws a one-hot row per row (scipy's own multinomial raised
+    'object too deep'); for one row it has scipy's shapes, and the class
+    frequencies of many draws are the softmax probabilities."""
+    p = np.array([[0.2, 0.5, 0.3], [0.7, 0.1, 0.2]])
+    dist = Categorical().scipy_distribution(np.log(p))
+    draws = dist.rvs(random_state=0)
+    assert draws.shape == (2, 3)
+    assert_array_equal(draws.sum(axis=1), [1, 1])
+    many = dist.rvs(size=(20000, 2), random_state=np.random.default_rng(0))
+    assert many.shape == (20000, 2, 3)
+    assert_allclose(many.mean(axis=0), p, atol=0.015)
+    one_row = Categorical().scipy_distribution(np.log(p[:1]))
+    reference = stats.multinomial(1, p[0])
+    for size in (1, 5):
+        assert one_row.rvs(size, random_state=0).shape == reference.rvs(size).shape
+    assert one_row.rvs(random_state=0).shape == reference.rvs().shape
+
+
+# ---- declared parameters, links and pooled constants -------------------------
+
+
+class _ExponentialWithShape(_ReturningExponential):
+    """A distribution declaring a dimensionless second block and a pooled
+    constant (as a user would)."""
+
+    parameters = (Parameter("mean"), Parameter("log_shape", role="shape"))
+    pooled_constants = {"shape_": 1}
+    standardize_targets = True
+
+
+def test_a_declared_shape_block_is_laid_out_started_and_mapped_as_declared():
+    dist = _ExponentialWithShape()
+    assert dist.n_params == 2 and dist.n_raw(3) == 6
+    assert not dist.predicts_spread
+    y = np.random.RandomState(0).exponential(2.0, (40, 3))
+    start = dist.intercept_only_raw(y)
+    assert_allclose(start[0, :3], np.log(y.mean(axis=0)))
+    assert_array_equal(start[0, 3:], 0.0)
+    scale, shift = np.array([2.0, 3.0, 4.0]), np.array([1.0, 0.0, -1.0])
+    col_scale, col_shift = dist.raw_affine(scale, shift)
+    assert_array_equal(col_scale, [2.0, 3.0, 4.0, 1.0, 1.0, 1.0])
+    assert_array_equal(col_shift, [1.0, 0.0, -1.0, 0.0, 0.0, 0.0])
+
+
+def test_declared_constants_pool_as_weighted_power_means():
+    """``pooled_constants`` says how partial_fit pools a constant: here a
+    plain weighted mean (power 1); an undeclared constant is the latest."""
+    earlier, latest = _ExponentialWithShape(), _ExponentialWithShape()
+    earlier.shape_, latest.shape_ = np.array([2.0, 4.0]), np.array([3.0, 1.0])
+    earlier.other_, latest.other_ = 1.0, 5.0
+    latest.pool_constants(earlier, earlier_weight=1.0, weight=3.0)
+    assert_allclose(latest.shape_, [(2.0 + 3 * 3.0) / 4, (4.0 + 3 * 1.0) / 4])
+    assert latest.other_ == 5.0
+
+
+def test_the_default_link_is_declared_apart_from_the_canonical_one():
+    """A log link that is not canonical (a gamma's): the default, and the
+    canonical shortcut does not claim it."""
+
+    class LogLinked(_ReturningExponential):
+        canonical_link = None
+        default_link = "exp"
+
+    dist = resolve(LogLinked())
+    assert dist.activation.name == "exp" and not dist.is_canonical
+    assert resolve(_ReturningExponential()).is_canonical
+
+
+class _Logistic(LocationScale):
+    """The logistic distribution: a location-scale family in a few lines.
+
+    ``NLL = z + 2 log(1 + exp(-z)) + log(scale)``, ``z = (y - location) /
+    scale``; ``d NLL / d location = -tanh(z / 2) / scale``.
+    """
+
+    def nll(self, y, raw):
+        z = (y - self.mean(raw)) / self._scale
+        return np.sum(z + 2 * np.logaddexp(0, -z) + np.log(self._scale), axis=1)
+
+    def gradient(self, y, raw, out=None):
+        return -np.tanh((y - self.mean(raw)) / self._scale / 2) / self._scale
+
+    def fit_constants(self, y, raw, sample_weight=None):
+        residual = y - self.mean(raw)
+        variance = np.average(residual**2, axis=0, weights=sample_weight)
+        self.scale_ = np.sqrt(3 * variance) / np.pi  # the moment estimate
+        return self
+
+    def _frozen(self, location, scale):
+        return stats.logistic(location, scale)
+
+
+def test_a_location_scale_family_is_its_formulas():
+    """A subclass of LocationScale gives only its formulas and scipy family:
+    standardized training, the scale in the targets' units, the estimator
+    attribute and the predicted distribution come from the base."""
+    from sklearn_mle_nn import MLERegressor
+
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, (600, 1))
+    y = 1000 + 300 * X[:, 0] + rng.logistic(0, 20.0, 600)
+    check_distribution(_Logistic(), y)
+    reg = MLERegressor(distribution=_Logistic(), hidden_layer_sizes=(), random_state=0)
+    reg.fit(X, y)
+    assert_allclose(reg.scale_, [20.0], rtol=0.15)
+    dist = reg.predict_distribution(X[:3])
+    assert dist.dist.name == "logistic"
+    assert_allclose(dist.std(), np.pi / np.sqrt(3) * reg.scale_[0], rtol=1e-12)
+    assert_allclose(dist.mean(), reg.predict(X[:3]), rtol=1e-12)
