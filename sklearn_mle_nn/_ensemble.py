@@ -199,11 +199,10 @@ class MLEEnsembleRegressor(RegressorMixin, _BaseEnsemble):
         Number of target columns.
 
     n_features_in_ : int
-        Number of features seen during fit.
+        Number of features seen during ``fit``.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of features seen during fit, when ``X`` has string column
-        names.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of the features seen during ``fit``, when they are all strings.
 
     See Also
     --------
@@ -376,11 +375,10 @@ class MLEEnsembleClassifier(ClassifierMixin, _BaseEnsemble):
         Number of network outputs of a member.
 
     n_features_in_ : int
-        Number of features seen during fit.
+        Number of features seen during ``fit``.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of features seen during fit, when ``X`` has string column
-        names.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of the features seen during ``fit``, when they are all strings.
 
     See Also
     --------

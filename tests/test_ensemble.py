@@ -21,6 +21,7 @@ from sklearn_mle_nn import (
     MLERegressor,
 )
 from sklearn_mle_nn._mixture import MixtureDistribution
+from sklearn_mle_nn.metrics import log_likelihood_scorer
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -353,12 +354,14 @@ def test_pipeline_and_grid_search(diabetes):
         pipeline,
         {"mleensembleregressor__estimator__alpha": [1e-3, 1.0]},
         cv=2,
+        scoring=log_likelihood_scorer,
     ).fit(X_train[:200], y_train[:200])
     best = search.best_estimator_[-1]
     assert best.estimator.alpha in (1e-3, 1.0)
     assert {m.alpha for m in best.estimators_} == {best.estimator.alpha}
+    X_scaled = search.best_estimator_[0].transform(X_test)
     assert search.score(X_test, y_test) == pytest.approx(
-        search.best_estimator_.score(X_test, y_test)
+        best.log_likelihood(X_scaled, y_test).mean(), rel=1e-12
     )
 
 
