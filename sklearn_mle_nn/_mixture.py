@@ -8,12 +8,13 @@ from scipy.special import logsumexp
 from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 
-#: Bisection stops when the bracket is this fraction of its first width (the
-#: spread of the components' own quantiles), or a few floats wide.
-_RELATIVE_WIDTH = 2.0**-52
+#: The quantile search stops when its step is this fraction of the first
+#: bracket (the spread of the components' own quantiles), or a few floats.
+_RELATIVE_WIDTH = 2.0**-40
 
-#: A bound on the bisection steps, a safeguard: the tolerance is met in 53.
-_MAX_BISECTIONS = 100
+#: A bound on the quantile search's steps: bisection alone meets the
+#: tolerance in 41, Newton's steps in fewer.
+_MAX_STEPS = 100
 
 
 def _continuous(mixture):
@@ -174,9 +175,9 @@ class MixtureDistribution:
     def ppf(self, q):
         """Quantile function: the smallest ``x`` with ``cdf(x) >= q``.
 
-        Found by bisection on the mixture's cdf. The mixture's ``q``-quantile
-        lies between the smallest and the largest of the components'
-        ``q``-quantiles, which bracket it.
+        Found by a safeguarded Newton search on the mixture's cdf. The
+        mixture's ``q``-quantile lies between the smallest and the largest of
+        the components' ``q``-quantiles, which bracket it.
         """
         q = np.asarray(q, dtype=float)
         quantiles = self._each("ppf", q)
@@ -187,23 +188,39 @@ class MixtureDistribution:
         return self._bisect(q, low, high)
 
     def _bisect(self, q, low, high):
+        """Newton's steps on the cdf, kept inside the bracket by bisection.
+
+        A Newton step that leaves the bracket (or divides by a zero density)
+        is replaced by halving the bracket, so the search always converges;
+        near the root Newton's steps converge quadratically, in a handful of
+        evaluations where bisection takes fifty.
+        """
         # Brackets with an infinite end (q of 0 or 1) are already the answer:
         # the lower end of the support for q = 0, the upper one for q = 1.
         open_ = ~(np.isfinite(low) & np.isfinite(high))
         answer_if_open = np.where(q >= 1, high, low)
         low, high = np.where(open_, 0.0, low), np.where(open_, 0.0, high)
-        # A bracket narrower than a few floats cannot halve any further.
+        # Converged: a step below a small fraction of the first bracket, or
+        # a bracket a few floats wide, which cannot halve any further.
         tolerance = np.maximum(
             _RELATIVE_WIDTH * (high - low),
             2 * np.spacing(np.maximum(np.abs(low), np.abs(high))),
         )
-        for _ in range(_MAX_BISECTIONS):
-            middle = low + (high - low) / 2
-            below = self.cdf(middle) < q
-            low, high = np.where(below, middle, low), np.where(below, high, middle)
-            if np.all(high - low <= tolerance):
+        x = low + (high - low) / 2
+        for _ in range(_MAX_STEPS):
+            cdf = self.cdf(x)
+            below = cdf < q
+            low, high = np.where(below, x, low), np.where(below, high, x)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                newton = x - (cdf - q) / self.pdf(x)
+            # A converged step may land on the bracket's end it just moved.
+            inside = (newton >= low) & (newton <= high)
+            step = np.where(inside, newton, low + (high - low) / 2)
+            converged = (np.abs(step - x) <= tolerance) | (high - low <= tolerance)
+            x = step
+            if np.all(converged):
                 break
-        return np.where(open_, answer_if_open, low + (high - low) / 2)
+        return np.where(open_, answer_if_open, x)
 
     def _search_integers(self, q, low, high):
         # Discrete scipy distributions live on the integers: search them.

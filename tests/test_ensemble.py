@@ -120,6 +120,16 @@ def test_mixture_ppf_inverts_the_cdf(q):
     np.testing.assert_allclose(mixture.cdf(mixture.ppf(q)), q, rtol=1e-10, atol=1e-14)
 
 
+def test_mixture_ppf_is_the_left_end_of_a_flat_stretch_of_the_cdf():
+    # Two uniforms with a gap: the cdf is 0.5 on all of [1, 2].
+    mixture = MixtureDistribution(
+        [stats.uniform(0, 1), stats.uniform(2, 1)], [0.5, 0.5]
+    )
+    np.testing.assert_allclose(
+        mixture.ppf([0.25, 0.5, 0.75]), [0.5, 1.0, 2.5], rtol=1e-9
+    )
+
+
 def test_mixture_ppf_of_counts_is_the_smallest_integer_reaching_q():
     components = [stats.poisson([1.0, 4.0]), stats.poisson([9.0, 4.5])]
     mixture = MixtureDistribution(components, [0.4, 0.6])
