@@ -5,7 +5,15 @@
 
 from ._autoencoder import MLEAutoencoder
 from ._classifier import MLEClassifier
+from ._ensemble import MLEEnsembleClassifier, MLEEnsembleRegressor
 from ._regressor import MLERegressor
 from ._version import __version__
 
-__all__ = ["MLEAutoencoder", "MLEClassifier", "MLERegressor", "__version__"]
+__all__ = [
+    "MLEAutoencoder",
+    "MLEClassifier",
+    "MLEEnsembleClassifier",
+    "MLEEnsembleRegressor",
+    "MLERegressor",
+    "__version__",
+]
