@@ -226,8 +226,9 @@ class Pipeline(_sklearn_pipeline.Pipeline):
 
         Returns
         -------
-        X_new : ndarray of shape (n_samples, n_features_in_)
-            Generated rows, as the pipeline's first step takes them.
+        X_new : ndarray of shape (n_samples, n_features)
+            Generated rows, with the columns the pipeline's first step
+            takes.
 
         Raises
         ------
