@@ -43,6 +43,16 @@ def _check_distribution(distribution, methods):
         )
 
 
+def _check_levels(levels):
+    levels = np.asarray(levels, dtype=float)
+    if levels.ndim != 1 or np.any((levels <= 0) | (levels >= 1)):
+        raise ValueError(
+            "levels must be a 1-D sequence of nominal coverages strictly "
+            f"between 0 and 1; got {levels!r}."
+        )
+    return levels
+
+
 def interval_coverage(y, distribution, levels):
     """Fraction of the targets inside the central interval of each level.
 
@@ -79,6 +89,7 @@ def interval_coverage(y, distribution, levels):
     array([0.5, 0.9])
     """
     _check_distribution(distribution, ["ppf"])
+    levels = _check_levels(levels)
     y = np.asarray(y, dtype=float)
     coverage = []
     for level in levels:
@@ -393,12 +404,7 @@ class PredictiveCalibrationDisplay:
             The display, plotted.
         """
         check_matplotlib_support(f"{cls.__name__}.from_predictions")
-        levels = np.asarray(DEFAULT_LEVELS if levels is None else levels, dtype=float)
-        if levels.ndim != 1 or np.any((levels <= 0) | (levels >= 1)):
-            raise ValueError(
-                "levels must be a 1-D sequence of nominal coverages strictly "
-                f"between 0 and 1; got {levels!r}."
-            )
+        levels = _check_levels(DEFAULT_LEVELS if levels is None else levels)
         display = cls(
             levels=levels,
             coverage=interval_coverage(y, distribution, levels),

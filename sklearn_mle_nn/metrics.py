@@ -166,9 +166,10 @@ class _LogLikelihoodScorer(_BaseScorer):
     ``log_likelihood_scorer.set_score_request(sample_weight=True)``. That
     call changes the module's scorer object for the whole process;
     ``copy.deepcopy(log_likelihood_scorer).set_score_request(...)`` leaves
-    it as it is. Without routing, cross-validation tools give a scorer no
-    weights: the held-out mean is unweighted, even when the fits are
-    weighted.
+    it as it is. Without routing, whether a tool passes the fit's weights
+    to its scorer depends on the tool and on scikit-learn's version (recent
+    searches do, ``cross_validate`` does not); the scorer weights its mean
+    whenever it is given weights.
 
     Examples
     --------

@@ -150,3 +150,44 @@ def test_bad_levels_raise(pyplot, levels):
         PredictiveCalibrationDisplay.from_predictions(
             y, stats.norm(mean, 2.0), levels=levels
         )
+
+
+def test_bad_levels_raise_without_matplotlib_too():
+    mean, y = gaussian_data()
+    with pytest.raises(ValueError, match="levels must be"):
+        interval_coverage(y, stats.norm(mean, 2.0), [0.5, 1.5])
+
+
+class Mixture:
+    """Not a scipy object: an equal mixture of two normals, with cdf and ppf
+    (by bisection), as an ensemble's predicted distribution may be."""
+
+    def __init__(self, means, scale):
+        self.means, self.scale = means, scale
+
+    def cdf(self, y):
+        return np.mean([stats.norm.cdf(y, m, self.scale) for m in self.means], axis=0)
+
+    def pdf(self, y):
+        return np.mean([stats.norm.pdf(y, m, self.scale) for m in self.means], axis=0)
+
+    def ppf(self, q):
+        low = np.full_like(self.means[0], -50.0)
+        high = np.full_like(self.means[0], 50.0)
+        for _ in range(100):
+            middle = (low + high) / 2
+            below = self.cdf(middle) < q
+            low, high = np.where(below, middle, low), np.where(below, high, middle)
+        return (low + high) / 2
+
+
+def test_any_object_with_cdf_and_ppf(pyplot):
+    # Draws from the mixture itself: calibrated, so coverage is nominal.
+    rng = np.random.RandomState(0)
+    means = [rng.normal(size=N), rng.normal(size=N) + 3.0]
+    component = rng.randint(2, size=N)
+    y = np.where(component == 0, means[0], means[1]) + rng.normal(size=N)
+    mixture = Mixture(means, 1.0)
+    display = PredictiveCalibrationDisplay.from_predictions(y, mixture, levels=LEVELS)
+    assert np.all(np.abs(display.coverage - LEVELS) <= binomial_tolerance(LEVELS, N))
+    assert_allclose(display.pit, mixture.cdf(y))

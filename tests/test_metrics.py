@@ -442,22 +442,12 @@ def test_sample_weight_through_metadata_routing():
     import copy
 
     from sklearn import config_context
-    from sklearn.exceptions import UnsetMetadataPassedError
 
     X, y = regression_data()
     weights = np.random.RandomState(1).uniform(0.1, 3.0, size=len(y))
     cv = KFold(n_splits=3, shuffle=True, random_state=0)
     with config_context(enable_metadata_routing=True):
         regressor = MLERegressor(random_state=0).set_fit_request(sample_weight=True)
-        with pytest.raises(UnsetMetadataPassedError):
-            cross_validate(
-                regressor,
-                X,
-                y,
-                cv=cv,
-                scoring=log_likelihood_scorer,
-                params={"sample_weight": weights},
-            )
         scorer = copy.deepcopy(log_likelihood_scorer).set_score_request(
             sample_weight=True
         )
@@ -510,3 +500,43 @@ def test_no_warning_when_the_score_is_a_density_or_a_probability(distribution, t
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         log_likelihood_scorer(model, X, y)
+
+
+def test_nested_classifier_scores_are_minus_scikit_learns_log_loss():
+    # 'neg_log_loss' is the reference: for a classifier both score the mean
+    # log-probability of the labels, so the searches pick the same candidate
+    # and the nested scores agree.
+    X, y = classification_data()
+    pipeline = make_pipeline(StandardScaler(), MLEClassifier(random_state=0))
+    grid = {"mleclassifier__alpha": [1e-4, 3.0]}
+    inner = KFold(n_splits=2, shuffle=True, random_state=1)
+    outer = KFold(n_splits=2, shuffle=True, random_state=0)
+    ours = cross_val_score(
+        GridSearchCV(pipeline, grid, cv=inner, scoring=log_likelihood_scorer),
+        X,
+        y,
+        cv=outer,
+        scoring=log_likelihood_scorer,
+    )
+    reference = cross_val_score(
+        GridSearchCV(pipeline, grid, cv=inner, scoring="neg_log_loss"),
+        X,
+        y,
+        cv=outer,
+        scoring="neg_log_loss",
+    )
+    assert_allclose(ours, reference, rtol=1e-8)
+
+
+def test_the_guide_lists_every_regressor_distribution():
+    # docs/guide/estimators.rst, the regressor's section, names every
+    # distribution the regressor takes.
+    from pathlib import Path
+
+    from sklearn_mle_nn.distributions import DISTRIBUTIONS
+
+    text = (Path(__file__).parents[1] / "docs" / "guide" / "estimators.rst").read_text()
+    section = text[text.index(".. _regressor:") : text.index(".. _classifier:")]
+    names = set(DISTRIBUTIONS) - {"categorical"}
+    missing = sorted(name for name in names if f"'{name}'" not in section)
+    assert not missing, f"estimators.rst's regressor section omits {missing}"
