@@ -214,12 +214,11 @@ class _LogLikelihoodScorer(_BaseScorer):
     def __repr__(self):
         return "log_likelihood_scorer"
 
-    def __call__(self, estimator, X, y_true=None, *, sample_weight=None, **kwargs):
+    def __call__(self, estimator, X, y=None, *, sample_weight=None, **kwargs):
         # y is optional here (an autoencoder is scored without it), unlike
-        # in scikit-learn's scorers.
-        return super().__call__(
-            estimator, X, y_true, sample_weight=sample_weight, **kwargs
-        )
+        # in scikit-learn's scorers, and keeps the name it had when the
+        # scorer was a function.
+        return super().__call__(estimator, X, y, sample_weight=sample_weight, **kwargs)
 
     def _score(self, method_caller, estimator, X, y_true, **kwargs):
         log_likelihood, _ = _log_likelihood(estimator, X, y_true, repr(estimator))

@@ -540,3 +540,12 @@ def test_the_guide_lists_every_regressor_distribution():
     names = set(DISTRIBUTIONS) - {"categorical"}
     missing = sorted(name for name in names if f"'{name}'" not in section)
     assert not missing, f"estimators.rst's regressor section omits {missing}"
+
+
+def test_called_with_keywords_as_the_function_was():
+    X, y = regression_data()
+    regressor = MLERegressor(random_state=0).fit(X, y)
+    weights = np.arange(len(y)) % 3 + 1.0
+    score = log_likelihood_scorer(regressor, X=X, y=y, sample_weight=weights)
+    expected = np.average(regressor.log_likelihood(X, y), weights=weights)
+    assert score == pytest.approx(expected, rel=1e-12)
