@@ -816,6 +816,22 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         tags.input_tags.sparse = True
         return tags
 
+    def set_params(self, **params):
+        # A name has no parameters: scikit-learn would fail on 'str' has no
+        # set_params, without saying that an instance is what takes them.
+        nested = sorted(key for key in params if key.startswith("distribution__"))
+        distribution = params.get("distribution", self.distribution)
+        if nested and isinstance(distribution, str):
+            suggestion = getattr(DISTRIBUTIONS.get(distribution), "__name__", None)
+            instance = f"{suggestion}()" if suggestion else "an instance"
+            raise ValueError(
+                f"{', '.join(nested)} sets a parameter of a distribution "
+                f"instance, but distribution={distribution!r} is a name; pass "
+                f"an instance instead, distribution={instance} (from "
+                "sklearn_mle_nn.distributions), in the estimator or the grid."
+            )
+        return super().set_params(**params)
+
 
 def _in_dtype(X, Y, dtype):
     """X, and real-valued targets, in ``dtype``: continued training keeps the

@@ -336,3 +336,51 @@ def test_callbacks_are_torn_down_when_fit_fails(cancer):
     assert not hasattr(clf, "_callback_fit_ctx")
     for kept, now in zip(coefs, clf.coefs_):
         assert_array_equal(kept, now)
+
+
+# ---- a distribution's parameters need an instance ------------------------------
+
+
+def test_nested_distribution_parameter_on_a_name_raises_a_clear_error(cancer):
+    X, y = cancer
+    search = GridSearchCV(
+        MLERegressor(distribution="student_t", **FAST), {"distribution__df": [3, 10]}
+    )
+    with pytest.raises(
+        ValueError, match=r"distribution__df.*distribution=StudentT\(\)"
+    ):
+        search.fit(X, y.astype(float))
+    regressor = MLERegressor(distribution="gaussian")
+    with pytest.raises(ValueError, match="is a name; pass an instance"):
+        regressor.set_params(distribution__link="identity", alpha=1.0)
+    assert regressor.alpha != 1.0  # nothing set before the error
+    # A name replaced by an instance in the same call takes the parameter.
+    from sklearn_mle_nn.distributions import StudentT
+
+    regressor.set_params(distribution=StudentT(), distribution__df=3.0)
+    assert regressor.distribution.df == 3.0
+
+
+# ---- TransformedTargetRegressor and the spread ---------------------------------
+
+
+def test_transformed_target_interval_by_its_monotone_transform(cancer):
+    # The docs' recipe: TransformedTargetRegressor cannot pass return_std
+    # (a spread does not transform), but the quantiles of a monotone transform
+    # are the transformed quantiles.
+    from scipy import stats
+    from sklearn.compose import TransformedTargetRegressor
+
+    X, _ = cancer
+    rng = np.random.RandomState(0)
+    y = np.exp(X[:, 0] * 0.5 + 0.3 * rng.normal(size=len(X)))
+    model = TransformedTargetRegressor(
+        MLERegressor(**FAST), func=np.log, inverse_func=np.exp
+    ).fit(X, y)
+    interval = model.transformer_.inverse_transform(
+        model.regressor_.predict_interval(X, coverage=0.8)
+    )
+    mu = model.regressor_.predict(X)
+    sigma = model.regressor_.sigma_[0]
+    expected = stats.lognorm(s=sigma, scale=np.exp(mu)).ppf([[0.1], [0.9]]).T
+    assert_allclose(interval, expected, rtol=1e-10)

@@ -271,3 +271,281 @@ def test_missing_targets_raise():
     regressor = MLERegressor(random_state=0).fit(X, y)
     with pytest.raises(ValueError, match="needs the targets y"):
         log_likelihood_scorer(regressor, X)
+
+
+# ---- the scorer as an object: nested searches, wrappers, routing ------------
+
+
+def test_scorer_is_a_scikit_learn_scorer_object():
+    from sklearn.metrics import check_scoring
+    from sklearn.metrics._scorer import _BaseScorer
+
+    assert isinstance(log_likelihood_scorer, _BaseScorer)
+    assert repr(log_likelihood_scorer) == "log_likelihood_scorer"
+    assert check_scoring(MLERegressor(), scoring=log_likelihood_scorer) is (
+        log_likelihood_scorer
+    )
+
+
+def by_hand_outer_scores(search, X, y, cv):
+    """Each outer fold: the search refitted on its training part, its best
+    estimator's mean log-likelihood of the held-out part."""
+    scores = []
+    for train, test in cv.split(X):
+        best = clone(search).fit(X[train], y[train]).best_estimator_
+        Z = best[:-1].transform(X[test])
+        scores.append(best[-1].log_likelihood(Z, y[test]).mean())
+    return scores
+
+
+def searches():
+    from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+    from sklearn.model_selection import HalvingGridSearchCV, RandomizedSearchCV
+
+    pipeline = make_pipeline(StandardScaler(), MLERegressor(random_state=0))
+    grid = {"mleregressor__alpha": [1e-4, 30.0]}
+    inner = KFold(n_splits=2, shuffle=True, random_state=1)
+    return {
+        "grid": GridSearchCV(pipeline, grid, cv=inner, scoring=log_likelihood_scorer),
+        "randomized": RandomizedSearchCV(
+            pipeline,
+            grid,
+            n_iter=2,
+            cv=inner,
+            scoring=log_likelihood_scorer,
+            random_state=0,
+        ),
+        "halving": HalvingGridSearchCV(
+            pipeline,
+            grid,
+            cv=inner,
+            scoring=log_likelihood_scorer,
+            min_resources=30,
+            random_state=0,
+        ),
+    }
+
+
+@pytest.mark.parametrize("kind", ["grid", "randomized", "halving"])
+def test_nested_cross_validation(kind):
+    # The scorer scores a fitted search through its best estimator: before,
+    # the outer scores were nan ("GridSearchCV(...) has neither").
+    X, y = regression_data()
+    search = searches()[kind]
+    outer = KFold(n_splits=2, shuffle=True, random_state=0)
+    scores = cross_val_score(
+        search, X, y, cv=outer, scoring=log_likelihood_scorer, error_score="raise"
+    )
+    assert_allclose(scores, by_hand_outer_scores(search, X, y, outer), rtol=1e-10)
+
+
+def test_search_fitted_without_refit_raises():
+    X, y = regression_data()
+    search = GridSearchCV(
+        MLERegressor(random_state=0),
+        {"alpha": [1e-4, 1.0]},
+        cv=2,
+        scoring=log_likelihood_scorer,
+        refit=False,
+    ).fit(X, y)
+    with pytest.raises(TypeError, match="refit=True"):
+        log_likelihood_scorer(search, X, y)
+
+
+def test_cross_validate_with_several_metrics_and_the_cache():
+    # Three scorers asking for predict: scikit-learn then caches predictions
+    # and asks every scorer for its response method.
+    X, y = regression_data()
+    pipeline = make_pipeline(StandardScaler(), MLERegressor(random_state=0))
+    cv = KFold(n_splits=3, shuffle=True, random_state=0)
+    scoring = {"ll": log_likelihood_scorer, "r2": "r2", "mse": "neg_mean_squared_error"}
+    results = cross_validate(pipeline, X, y, cv=cv, scoring=scoring)
+    ll = [
+        clone(pipeline)
+        .fit(X[train], y[train])[-1]
+        .log_likelihood(StandardScaler().fit(X[train]).transform(X[test]), y[test])
+        .mean()
+        for train, test in cv.split(X)
+    ]
+    assert_allclose(results["test_ll"], ll, rtol=1e-10)
+    assert_allclose(
+        results["test_r2"], cross_val_score(pipeline, X, y, cv=cv, scoring="r2")
+    )
+
+
+def positive_data():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 2))
+    y = np.exp(0.5 * X[:, 0] - 0.3 * X[:, 1] + 0.4 * rng.normal(size=200))
+    return X, y
+
+
+def test_transformed_target_log_is_a_lognormal_likelihood():
+    # A Gaussian of log(y) is a lognormal of y: the Jacobian 1/y puts the
+    # density in y's units. Reference: scipy's lognormal density.
+    from sklearn.compose import TransformedTargetRegressor
+
+    X, y = positive_data()
+    model = TransformedTargetRegressor(
+        MLERegressor(random_state=0), func=np.log, inverse_func=np.exp
+    ).fit(X, y)
+    mu = model.regressor_.predict(X)
+    sigma = model.regressor_.sigma_[0]
+    expected = stats.lognorm.logpdf(y, s=sigma, scale=np.exp(mu)).mean()
+    assert log_likelihood_scorer(model, X, y) == pytest.approx(expected, rel=1e-9)
+    # Without the Jacobian it would be the density of log(y), not of y.
+    assert expected != pytest.approx(
+        stats.norm.logpdf(np.log(y), mu, sigma).mean(), rel=1e-3
+    )
+
+
+def test_transformed_target_scaler_on_two_outputs():
+    # A StandardScaler's Jacobian is diagonal: log|det| = -sum(log scale).
+    from sklearn.compose import TransformedTargetRegressor
+
+    X, y = positive_data()
+    Y = np.column_stack([y * 100.0, -3.0 * y + X[:, 1]])
+    model = TransformedTargetRegressor(
+        MLERegressor(random_state=0), transformer=StandardScaler()
+    ).fit(X, Y)
+    inner = model.regressor_.log_likelihood(X, model.transformer_.transform(Y))
+    expected = np.mean(inner - np.sum(np.log(model.transformer_.scale_)))
+    assert log_likelihood_scorer(model, X, Y) == pytest.approx(expected, rel=1e-9)
+
+
+def test_transformed_target_in_a_search_and_in_cross_validation():
+    # Before: nan ("TransformedTargetRegressor(...) has neither").
+    from sklearn.compose import TransformedTargetRegressor
+
+    X, y = positive_data()
+    model = TransformedTargetRegressor(
+        make_pipeline(StandardScaler(), MLERegressor(random_state=0)),
+        func=np.log,
+        inverse_func=np.exp,
+    )
+    cv = KFold(n_splits=2, shuffle=True, random_state=0)
+    scores = cross_val_score(
+        model, X, y, cv=cv, scoring=log_likelihood_scorer, error_score="raise"
+    )
+    by_hand = []
+    for train, test in cv.split(X):
+        fitted = clone(model).fit(X[train], y[train])
+        mu = fitted.regressor_.predict(X[test])
+        sigma = fitted.regressor_[-1].sigma_[0]
+        by_hand.append(stats.lognorm.logpdf(y[test], s=sigma, scale=np.exp(mu)).mean())
+    assert_allclose(scores, by_hand, rtol=1e-9)
+
+
+def test_sample_weight_through_metadata_routing():
+    # A plain function could not request sample_weight: the held-out means
+    # stayed unweighted. The scorer object requests it.
+    import copy
+
+    from sklearn import config_context
+
+    X, y = regression_data()
+    weights = np.random.RandomState(1).uniform(0.1, 3.0, size=len(y))
+    cv = KFold(n_splits=3, shuffle=True, random_state=0)
+    with config_context(enable_metadata_routing=True):
+        regressor = MLERegressor(random_state=0).set_fit_request(sample_weight=True)
+        scorer = copy.deepcopy(log_likelihood_scorer).set_score_request(
+            sample_weight=True
+        )
+        results = cross_validate(
+            regressor, X, y, cv=cv, scoring=scorer, params={"sample_weight": weights}
+        )
+    by_hand = []
+    for train, test in cv.split(X):
+        fitted = MLERegressor(random_state=0).fit(
+            X[train], y[train], sample_weight=weights[train]
+        )
+        by_hand.append(
+            np.average(fitted.log_likelihood(X[test], y[test]), weights=weights[test])
+        )
+    assert_allclose(results["test_score"], by_hand, rtol=1e-10)
+    # The module's scorer is left as it was.
+    assert not hasattr(log_likelihood_scorer, "_metadata_request")
+
+
+def fractions_data():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(80, 2))
+    y = 1 / (1 + np.exp(-X[:, 0] - 0.2 * rng.normal(size=80)))
+    return X, y
+
+
+def test_search_mixing_a_density_and_a_mass_warns():
+    # The issue's case: 'gaussian' against 'bernoulli' on fractions in [0, 1].
+    X, y = fractions_data()
+    search = GridSearchCV(
+        MLERegressor(random_state=0),
+        {"distribution": ["gaussian", "bernoulli"]},
+        cv=2,
+        scoring=log_likelihood_scorer,
+    )
+    with pytest.warns(UserWarning, match="discrete.*not all integers"):
+        search.fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "distribution, target", [("gaussian", "fractions"), ("bernoulli", "binary")]
+)
+def test_no_warning_when_the_score_is_a_density_or_a_probability(distribution, target):
+    import warnings
+
+    X, y = fractions_data()
+    if target == "binary":
+        y = (y > 0.5).astype(float)
+    model = MLERegressor(distribution=distribution, random_state=0).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        log_likelihood_scorer(model, X, y)
+
+
+def test_nested_classifier_scores_are_minus_scikit_learns_log_loss():
+    # 'neg_log_loss' is the reference: for a classifier both score the mean
+    # log-probability of the labels, so the searches pick the same candidate
+    # and the nested scores agree.
+    X, y = classification_data()
+    pipeline = make_pipeline(StandardScaler(), MLEClassifier(random_state=0))
+    grid = {"mleclassifier__alpha": [1e-4, 3.0]}
+    inner = KFold(n_splits=2, shuffle=True, random_state=1)
+    outer = KFold(n_splits=2, shuffle=True, random_state=0)
+    ours = cross_val_score(
+        GridSearchCV(pipeline, grid, cv=inner, scoring=log_likelihood_scorer),
+        X,
+        y,
+        cv=outer,
+        scoring=log_likelihood_scorer,
+    )
+    reference = cross_val_score(
+        GridSearchCV(pipeline, grid, cv=inner, scoring="neg_log_loss"),
+        X,
+        y,
+        cv=outer,
+        scoring="neg_log_loss",
+    )
+    assert_allclose(ours, reference, rtol=1e-8)
+
+
+def test_the_guide_lists_every_regressor_distribution():
+    # docs/guide/estimators.rst, the regressor's section, names every
+    # distribution the regressor takes.
+    from pathlib import Path
+
+    from sklearn_mle_nn.distributions import DISTRIBUTIONS
+
+    text = (Path(__file__).parents[1] / "docs" / "guide" / "estimators.rst").read_text()
+    section = text[text.index(".. _regressor:") : text.index(".. _classifier:")]
+    names = set(DISTRIBUTIONS) - {"categorical"}
+    missing = sorted(name for name in names if f"'{name}'" not in section)
+    assert not missing, f"estimators.rst's regressor section omits {missing}"
+
+
+def test_called_with_keywords_as_the_function_was():
+    X, y = regression_data()
+    regressor = MLERegressor(random_state=0).fit(X, y)
+    weights = np.arange(len(y)) % 3 + 1.0
+    score = log_likelihood_scorer(regressor, X=X, y=y, sample_weight=weights)
+    expected = np.average(regressor.log_likelihood(X, y), weights=weights)
+    assert score == pytest.approx(expected, rel=1e-12)
