@@ -23,17 +23,6 @@ _PREDICT_IS_A_RECONSTRUCTION = (
 )
 
 
-_SGD_IS_NOT_REPETITION = (
-    "Mini-batch SGD: the fit with integer weights (one batch of 15 rows per "
-    "epoch) and the fit on repeated rows (two batches of 37) take different "
-    "steps and meet only at an exact optimum. On this sparse, uncentred data a "
-    "step of one run blows up and is undone with a smaller step, so the two "
-    "stop at different points. scikit-learn checks MLPClassifier's weight "
-    "equivalence with lbfgs only; weights themselves are tested against "
-    "repetition with full-batch steps in tests/test_regressor.py."
-)
-
-
 _NOISE_IS_NOT_REPETITION = (
     "A variational autoencoder trains on a fresh draw of every row's code: a "
     "row repeated twice gets two draws, a row of weight 2 one draw, so the "
@@ -56,6 +45,16 @@ _PCA_START_IS_ROUNDED = (
 )
 
 
+_WEIGHTS_ARE_RELATIVE = (
+    "Weights are relative: they are rescaled to mean one over the samples of "
+    "positive weight, so that a global rescale of sample_weight is the same "
+    "fit and the penalty alpha weighs the same against the likelihood. Integer "
+    "weights are then repeated rows with the penalty of as many samples as "
+    "rows given, not of their sum (tested with the penalty so matched in "
+    "tests/test_regressor.py::test_integer_sample_weight_equals_repeating_rows)."
+)
+
+
 def _expected_failed_checks(estimator):
     if type(estimator).__name__ == "MLEAutoencoder" and estimator.variational:
         return {
@@ -71,9 +70,15 @@ def _expected_failed_checks(estimator):
             "check_sample_weight_equivalence_on_dense_data": _PCA_START_IS_ROUNDED,
             "check_sample_weight_equivalence_on_sparse_data": _PCA_START_IS_ROUNDED,
         }
-    if type(estimator).__name__ == "MLEClassifier":
+    if type(estimator).__name__ in (
+        "MLEClassifier",
+        "MLERegressor",
+        "MLEEnsembleClassifier",
+        "MLEEnsembleRegressor",
+    ):
         return {
-            "check_sample_weight_equivalence_on_sparse_data": _SGD_IS_NOT_REPETITION
+            "check_sample_weight_equivalence_on_dense_data": _WEIGHTS_ARE_RELATIVE,
+            "check_sample_weight_equivalence_on_sparse_data": _WEIGHTS_ARE_RELATIVE,
         }
     return {}
 

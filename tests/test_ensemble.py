@@ -436,7 +436,10 @@ def test_probabilities_are_the_members_average(iris_ensemble):
     proba = ensemble.predict_proba(X)
     np.testing.assert_allclose(proba, members.mean(axis=0), rtol=1e-14)
     np.testing.assert_allclose(proba.sum(axis=1), 1)
-    np.testing.assert_allclose(ensemble.predict_log_proba(X), np.log(proba), rtol=1e-10)
+    # np.log of a probability near one is off by its rounding (1e-16): atol.
+    np.testing.assert_allclose(
+        ensemble.predict_log_proba(X), np.log(proba), rtol=1e-10, atol=1e-15
+    )
     np.testing.assert_array_equal(
         ensemble.predict(X), ensemble.classes_[proba.argmax(axis=1)]
     )
@@ -448,10 +451,17 @@ def test_classifier_log_likelihood_is_the_log_of_the_mean_probability(iris_ensem
     expected = np.log(
         members.mean(axis=0)[np.arange(len(y)), np.searchsorted(ensemble.classes_, y)]
     )
-    np.testing.assert_allclose(ensemble.log_likelihood(X, y), expected, rtol=1e-10)
+    # The reference takes the log of a probability near one, whose rounding
+    # (1e-16) is an absolute error of the log: hence atol.
+    np.testing.assert_allclose(
+        ensemble.log_likelihood(X, y), expected, rtol=1e-10, atol=1e-15
+    )
     one_hot = np.eye(3)[y]
     np.testing.assert_allclose(
-        ensemble.predict_distribution(X).logpmf(one_hot), expected, rtol=1e-10
+        ensemble.predict_distribution(X).logpmf(one_hot),
+        expected,
+        rtol=1e-10,
+        atol=1e-15,
     )
 
 
