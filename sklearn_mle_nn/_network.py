@@ -161,6 +161,38 @@ def _canonical_csr(X):
     return X
 
 
+#: Rows per chunk of the float64 statistics of a float32 X: no float64
+#: copy of all of X.
+STATISTICS_CHUNK = 4096
+
+
+def _mean_and_variance(X, sample_weight=None):
+    """Weighted mean and variance of every column, in float64.
+
+    As StandardScaler's, whatever X's dtype: float32 statistics round a
+    column such as a latitude (47.6 plus 0.01 times noise) to a variance
+    within rounding of zero, and it would be left unscaled. A float32 X is
+    read in chunks of rows, each cast to float64.
+    """
+    if sp.issparse(X):
+        # Float64 accumulators already; the results come in X's dtype.
+        mean, variance = mean_variance_axis(X.tocsr(), axis=0, weights=sample_weight)
+        return mean.astype(np.float64), variance.astype(np.float64)
+    if X.dtype == np.float64:
+        mean = np.average(X, axis=0, weights=sample_weight)
+        return mean, np.average((X - mean) ** 2, axis=0, weights=sample_weight)
+    if sample_weight is None:
+        sample_weight = np.ones(X.shape[0])
+    weights = np.asarray(sample_weight, dtype=np.float64)
+    chunks = list(gen_batches(X.shape[0], STATISTICS_CHUNK))
+    total = weights.sum()
+    mean = sum(weights[rows] @ X[rows].astype(np.float64) for rows in chunks) / total
+    squares = sum(
+        weights[rows] @ (X[rows].astype(np.float64) - mean) ** 2 for rows in chunks
+    )
+    return mean, squares / total
+
+
 def _all_equal(X, sample_weight=None):
     """Whether each column's values (in the rows of positive weight) are equal."""
     if sample_weight is not None:
@@ -219,19 +251,13 @@ class Standardization:
         seed's one-neuron experiment, train exactly as given).
         """
         n_samples = X.shape[0]
-        if sp.issparse(X):
-            mean, variance = mean_variance_axis(
-                X.tocsr(), axis=0, weights=sample_weight
-            )
-        else:
-            mean = np.average(X, axis=0, weights=sample_weight)
-            variance = np.average((X - mean) ** 2, axis=0, weights=sample_weight)
-        mean, variance = mean.astype(np.float64), variance.astype(np.float64)
-        eps = np.finfo(X.dtype).eps
-        # StandardScaler's rule: a variance within rounding of zero is not
-        # a spread to divide by. As StandardScaler, such a feature is still
-        # centred (its values may differ: 1e14 plus unit noise), unless
-        # they are all equal (a constant).
+        mean, variance = _mean_and_variance(X, sample_weight)
+        # StandardScaler's rule, in float64 whatever X's dtype (as its
+        # statistics): a variance within rounding of zero is not a spread to
+        # divide by. As StandardScaler, such a feature is still centred (its
+        # values may differ: 1e14 plus unit noise), unless they are all
+        # equal (a constant).
+        eps = np.finfo(np.float64).eps
         unresolved = (
             variance <= n_samples * eps * variance + (n_samples * mean * eps) ** 2
         )
