@@ -597,7 +597,14 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
     def _make_or_resume_optimizer(self, model, resume):
         if resume and hasattr(self, "_optimizer"):
             # A copy: a failed partial_fit must leave the fitted one untouched.
-            return copy.deepcopy(self._optimizer)
+            optimizer = copy.deepcopy(self._optimizer)
+            # Its state in this machine's byte order (a model pickled on a
+            # big-endian machine): training writes into it.
+            for name, value in vars(optimizer).items():
+                if isinstance(value, np.ndarray):
+                    native = value.dtype.newbyteorder("=")
+                    setattr(optimizer, name, value.astype(native, copy=False))
+            return optimizer
         return make_optimizer(
             self.solver,
             model.layout.n_params,
@@ -788,7 +795,9 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
 
 def _in_dtype(X, Y, dtype):
     """X, and real-valued targets, in ``dtype``: continued training keeps the
-    fitted model's dtype, whatever a chunk's (as scikit-learn's MLP)."""
+    fitted model's dtype, whatever a chunk's (as scikit-learn's MLP), in the
+    machine's byte order (a model pickled on a big-endian machine)."""
+    dtype = np.dtype(dtype).newbyteorder("=")
     X = X.astype(dtype, copy=False)
     if Y is not None and Y.dtype.kind == "f":
         Y = Y.astype(dtype, copy=False)
