@@ -279,8 +279,18 @@ class Standardization:
     def fit_targets(cls, distribution, values, sample_weight=None):
         """Targets standardized by the intercept-only model's location and
         scale (:meth:`Distribution.location_and_scale`); a column without
-        spread keeps unit scale."""
-        shift, scale = distribution.location_and_scale(values, sample_weight)
+        spread keeps unit scale.
+
+        They are computed on the targets divided by a power of two near the
+        largest magnitude of each column (exact, and the estimates of a
+        location-scale family scale with the targets): the squares of targets
+        beyond about 1e154 overflow, those below about 1e-154 underflow.
+        """
+        magnitude = np.frexp(np.max(np.abs(values), axis=0))[1]
+        shift, scale = distribution.location_and_scale(
+            np.ldexp(values, -magnitude), sample_weight
+        )
+        shift, scale = np.ldexp(shift, magnitude), np.ldexp(scale, magnitude)
         return cls(shift, np.where(scale > 0, scale, 1.0))
 
     def to_training(self, values):

@@ -511,9 +511,7 @@ class HeteroscedasticGaussian(Distribution):
 
     def intercept_only_raw(self, y, sample_weight=None):
         mean = np.average(y, axis=0, weights=sample_weight)
-        variance = np.average((y - mean) ** 2, axis=0, weights=sample_weight)
-        eps = np.finfo(float).eps
-        log_scale = 0.5 * np.log(np.maximum(variance, eps**2))
+        log_scale = np.maximum(_log_std(y, mean, sample_weight), np.log(_EPS))
         location = self.activation.inverse(mean[np.newaxis, :])
         return np.concatenate([location, log_scale[np.newaxis, :]], axis=1)
 
@@ -1011,6 +1009,25 @@ def _t_location(y, df, scale, sample_weight, max_iter=200):
         if converged:
             break
     return location
+
+
+_EPS = np.finfo(float).eps
+
+
+def _log_std(y, mean, sample_weight):
+    """Log of the weighted standard deviation of each column about ``mean``.
+
+    The deviations are divided by a power of two near the largest (exact)
+    before they are squared: the squares of deviations beyond about 1e154
+    overflow, those below about 1e-154 underflow.
+    """
+    deviation = y - mean
+    exponent = np.frexp(np.max(np.abs(deviation), axis=0))[1]
+    variance = np.average(
+        np.ldexp(deviation, -exponent) ** 2, axis=0, weights=sample_weight
+    )
+    with np.errstate(divide="ignore"):  # no deviation: log(0) = -inf
+        return 0.5 * np.log(variance) + exponent * np.log(2)
 
 
 def _t_scales(residual, df, sample_weight, max_iter=100):

@@ -730,3 +730,29 @@ def test_float32_input_statistics_are_standard_scalers():
     scaling = Standardization.fit_inputs(X32)
     assert_allclose(scaling.shift, scaler.mean_, rtol=1e-12)
     assert_allclose(scaling.scale, scaler.scale_, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "distribution, factor",
+    [
+        ("gaussian", 1e154),
+        ("heteroscedastic_gaussian", 1e154),
+        ("student_t", 1e154),
+        ("gaussian", 1e300),
+        ("gaussian", 1e-160),
+        ("student_t", 1e-160),
+    ],
+)
+def test_targets_of_extreme_magnitude_fit_as_the_rescaled_targets(distribution, factor):
+    """Standardized targets make the fit on ``factor * y`` the fit on ``y``
+    times ``factor``. The squares in their standard deviation overflowed
+    beyond about 1e154 (every prediction NaN) and underflowed below about
+    1e-154 (the targets were taken for a constant)."""
+    X, y = _regression_data(n_samples=60)
+    params = {"distribution": distribution, "max_iter": 20, "random_state": 0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no overflow
+        scaled = MLERegressor(**params).fit(X, factor * y)
+        predictions = scaled.predict(X)
+    reference = MLERegressor(**params).fit(X, y).predict(X)
+    assert_allclose(predictions / factor, reference, rtol=1e-8, atol=1e-12)
