@@ -130,8 +130,8 @@ def _forward_rows(X, coefs, intercepts, hidden_activations):
     A = X
     for i, (coef, intercept) in enumerate(zip(coefs, intercepts)):
         shape = (A.shape[0], coef.shape[1])
-        if sp.issparse(A):
-            A = safe_sparse_dot(A, coef)
+        if _is_sparse(A):
+            A = _sparse_product(A, coef)
         elif (
             A.dtype != coef.dtype
             or shape[0] * A.shape[1] * shape[1] < _threads.SMALL_PRODUCT
@@ -240,10 +240,9 @@ class Standardization:
     def fit_inputs(cls, X, sample_weight=None, pooled=False):
         """Standardization of the network's inputs, feature by feature.
 
-        Dense features are centred and scaled to unit variance; sparse ones
-        are only scaled (by their standard deviation, as
-        ``StandardScaler(with_mean=False)``), so that they stay sparse.
-        ``pooled`` scales every feature by one spread (the root of their mean
+        Features are centred and scaled to unit variance, sparse ones too:
+        their training input is a :class:`CentredSparse`, so that they stay
+        sparse. ``pooled`` scales every feature by one spread (the root of their mean
         variance), which keeps their relative scale. A feature without spread
         is not centred: it is divided by its magnitude when that exceeds 1
         (a constant such as 500 becomes 1 and does not swamp the first
@@ -272,7 +271,7 @@ class Standardization:
         # denormal) would turn the folded first-layer weights into inf.
         magnitude = np.maximum(np.abs(mean), 1.0)
         scale = np.where(constant, magnitude, spread)
-        shift = np.where(constant | sp.issparse(X), 0.0, mean)
+        shift = np.where(constant, 0.0, mean)
         return cls(shift, scale)
 
     @classmethod
@@ -294,9 +293,13 @@ class Standardization:
         return cls(shift, np.where(scale > 0, scale, 1.0))
 
     def to_training(self, values):
-        """Standardize data-space ``values`` (sparse ones must have no shift)."""
+        """Standardize data-space ``values``; sparse ones are scaled and
+        stay sparse, their centring is a :class:`CentredSparse`'s offset."""
         if sp.issparse(values):
-            return (values @ sp.diags(1 / self.scale)).astype(values.dtype).tocsr()
+            scaled = (values @ sp.diags(1 / self.scale)).astype(values.dtype)
+            offset = (self.shift / self.scale).astype(values.dtype)
+            scaled = _canonical_csr(scaled)
+            return CentredSparse(scaled, offset) if offset.any() else scaled
         return ((values - self.shift) / self.scale).astype(values.dtype, copy=False)
 
     def log_jacobian(self):
@@ -490,16 +493,71 @@ class Workspace:
                     outputs[i - 1], deltas[i - 1], intercept_grads[i - 1], i - 1
                 )
         if kernels is None:
-            _dot_into(X.T, deltas[0], coef_grads[0])
+            _input_gradient(X, deltas[0], coef_grads[0], ones)
             np.dot(ones, deltas[0], out=intercept_grads[0])
-        elif sp.issparse(X) or not kernels.defer_gradient(
-            X.T, deltas[0], coef_grads[0]
-        ):
-            _dot_into(X.T, deltas[0], coef_grads[0])
+        elif _is_sparse(X) or not kernels.defer_gradient(X.T, deltas[0], coef_grads[0]):
+            _input_gradient(X, deltas[0], coef_grads[0], ones)
+
+
+class CentredSparse:
+    """A sparse matrix minus one row from each of its rows, never densified.
+
+    The standardized training input of sparse features: ``matrix`` holds
+    them scaled, ``offset`` their scaled means. Its product with the first
+    layer's weights ``W`` is ``matrix @ W - offset @ W`` (one vector per
+    batch), and the weight gradient ``(matrix - offset).T @ delta`` is
+    ``matrix.T @ delta - outer(offset, sum of delta's rows)``; a batch of
+    rows is a ``CentredSparse`` of the matrix's rows. The network so trains
+    on the same centred inputs as on the dense copy of the data.
+
+    Parameters
+    ----------
+    matrix : sparse matrix of shape (n_samples, n_features)
+        The scaled features, CSR.
+    offset : ndarray of shape (n_features,)
+        What every row centres by.
+    """
+
+    def __init__(self, matrix, offset):
+        self.matrix = matrix
+        self.offset = offset
+
+    @property
+    def shape(self):
+        return self.matrix.shape
+
+    @property
+    def dtype(self):
+        return self.matrix.dtype
+
+    def __getitem__(self, rows):
+        return CentredSparse(self.matrix[rows], self.offset)
+
+
+def _is_sparse(X):
+    return sp.issparse(X) or isinstance(X, CentredSparse)
+
+
+def _sparse_product(A, B):
+    """``A @ B`` for a sparse or :class:`CentredSparse` ``A``: a dense array."""
+    if isinstance(A, CentredSparse):
+        product = safe_sparse_dot(A.matrix, B, dense_output=True)
+        product -= A.offset @ B
+        return product
+    return safe_sparse_dot(A, B, dense_output=True)
 
 
 def _dot_into(A, B, out):
-    if sp.issparse(A):
-        out[...] = safe_sparse_dot(A, B)
+    if _is_sparse(A):
+        out[...] = _sparse_product(A, B)
     else:
         dot(A, B, out)
+
+
+def _input_gradient(X, delta, out, ones):
+    """``X.T @ delta`` into ``out``: the first layer's weight gradient."""
+    if isinstance(X, CentredSparse):
+        out[...] = safe_sparse_dot(X.matrix.T, delta, dense_output=True)
+        out -= np.outer(X.offset, ones @ delta)
+    else:
+        _dot_into(X.T, delta, out)
