@@ -197,6 +197,19 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             return inputs, Standardization.fit_targets(distribution, Y, sample_weight)
         return inputs, None
 
+    def _complete_standardizations(self, network, X, Y, sample_weight):
+        """Estimate, on continued training's data, the columns of the
+        network's standardizations that the earlier data could not
+        (:meth:`Standardization.completed`)."""
+        scalings = [network.input_scaling, network.target_scaling]
+        if not any(scaling is not None and scaling.incomplete for scaling in scalings):
+            return
+        fresh = self._fit_standardizations(network.distribution, X, Y, sample_weight)
+        if scalings[0] is not None and scalings[0].incomplete:
+            network.input_scaling = scalings[0].completed(fresh[0])
+        if scalings[1] is not None and scalings[1].incomplete:
+            network.target_scaling = scalings[1].completed(fresh[1])
+
     # ---- training ----------------------------------------------------------
 
     def _fit(
@@ -240,6 +253,8 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
                 if continuing
                 else self._define_network(X, Y, sample_weight)
             )
+            if continuing:
+                self._complete_standardizations(network, X, Y, sample_weight)
             network.distribution.check_target(Y, self._targets_are)
             # One random state per call, drawn from first for the initial
             # weights, then for the split and the shuffles, as scikit-learn does.
@@ -835,12 +850,18 @@ def _start_at_intercept_only(network, layout, params, Y, sample_weight, means=Fa
         return
     coefs, intercepts = layout.split(params)
     null = distribution.intercept_only_raw(Y, sample_weight)[0]
+    spread = slice(Y.shape[1], None)
     if network.target_scaling is not None:
         scale, shift = distribution.raw_affine(
             network.target_scaling.scale, network.target_scaling.shift
         )
         null = (null - shift) / scale
-    spread = slice(Y.shape[1], None)
+        # A spread the data cannot show (one row: a partial_fit's first
+        # chunk) starts at the standardized scale 1, not at a perfect fit's
+        # zero, whose 1 / sigma**2 weights blow the first steps up.
+        if network.target_scaling.incomplete:
+            unestimated = network.target_scaling.unestimated
+            null[spread][np.tile(unestimated, distribution.n_params - 1)] = 0
     coefs[-1][:, spread] = 0
     intercepts[-1][spread] = null[spread]
     if means:

@@ -215,11 +215,41 @@ class Standardization:
     ----------
     shift, scale : ndarray of shape (n_columns,)
         Column means and spreads of the data.
+    unestimated : ndarray of bool of shape (n_columns,), default=None
+        The columns whose spread the data could not show (all their values
+        equal): continued training estimates them again from its data
+        (:meth:`completed`). None: none.
     """
 
-    def __init__(self, shift, scale):
+    def __init__(self, shift, scale, unestimated=None):
         self.shift = shift
         self.scale = scale
+        self.unestimated = unestimated
+
+    @property
+    def incomplete(self):
+        """Whether some column's spread is still to be estimated."""
+        # Models saved before this attribute existed keep their statistics.
+        unestimated = getattr(self, "unestimated", None)
+        return unestimated is not None and bool(unestimated.any())
+
+    def completed(self, fresh):
+        """This standardization, with the columns it could not estimate
+        taken from ``fresh`` (fitted on new data).
+
+        A stream (``partial_fit``) keeps its first chunk's standardization,
+        but a chunk of one row, or one in which a column does not vary,
+        cannot show the column's spread: such a column is estimated from the
+        next chunk, until one shows it. Continued training maps the fitted
+        weights, which act on the data as given, to the new training space:
+        the fitted model is unchanged by it.
+        """
+        redo = self.unestimated
+        return Standardization(
+            np.where(redo, fresh.shift, self.shift),
+            np.where(redo, fresh.scale, self.scale),
+            redo & fresh.unestimated,
+        )
 
     @classmethod
     def fit(cls, values, sample_weight=None, pooled=False):
@@ -234,7 +264,7 @@ class Standardization:
         if pooled:
             spread = np.full_like(spread, spread.mean())
         scale = np.where(spread > 0, np.sqrt(spread), 1.0)
-        return cls(shift, scale)
+        return cls(shift, scale, unestimated=~(spread > 0))
 
     @classmethod
     def fit_inputs(cls, X, sample_weight=None, pooled=False):
@@ -272,7 +302,7 @@ class Standardization:
         magnitude = np.maximum(np.abs(mean), 1.0)
         scale = np.where(constant, magnitude, spread)
         shift = np.where(constant, 0.0, mean)
-        return cls(shift, scale)
+        return cls(shift, scale, unestimated=constant)
 
     @classmethod
     def fit_targets(cls, distribution, values, sample_weight=None):
@@ -290,7 +320,7 @@ class Standardization:
             np.ldexp(values, -magnitude), sample_weight
         )
         shift, scale = np.ldexp(shift, magnitude), np.ldexp(scale, magnitude)
-        return cls(shift, np.where(scale > 0, scale, 1.0))
+        return cls(shift, np.where(scale > 0, scale, 1.0), unestimated=~(scale > 0))
 
     def to_training(self, values):
         """Standardize data-space ``values``; sparse ones are scaled and

@@ -5,6 +5,7 @@ scikit-learn's MLPRegressor (same initialisation, optimizers and loop),
 scipy.stats, and closed forms.
 """
 
+import copy
 import inspect
 import tracemalloc
 import warnings
@@ -784,3 +785,61 @@ def test_targets_of_extreme_magnitude_fit_as_the_rescaled_targets(distribution, 
         predictions = scaled.predict(X)
     reference = MLERegressor(**params).fit(X, y).predict(X)
     assert_allclose(predictions / factor, reference, rtol=1e-8, atol=1e-12)
+
+
+def _stream_r2(distribution, first_rows, n_passes=20):
+    """R² of a partial_fit stream whose first chunk has ``first_rows`` rows,
+    then ``n_passes`` passes over chunks of 50."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(400, 3)) * [10.0, 1.0, 0.1] + [100.0, 0.0, 5.0]
+    y = np.sin(X[:, 0] / 10) + X[:, 1] + 10 * X[:, 2] + 50
+    y += 0.1 * rng.normal(size=400)
+    reg = MLERegressor((16,), distribution=distribution, random_state=0)
+    reg.partial_fit(X[:first_rows], y[:first_rows])
+    for _ in range(n_passes):
+        for start in range(first_rows, len(X), 50):
+            reg.partial_fit(X[start : start + 50], y[start : start + 50])
+    return reg.score(X, y)
+
+
+def test_stream_with_a_one_row_first_chunk_learns_as_with_two():
+    """A first chunk of one row cannot show any column's spread: the columns
+    are standardized from the next chunk (R² was 0.49, every column left at
+    the one row's magnitude, against 0.98 with two rows)."""
+    one, two = _stream_r2("gaussian", 1), _stream_r2("gaussian", 2)
+    assert two > 0.95
+    assert one > two - 0.05
+
+
+def test_heteroscedastic_stream_with_a_one_row_first_chunk_trains():
+    """The spread of one row is zero: the first fit started its sigma at a
+    perfect fit's, and the stream raised 'Training diverged'."""
+    assert _stream_r2("heteroscedastic_gaussian", 1) > 0.95
+
+
+def test_completing_a_streams_standardization_keeps_the_fitted_model():
+    """Estimating the columns a one-row chunk could not changes the training
+    space, not the model: the fitted weights mapped into the new space
+    compute the same predictions."""
+    from sklearn_mle_nn._activations import ACTIVATIONS
+    from sklearn_mle_nn._network import forward
+
+    X, y = _regression_data(n_samples=30)
+    X[:, 2] += 100.0
+    reg = MLERegressor((4,), activation="tanh", random_state=0).partial_fit(
+        X[:1], y[:1]
+    )
+    network = copy.deepcopy(reg._network)
+    assert network.input_scaling.incomplete and network.target_scaling.incomplete
+    reg._complete_standardizations(network, X[1:], y[1:, np.newaxis], None)
+    assert not network.input_scaling.incomplete
+    assert_allclose(network.input_scaling.shift, X[1:].mean(axis=0))
+    assert_allclose(network.target_scaling.scale, y[1:].std())
+    coefs, intercepts = copy.deepcopy(reg.coefs_), copy.deepcopy(reg.intercepts_)
+    network.to_training_space(coefs, intercepts)
+    X_train = network.input_scaling.to_training(X)
+    raw = forward(X_train, coefs, intercepts, [ACTIVATIONS["tanh"]])
+    targets = network.target_scaling
+    assert_allclose(
+        raw[:, 0] * targets.scale + targets.shift, reg.predict(X), rtol=1e-12
+    )
