@@ -272,12 +272,14 @@ class Standardization:
 
         Features are centred and scaled to unit variance, sparse ones too:
         their training input is a :class:`CentredSparse`, so that they stay
-        sparse. ``pooled`` scales every feature by one spread (the root of their mean
-        variance), which keeps their relative scale. A feature without spread
-        is not centred: it is divided by its magnitude when that exceeds 1
-        (a constant such as 500 becomes 1 and does not swamp the first
-        layer; 0, a tiny constant, and a single sample with ``x = 1``, the
-        seed's one-neuron experiment, train exactly as given).
+        sparse. ``pooled`` scales every feature by one spread (the root of
+        their mean variance), which keeps their relative scale. A feature
+        without spread is not centred: it is divided by its magnitude when
+        that exceeds 1 (a constant such as 500 becomes 1 and does not swamp
+        the first layer; 0, a tiny constant, and a single sample with
+        ``x = 1``, the seed's one-neuron experiment, train exactly as given).
+        The statistics and the test for a spread are float64 whatever X's
+        dtype, as StandardScaler's.
         """
         n_samples = X.shape[0]
         mean, variance = _mean_and_variance(X, sample_weight)
