@@ -466,10 +466,21 @@ class HeteroscedasticGaussian(Distribution):
         location, log_scale = self.split(raw)
         if hasattr(self, "spread_factor_"):  # training holds the factor at 1
             log_scale = log_scale + np.log(self.spread_factor_).astype(raw.dtype)
+        # The clip is training's, in standardized units: the fitted copy's
+        # log-scales, in the targets' units, are shifted by log(scale).
+        middle = getattr(self, "_log_target_scale", 0.0)
         return (
             self.activation.forward(np.array(location, copy=True)),
-            np.clip(log_scale, -_LOG_LIMIT, _LOG_LIMIT),
+            np.clip(log_scale, middle - _LOG_LIMIT, middle + _LOG_LIMIT).astype(
+                log_scale.dtype, copy=False
+            ),
         )
+
+    def rescale_constants(self, scale):
+        # Standardized targets: log-scales beyond 30 from log(scale) were
+        # clipped (sigma of targets around 1e14 was held below 1e13).
+        self._log_target_scale = np.log(scale)
+        return self
 
     def nll(self, y, raw):
         mean, log_scale = self._mean_and_log_scale(raw)

@@ -843,3 +843,27 @@ def test_completing_a_streams_standardization_keeps_the_fitted_model():
     assert_allclose(
         raw[:, 0] * targets.scale + targets.shift, reg.predict(X), rtol=1e-12
     )
+
+
+@pytest.mark.parametrize("factor", [1e14, 1e-14, 1e154])
+def test_heteroscedastic_spread_follows_the_targets_units(factor):
+    """The fit on ``factor * y`` predicts ``factor`` times the spread of the
+    fit on ``y``, and log-likelihoods lower by ``log(factor)`` (the change of
+    variables). Training's clip of the raw log-scales at 30 was applied in
+    the targets' units: sigma of targets around 1e14 was held below 1e13."""
+    X, y = _regression_data(n_samples=60)
+    params = {"distribution": "heteroscedastic_gaussian", "max_iter": 20}
+    params["random_state"] = 0
+    scaled = MLERegressor(**params).fit(X, factor * y)
+    reference = MLERegressor(**params).fit(X, y)
+    assert_allclose(
+        scaled.predict(X, return_std=True)[1] / factor,
+        reference.predict(X, return_std=True)[1],
+        rtol=1e-8,
+    )
+    assert_allclose(
+        scaled.log_likelihood(X, factor * y) + np.log(factor),
+        reference.log_likelihood(X, y),
+        rtol=1e-8,
+        atol=1e-8,
+    )
