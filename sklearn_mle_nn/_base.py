@@ -215,6 +215,19 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         """Targets standardized by the intercept-only model's location and scale."""
         return Standardization.fit_targets(distribution, Y, sample_weight)
 
+    def _complete_standardizations(self, network, X, Y, sample_weight):
+        """Estimate, on continued training's data, the columns of the
+        network's standardizations that the earlier data could not
+        (:meth:`Standardization.completed`)."""
+        scalings = [network.input_scaling, network.target_scaling]
+        if not any(scaling is not None and scaling.incomplete for scaling in scalings):
+            return
+        fresh = self._fit_standardizations(network.distribution, X, Y, sample_weight)
+        if scalings[0] is not None and scalings[0].incomplete:
+            network.input_scaling = scalings[0].completed(fresh[0])
+        if scalings[1] is not None and scalings[1].incomplete:
+            network.target_scaling = scalings[1].completed(fresh[1])
+
     # ---- training ----------------------------------------------------------
 
     def _fit(
@@ -258,6 +271,8 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
                 if continuing
                 else self._define_network(X, Y, sample_weight)
             )
+            if continuing:
+                self._complete_standardizations(network, X, Y, sample_weight)
             network.distribution.check_target(Y, self._targets_are)
             if not continuing:
                 _check_user_distribution(network.distribution, Y, sample_weight)
@@ -628,7 +643,14 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
     def _make_or_resume_optimizer(self, model, resume):
         if resume and hasattr(self, "_optimizer"):
             # A copy: a failed partial_fit must leave the fitted one untouched.
-            return copy.deepcopy(self._optimizer)
+            optimizer = copy.deepcopy(self._optimizer)
+            # Its state in this machine's byte order (a model pickled on a
+            # big-endian machine): training writes into it.
+            for name, value in vars(optimizer).items():
+                if isinstance(value, np.ndarray):
+                    native = value.dtype.newbyteorder("=")
+                    setattr(optimizer, name, value.astype(native, copy=False))
+            return optimizer
         return make_optimizer(
             self.solver,
             model.layout.n_params,
@@ -835,7 +857,9 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
 
 def _in_dtype(X, Y, dtype):
     """X, and real-valued targets, in ``dtype``: continued training keeps the
-    fitted model's dtype, whatever a chunk's (as scikit-learn's MLP)."""
+    fitted model's dtype, whatever a chunk's (as scikit-learn's MLP), in the
+    machine's byte order (a model pickled on a big-endian machine)."""
+    dtype = np.dtype(dtype).newbyteorder("=")
     X = X.astype(dtype, copy=False)
     if Y is not None and Y.dtype.kind == "f":
         Y = Y.astype(dtype, copy=False)
@@ -883,11 +907,18 @@ def _start_at_intercept_only(
         return
     coefs, intercepts = layout.split(params)
     null = distribution.intercept_only_raw(Y, sample_weight)[0]
+    spread = slice(Y.shape[1], None)
     if network.target_scaling is not None:
         scale, shift = distribution.raw_affine(
             network.target_scaling.scale, network.target_scaling.shift
         )
         null = (null - shift) / scale
+        # A spread the data cannot show (one row: a partial_fit's first
+        # chunk) starts at the standardized scale 1, not at a perfect fit's
+        # zero, whose 1 / sigma**2 weights blow the first steps up.
+        if network.target_scaling.incomplete:
+            unestimated = network.target_scaling.unestimated
+            null[spread][np.tile(unestimated, distribution.n_params - 1)] = 0
     # The mean outputs are the first of the output layer's columns.
     n_means = 0 if mean_weights else Y.shape[1]
     outputs = slice(n_means, None)

@@ -356,6 +356,12 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train for exactly one epoch over the given data.
 
+        The standardization of the inputs is fixed by the first call's
+        chunk, column by column: a column whose values are all equal in it
+        (every column of a one-row chunk) is estimated from the next chunk in
+        which it varies, with the fitted weights re-expressed so that the
+        model is unchanged. Let the first chunk be a representative sample.
+
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)

@@ -13,8 +13,9 @@ import re
 SOLVER_PARAMETERS = """\
 standardize_inputs : bool, default=@standardize_inputs@
         Whether training sees the features standardized: centred and scaled
-        to unit variance per feature (sparse features scaled only; constant
-        features divided by their magnitude). The transform is folded into
+        to unit variance per feature (sparse features stay sparse: their
+        means fold into the first layer; constant features are divided by
+        their magnitude). The transform is folded into
         the first layer when training ends, so ``coefs_`` act on the features
         as given and the fitted model does not depend on their units. Set it
         to False to train on the features exactly as given, as scikit-learn's

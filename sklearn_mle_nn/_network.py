@@ -130,8 +130,8 @@ def _forward_rows(X, coefs, intercepts, hidden_activations):
     A = X
     for i, (coef, intercept) in enumerate(zip(coefs, intercepts)):
         shape = (A.shape[0], coef.shape[1])
-        if sp.issparse(A):
-            A = safe_sparse_dot(A, coef)
+        if _is_sparse(A):
+            A = _sparse_product(A, coef)
         elif (
             A.dtype != coef.dtype
             or shape[0] * A.shape[1] * shape[1] < _threads.SMALL_PRODUCT
@@ -161,6 +161,38 @@ def _canonical_csr(X):
     return X
 
 
+#: Rows per chunk of the float64 statistics of a float32 X: no float64
+#: copy of all of X.
+STATISTICS_CHUNK = 4096
+
+
+def _mean_and_variance(X, sample_weight=None):
+    """Weighted mean and variance of every column, in float64.
+
+    As StandardScaler's, whatever X's dtype: float32 statistics round a
+    column such as a latitude (47.6 plus 0.01 times noise) to a variance
+    within rounding of zero, and it would be left unscaled. A float32 X is
+    read in chunks of rows, each cast to float64.
+    """
+    if sp.issparse(X):
+        # Float64 accumulators already; the results come in X's dtype.
+        mean, variance = mean_variance_axis(X.tocsr(), axis=0, weights=sample_weight)
+        return mean.astype(np.float64), variance.astype(np.float64)
+    if X.dtype == np.float64:
+        mean = np.average(X, axis=0, weights=sample_weight)
+        return mean, np.average((X - mean) ** 2, axis=0, weights=sample_weight)
+    if sample_weight is None:
+        sample_weight = np.ones(X.shape[0])
+    weights = np.asarray(sample_weight, dtype=np.float64)
+    chunks = list(gen_batches(X.shape[0], STATISTICS_CHUNK))
+    total = weights.sum()
+    mean = sum(weights[rows] @ X[rows].astype(np.float64) for rows in chunks) / total
+    squares = sum(
+        weights[rows] @ (X[rows].astype(np.float64) - mean) ** 2 for rows in chunks
+    )
+    return mean, squares / total
+
+
 def _all_equal(X, sample_weight=None):
     """Whether each column's values (in the rows of positive weight) are equal."""
     if sample_weight is not None:
@@ -183,11 +215,41 @@ class Standardization:
     ----------
     shift, scale : ndarray of shape (n_columns,)
         Column means and spreads of the data.
+    unestimated : ndarray of bool of shape (n_columns,), default=None
+        The columns whose spread the data could not show (all their values
+        equal): continued training estimates them again from its data
+        (:meth:`completed`). None: none.
     """
 
-    def __init__(self, shift, scale):
+    def __init__(self, shift, scale, unestimated=None):
         self.shift = shift
         self.scale = scale
+        self.unestimated = unestimated
+
+    @property
+    def incomplete(self):
+        """Whether some column's spread is still to be estimated."""
+        # Models saved before this attribute existed keep their statistics.
+        unestimated = getattr(self, "unestimated", None)
+        return unestimated is not None and bool(unestimated.any())
+
+    def completed(self, fresh):
+        """This standardization, with the columns it could not estimate
+        taken from ``fresh`` (fitted on new data).
+
+        A stream (``partial_fit``) keeps its first chunk's standardization,
+        but a chunk of one row, or one in which a column does not vary,
+        cannot show the column's spread: such a column is estimated from the
+        next chunk, until one shows it. Continued training maps the fitted
+        weights, which act on the data as given, to the new training space:
+        the fitted model is unchanged by it.
+        """
+        redo = self.unestimated
+        return Standardization(
+            np.where(redo, fresh.shift, self.shift),
+            np.where(redo, fresh.scale, self.scale),
+            redo & fresh.unestimated,
+        )
 
     @classmethod
     def fit(cls, values, sample_weight=None, pooled=False):
@@ -202,36 +264,31 @@ class Standardization:
         if pooled:
             spread = np.full_like(spread, spread.mean())
         scale = np.where(spread > 0, np.sqrt(spread), 1.0)
-        return cls(shift, scale)
+        return cls(shift, scale, unestimated=~(spread > 0))
 
     @classmethod
     def fit_inputs(cls, X, sample_weight=None, pooled=False):
         """Standardization of the network's inputs, feature by feature.
 
-        Dense features are centred and scaled to unit variance; sparse ones
-        are only scaled (by their standard deviation, as
-        ``StandardScaler(with_mean=False)``), so that they stay sparse.
-        ``pooled`` scales every feature by one spread (the root of their mean
-        variance), which keeps their relative scale. A feature without spread
-        is not centred: it is divided by its magnitude when that exceeds 1
-        (a constant such as 500 becomes 1 and does not swamp the first
-        layer; 0, a tiny constant, and a single sample with ``x = 1``, the
-        seed's one-neuron experiment, train exactly as given).
+        Features are centred and scaled to unit variance, sparse ones too:
+        their training input is a :class:`CentredSparse`, so that they stay
+        sparse. ``pooled`` scales every feature by one spread (the root of
+        their mean variance), which keeps their relative scale. A feature
+        without spread is not centred: it is divided by its magnitude when
+        that exceeds 1 (a constant such as 500 becomes 1 and does not swamp
+        the first layer; 0, a tiny constant, and a single sample with
+        ``x = 1``, the seed's one-neuron experiment, train exactly as given).
+        The statistics and the test for a spread are float64 whatever X's
+        dtype, as StandardScaler's.
         """
         n_samples = X.shape[0]
-        if sp.issparse(X):
-            mean, variance = mean_variance_axis(
-                X.tocsr(), axis=0, weights=sample_weight
-            )
-        else:
-            mean = np.average(X, axis=0, weights=sample_weight)
-            variance = np.average((X - mean) ** 2, axis=0, weights=sample_weight)
-        mean, variance = mean.astype(np.float64), variance.astype(np.float64)
-        eps = np.finfo(X.dtype).eps
-        # StandardScaler's rule: a variance within rounding of zero is not
-        # a spread to divide by. As StandardScaler, such a feature is still
-        # centred (its values may differ: 1e14 plus unit noise), unless
-        # they are all equal (a constant).
+        mean, variance = _mean_and_variance(X, sample_weight)
+        # StandardScaler's rule, in float64 whatever X's dtype (as its
+        # statistics): a variance within rounding of zero is not a spread to
+        # divide by. As StandardScaler, such a feature is still centred (its
+        # values may differ: 1e14 plus unit noise), unless they are all
+        # equal (a constant).
+        eps = np.finfo(np.float64).eps
         unresolved = (
             variance <= n_samples * eps * variance + (n_samples * mean * eps) ** 2
         )
@@ -246,21 +303,35 @@ class Standardization:
         # denormal) would turn the folded first-layer weights into inf.
         magnitude = np.maximum(np.abs(mean), 1.0)
         scale = np.where(constant, magnitude, spread)
-        shift = np.where(constant | sp.issparse(X), 0.0, mean)
-        return cls(shift, scale)
+        shift = np.where(constant, 0.0, mean)
+        return cls(shift, scale, unestimated=constant)
 
     @classmethod
     def fit_targets(cls, distribution, values, sample_weight=None):
         """Targets standardized by the intercept-only model's location and
         scale (:meth:`Distribution.location_and_scale`); a column without
-        spread keeps unit scale."""
-        shift, scale = distribution.location_and_scale(values, sample_weight)
-        return cls(shift, np.where(scale > 0, scale, 1.0))
+        spread keeps unit scale.
+
+        They are computed on the targets divided by a power of two near the
+        largest magnitude of each column (exact, and the estimates of a
+        location-scale family scale with the targets): the squares of targets
+        beyond about 1e154 overflow, those below about 1e-154 underflow.
+        """
+        magnitude = np.frexp(np.max(np.abs(values), axis=0))[1]
+        shift, scale = distribution.location_and_scale(
+            np.ldexp(values, -magnitude), sample_weight
+        )
+        shift, scale = np.ldexp(shift, magnitude), np.ldexp(scale, magnitude)
+        return cls(shift, np.where(scale > 0, scale, 1.0), unestimated=~(scale > 0))
 
     def to_training(self, values):
-        """Standardize data-space ``values`` (sparse ones must have no shift)."""
+        """Standardize data-space ``values``; sparse ones are scaled and
+        stay sparse, their centring is a :class:`CentredSparse`'s offset."""
         if sp.issparse(values):
-            return (values @ sp.diags(1 / self.scale)).astype(values.dtype).tocsr()
+            scaled = (values @ sp.diags(1 / self.scale)).astype(values.dtype)
+            offset = (self.shift / self.scale).astype(values.dtype)
+            scaled = _canonical_csr(scaled)
+            return CentredSparse(scaled, offset) if offset.any() else scaled
         return ((values - self.shift) / self.scale).astype(values.dtype, copy=False)
 
     def log_jacobian(self):
@@ -454,16 +525,71 @@ class Workspace:
                     outputs[i - 1], deltas[i - 1], intercept_grads[i - 1], i - 1
                 )
         if kernels is None:
-            _dot_into(X.T, deltas[0], coef_grads[0])
+            _input_gradient(X, deltas[0], coef_grads[0], ones)
             np.dot(ones, deltas[0], out=intercept_grads[0])
-        elif sp.issparse(X) or not kernels.defer_gradient(
-            X.T, deltas[0], coef_grads[0]
-        ):
-            _dot_into(X.T, deltas[0], coef_grads[0])
+        elif _is_sparse(X) or not kernels.defer_gradient(X.T, deltas[0], coef_grads[0]):
+            _input_gradient(X, deltas[0], coef_grads[0], ones)
+
+
+class CentredSparse:
+    """A sparse matrix minus one row from each of its rows, never densified.
+
+    The standardized training input of sparse features: ``matrix`` holds
+    them scaled, ``offset`` their scaled means. Its product with the first
+    layer's weights ``W`` is ``matrix @ W - offset @ W`` (one vector per
+    batch), and the weight gradient ``(matrix - offset).T @ delta`` is
+    ``matrix.T @ delta - outer(offset, sum of delta's rows)``; a batch of
+    rows is a ``CentredSparse`` of the matrix's rows. The network so trains
+    on the same centred inputs as on the dense copy of the data.
+
+    Parameters
+    ----------
+    matrix : sparse matrix of shape (n_samples, n_features)
+        The scaled features, CSR.
+    offset : ndarray of shape (n_features,)
+        What every row centres by.
+    """
+
+    def __init__(self, matrix, offset):
+        self.matrix = matrix
+        self.offset = offset
+
+    @property
+    def shape(self):
+        return self.matrix.shape
+
+    @property
+    def dtype(self):
+        return self.matrix.dtype
+
+    def __getitem__(self, rows):
+        return CentredSparse(self.matrix[rows], self.offset)
+
+
+def _is_sparse(X):
+    return sp.issparse(X) or isinstance(X, CentredSparse)
+
+
+def _sparse_product(A, B):
+    """``A @ B`` for a sparse or :class:`CentredSparse` ``A``: a dense array."""
+    if isinstance(A, CentredSparse):
+        product = safe_sparse_dot(A.matrix, B, dense_output=True)
+        product -= A.offset @ B
+        return product
+    return safe_sparse_dot(A, B, dense_output=True)
 
 
 def _dot_into(A, B, out):
-    if sp.issparse(A):
-        out[...] = safe_sparse_dot(A, B)
+    if _is_sparse(A):
+        out[...] = _sparse_product(A, B)
     else:
         dot(A, B, out)
+
+
+def _input_gradient(X, delta, out, ones):
+    """``X.T @ delta`` into ``out``: the first layer's weight gradient."""
+    if isinstance(X, CentredSparse):
+        out[...] = safe_sparse_dot(X.matrix.T, delta, dense_output=True)
+        out -= np.outer(X.offset, ones @ delta)
+    else:
+        _dot_into(X.T, delta, out)

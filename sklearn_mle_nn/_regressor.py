@@ -256,6 +256,13 @@ class MLERegressor(RegressorMixin, BaseMLE):
         The first call initialises the network; later calls continue from it,
         with the optimizer's state (momentum, Adam's moments) kept.
 
+        The standardization of the inputs (and of the targets) is fixed by
+        the first call's chunk, column by column: a column whose values are
+        all equal in it (every column of a one-row chunk) is estimated from
+        the next chunk in which it varies, with the fitted weights
+        re-expressed so that the model is unchanged. Let the first chunk be a
+        representative sample.
+
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)

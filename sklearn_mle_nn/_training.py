@@ -12,7 +12,6 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.model_selection import train_test_split
 from sklearn.utils import gen_batches
 
@@ -338,7 +337,9 @@ class BatchSource:
         # int32 indices where they fit: half the memory of the default int64.
         index_dtype = np.int32 if X.shape[0] < 2**31 else np.intp
         self.order = np.arange(X.shape[0], dtype=index_dtype)
-        self._dense = not sp.issparse(X)
+        # A sparse X (scipy's, or centred: _network.CentredSparse) is
+        # indexed; a dense one gathered into a buffer.
+        self._dense = isinstance(X, np.ndarray)
         if shuffle and self._dense:
             self._X_buffer = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
             self._Y_buffer = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)

@@ -15,7 +15,7 @@ so that training minimises minus the evidence lower bound.
 
 import numpy as np
 
-from ._network import Workspace, _dot_into, forward
+from ._network import Workspace, _dot_into, _input_gradient, forward
 
 
 class GaussianCode:
@@ -210,5 +210,5 @@ class VariationalWorkspace(Workspace):
                 deltas[i] @ coefs[i].T,
                 code_delta,
             )
-        _dot_into(X.T, deltas[0], coef_grads[0])
+        _input_gradient(X, deltas[0], coef_grads[0], ones)
         np.dot(ones, deltas[0], out=intercept_grads[0])

@@ -364,9 +364,7 @@ class Distribution(BaseEstimator):
             if parameter.role == "mean":
                 blocks.append(self.activation.inverse(mean[np.newaxis, :]))
             elif parameter.role == "log_scale":
-                variance = np.average((y - mean) ** 2, axis=0, weights=sample_weight)
-                eps = np.finfo(float).eps
-                log_scale = 0.5 * np.log(np.maximum(variance, eps**2))
+                log_scale = np.maximum(_log_std(y, mean, sample_weight), np.log(_EPS))
                 blocks.append(log_scale[np.newaxis, :])
             else:
                 blocks.append(np.zeros((1, y.shape[1])))
@@ -629,10 +627,21 @@ class HeteroscedasticGaussian(Distribution):
         location, log_scale = self.split(raw)
         if hasattr(self, "spread_factor_"):  # training holds the factor at 1
             log_scale = log_scale + np.log(self.spread_factor_).astype(raw.dtype)
+        # The clip is training's, in standardized units: the fitted copy's
+        # log-scales, in the targets' units, are shifted by log(scale).
+        middle = getattr(self, "_log_target_scale", 0.0)
         return (
             self.activation.forward(np.array(location, copy=True)),
-            np.clip(log_scale, -_LOG_LIMIT, _LOG_LIMIT),
+            np.clip(log_scale, middle - _LOG_LIMIT, middle + _LOG_LIMIT).astype(
+                log_scale.dtype, copy=False
+            ),
         )
+
+    def rescale_constants(self, scale):
+        # Standardized targets: log-scales beyond 30 from log(scale) were
+        # clipped (sigma of targets around 1e14 was held below 1e13).
+        self._log_target_scale = np.log(scale)
+        return self
 
     def nll(self, y, raw):
         mean, log_scale = self._mean_and_log_scale(raw)
@@ -1194,6 +1203,25 @@ def _t_location(y, df, scale, sample_weight, max_iter=200):
         if converged:
             break
     return location
+
+
+_EPS = np.finfo(float).eps
+
+
+def _log_std(y, mean, sample_weight):
+    """Log of the weighted standard deviation of each column about ``mean``.
+
+    The deviations are divided by a power of two near the largest (exact)
+    before they are squared: the squares of deviations beyond about 1e154
+    overflow, those below about 1e-154 underflow.
+    """
+    deviation = y - mean
+    exponent = np.frexp(np.max(np.abs(deviation), axis=0))[1]
+    variance = np.average(
+        np.ldexp(deviation, -exponent) ** 2, axis=0, weights=sample_weight
+    )
+    with np.errstate(divide="ignore"):  # no deviation: log(0) = -inf
+        return 0.5 * np.log(variance) + exponent * np.log(2)
 
 
 def _t_scales(residual, df, sample_weight, max_iter=100):

@@ -620,3 +620,21 @@ def test_default_accuracy_at_least_mlp_classifier(held_out_scores):
 def test_default_log_loss_at_most_mlp_classifier(held_out_scores):
     """Default MLEClassifier's held-out log-loss <= default MLPClassifier's."""
     assert held_out_scores["mle"]["log_loss"] <= held_out_scores["mlp"]["log_loss"]
+
+
+def test_float32_features_are_standardized_as_in_float64():
+    """Latitude/longitude-like float32 columns (47.6 + 0.002 * noise) are
+    standardized as in float64 (their float32 variance is within rounding of
+    zero): the accuracy matches (0.51 against 0.93 when judged constant)."""
+    rng = np.random.RandomState(0)
+    noise = rng.normal(size=(1000, 2))
+    X = np.array([47.6, -122.3]) + 0.002 * noise
+    y = noise[:, 0] + np.sin(2 * noise[:, 1]) > 0
+    scores = [
+        MLEClassifier(hidden_layer_sizes=(16,), random_state=0)
+        .fit(X.astype(dtype), y)
+        .score(X.astype(dtype), y)
+        for dtype in (np.float64, np.float32)
+    ]
+    assert scores[0] > 0.9
+    assert abs(scores[1] - scores[0]) < 0.01

@@ -212,6 +212,32 @@ def test_gradient_with_sparse_inputs_equals_dense():
     assert_allclose(sparse[0], dense[0], rtol=1e-12, atol=1e-14)
 
 
+@pytest.mark.parametrize("compiled", [False, True])
+def test_gradient_with_centred_sparse_inputs_equals_dense(compiled, monkeypatch):
+    """A sparse matrix minus a row (standardized sparse inputs, centred
+    without densifying) gives the gradient of its dense copy: the first
+    layer's weight gradient is ``X.T @ delta - outer(offset, sum of delta)``."""
+    from sklearn_mle_nn import _compiled
+    from sklearn_mle_nn._network import CentredSparse
+
+    if compiled:
+        pytest.importorskip("numba")
+    monkeypatch.setattr(_compiled, "ENABLED", compiled)
+    layout, hidden, X, Y, params, weights = _problem("gaussian", "tanh", "identity")
+    X[X < 0] = 0.0
+    offset = np.random.RandomState(1).uniform(-2, 2, size=N_FEATURES)
+    args = ("gaussian", "identity", params)
+    dense = _library_gradient(
+        layout, hidden, *args, X - offset, Y, 0.5, weights, N_SAMPLES
+    )
+    centred = CentredSparse(sp.csr_matrix(X), offset)
+    sparse = _library_gradient(
+        layout, hidden, *args, centred, Y, 0.5, weights, N_SAMPLES
+    )
+    assert_allclose(sparse[0], dense[0], rtol=1e-12, atol=1e-13)
+    assert sparse[1] == pytest.approx(dense[1], rel=1e-12)
+
+
 def test_float32_gradient_close_to_float64():
     """The float32 gradient approximates the float64 one and stays float32."""
     layout, hidden, X, Y, params, weights = _problem(

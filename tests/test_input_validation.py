@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pytest
-from numpy.testing import assert_array_equal
+from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 from sklearn_mle_nn import MLEAutoencoder, MLEClassifier, MLERegressor
@@ -499,3 +499,47 @@ def test_early_stopping_on_too_few_samples_names_this_estimators_parameters(n_sa
     model = MLERegressor(**{**SMALL, "early_stopping": True})
     with pytest.raises(ValueError, match="validation_fraction=0.1 of"):
         model.fit(X[:n_samples], TARGETS["regressor"][:n_samples])
+
+
+def _big_endian(value):
+    """``value`` with every float array in it (lists, attributes) big-endian."""
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        return value.astype(value.dtype.newbyteorder(">"))
+    if isinstance(value, list):
+        return [_big_endian(item) for item in value]
+    if hasattr(value, "__dict__") and not isinstance(value, type):
+        for name, item in vars(value).items():
+            setattr(value, name, _big_endian(item))
+    return value
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+@pytest.mark.parametrize("make", [MLERegressor, MLEClassifier])
+@pytest.mark.parametrize("compiled", [False, True])
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # no fallback from kernels
+def test_partial_fit_continues_a_big_endian_model(make, solver, compiled, monkeypatch):
+    """A model pickled on a big-endian machine continues training as its
+    native twin (partial_fit raised 'output array is not acceptable'; the
+    compiled kernels refused its optimizer's state)."""
+    from sklearn_mle_nn import _compiled
+
+    if compiled:
+        pytest.importorskip("numba")
+    monkeypatch.setattr(_compiled, "ENABLED", compiled)
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 3))
+    y = X @ [1.0, -2.0, 0.5] + 0.1 * rng.normal(size=40)
+    if make is MLEClassifier:
+        y = y > 0
+    native = make(hidden_layer_sizes=(4,), solver=solver, random_state=0)
+    native.partial_fit(
+        X, y, **({"classes": [False, True]} if make is MLEClassifier else {})
+    )
+    swapped = copy.deepcopy(native)
+    for name in ["coefs_", "intercepts_", "_network", "_optimizer"]:
+        setattr(swapped, name, _big_endian(getattr(swapped, name)))
+    assert swapped.coefs_[0].dtype.byteorder == ">"
+    native.partial_fit(X, y)
+    swapped.partial_fit(X, y)
+    assert_allclose(swapped.coefs_[0], native.coefs_[0], rtol=1e-12)
+    assert_allclose(swapped.predict(X[:5]), native.predict(X[:5]), rtol=1e-12)

@@ -156,12 +156,20 @@ def test_denormal_constant_feature_gives_finite_log_probabilities():
     assert np.isfinite(clf.predict_log_proba(X_tiny)).all()
 
 
-def test_sparse_inputs_are_scaled_and_stay_sparse():
+def test_sparse_inputs_are_standardized_and_stay_sparse():
+    """As dense ones (StandardScaler's mean and scale); the centring is an
+    offset beside the scaled sparse matrix, never subtracted from it."""
     X_sparse = sp.random(50, 4, density=0.3, random_state=0, format="csr") * 100
     scaling = Standardization.fit_inputs(X_sparse)
-    assert_array_equal(scaling.shift, np.zeros(4))
-    assert_allclose(scaling.scale, X_sparse.toarray().std(axis=0))
-    assert sp.issparse(scaling.to_training(X_sparse))
+    scaler = StandardScaler().fit(X_sparse.toarray())
+    assert_allclose(scaling.shift, scaler.mean_)
+    assert_allclose(scaling.scale, scaler.scale_)
+    training = scaling.to_training(X_sparse)
+    assert sp.issparse(training.matrix)
+    assert_allclose(
+        training.matrix.toarray() - training.offset,
+        scaler.transform(X_sparse.toarray()),
+    )
 
 
 def test_standardize_inputs_false_trains_on_the_features_as_given():
