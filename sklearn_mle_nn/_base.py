@@ -906,13 +906,14 @@ def _start_at_intercept_only(
     if distribution.n_params == 1 and not (mean_intercepts or mean_weights):
         return
     coefs, intercepts = layout.split(params)
+    if network.target_scaling is not None:
+        # Fitted in training's units, where a scale held at 1 is the one
+        # training holds (Student's t location at scale 1 on targets of
+        # 1e154 would square them).
+        Y = network.target_scaling.to_training(Y)
     null = distribution.intercept_only_raw(Y, sample_weight)[0]
     spread = slice(Y.shape[1], None)
     if network.target_scaling is not None:
-        scale, shift = distribution.raw_affine(
-            network.target_scaling.scale, network.target_scaling.shift
-        )
-        null = (null - shift) / scale
         # A spread the data cannot show (one row: a partial_fit's first
         # chunk) starts at the standardized scale 1, not at a perfect fit's
         # zero, whose 1 / sigma**2 weights blow the first steps up.

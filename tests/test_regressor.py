@@ -592,13 +592,13 @@ def test_sparse_input_is_centred_and_scaled_as_dense(
     X[X != 0] += 50.0
     X *= [1e3, 1.0, 1e-3]
     y = (X - X.mean(axis=0)) / X.std(axis=0) @ [1.0, -1.0, 0.5]
-    params = {"hidden_layer_sizes": hidden_layer_sizes, "max_iter": 20}
+    params = {"hidden_layer_sizes": hidden_layer_sizes, "max_iter": 40}
     params["random_state"] = 0
     sparse = MLERegressor(**params).fit(sp.csr_matrix(X), y)
     dense = MLERegressor(**params).fit(X, y)
     assert_allclose(sparse.loss_curve_, dense.loss_curve_, rtol=1e-9)
     assert_allclose(sparse.predict(X), dense.predict(X), rtol=1e-9)
-    assert dense.score(X, y) > 0.75  # it learns (20 epochs)
+    assert dense.score(X, y) > 0.75  # it learns (40 epochs; 20 gave 0.64)
 
 
 def test_sparse_input_is_centred_without_a_dense_copy():
@@ -826,9 +826,11 @@ def test_targets_of_extreme_magnitude_fit_as_the_rescaled_targets(distribution, 
     assert_allclose(predictions / factor, reference, rtol=1e-8, atol=1e-12)
 
 
-def _stream_r2(distribution, first_rows, n_passes=20):
+def _stream_r2(distribution, first_rows, n_passes=40):
     """R² of a partial_fit stream whose first chunk has ``first_rows`` rows,
-    then ``n_passes`` passes over chunks of 50."""
+    then ``n_passes`` passes over chunks of 50 (40: from the intercept-only
+    start, whose output layer begins at zero, 20 passes reached 0.94 with
+    two first rows)."""
     rng = np.random.RandomState(0)
     X = rng.normal(size=(400, 3)) * [10.0, 1.0, 0.1] + [100.0, 0.0, 5.0]
     y = np.sin(X[:, 0] / 10) + X[:, 1] + 10 * X[:, 2] + 50
