@@ -15,8 +15,9 @@ the same thread (``Kernels.defer_gradient``).
 numba is imported at the first fit that can use it, not with the package.
 A kernel is compiled once per dtype on first use and cached on disk
 (``cache=True``), so a later process starts from the cache. There is one
-kernel per activation, distribution and optimizer variant: a fit compiles
-only its own few. ``ENABLED`` switches the compiled path off (the
+kernel per activation, loss and optimizer variant: a fit compiles only its
+own few. A distribution names its loss kernel and that kernel's constants
+(:meth:`Distribution.compiled_loss`); nothing here knows a distribution. ``ENABLED`` switches the compiled path off (the
 benchmarks compare both paths).
 """
 
@@ -33,9 +34,8 @@ import threading
 import warnings
 
 import numpy as np
-from scipy.special import gammaln
 
-from . import _activations, _optimizers, _threads, distributions
+from . import _activations, _optimizers, _threads
 
 #: Whether training may use the compiled kernels (when numba is installed,
 #: with the `fast` extra).
@@ -59,18 +59,6 @@ _BACKWARD_KERNELS = (
     "_backward_logistic",
 )
 
-#: The loss kernel of each distribution, by class (canonical links only).
-_LOSS_KERNELS = {
-    distributions.Gaussian: "_gaussian",
-    distributions.HeteroscedasticGaussian: "_heteroscedastic_gaussian",
-    distributions.Laplace: "_laplace",
-    distributions.StudentT: "_student_t",
-    distributions.Poisson: "_poisson",
-    distributions.Bernoulli: "_bernoulli",
-    distributions.Categorical: "_categorical",
-}
-
-_LOG_2PI = math.log(2 * math.pi)
 #: As in ``distributions``: raw log-scales and log-rates are clipped here.
 _LOG_LIMIT = 30.0
 
@@ -79,27 +67,46 @@ def kernels_for(model, optimizer, dtype):
     """The compiled kernels for ``model`` and ``optimizer``, or None.
 
     None (the numpy path) unless numba imports, ``ENABLED`` is set, the
-    dtype is float32 or float64, and every hidden activation, the
-    distribution (with its canonical link and no fitted constant) and the
-    optimizer are exactly built-in classes: a subclass may change any method.
+    dtype is float32 or float64, every hidden
+    activation and the optimizer are exactly built-in classes (a subclass
+    may change any method), and the distribution, with its canonical link,
+    declares a loss kernel (:meth:`Distribution.compiled_loss`).
     """
     if not ENABLED or _NUMBA_FAILED or np.dtype(dtype) not in (np.float32, np.float64):
         return None
     # The activations are classes with static methods.
     codes = [_ACTIVATION_CODES.get(a) for a in model.hidden_activations]
-    distribution = model.distribution
-    loss_kernel = _LOSS_KERNELS.get(type(distribution))
+    loss = _declared_loss(model.distribution)
     if (
         None in codes
-        or loss_kernel is None
-        or not distribution.is_canonical
-        or hasattr(distribution, "scale_")
+        or loss is None
         or type(optimizer) not in (_optimizers.SGD, _optimizers.Adam)
     ):
         return None
     if not _compile_lazily():
         return None
-    return Kernels(codes, distribution, loss_kernel, optimizer, dtype)
+    return Kernels(codes, loss, optimizer, dtype)
+
+
+def _declared_loss(distribution):
+    """The loss kernel and constants that ``distribution`` declares, or None.
+
+    Only a declaration of the distribution's own class counts (see
+    :meth:`Distribution.compiled_loss`), and only with its canonical link:
+    the kernels' gradient is the mean minus the target.
+    """
+    if "compiled_loss" not in vars(type(distribution)) or not distribution.is_canonical:
+        return None
+    declared = distribution.compiled_loss()
+    if declared is None:
+        return None
+    kernel, constants = declared
+    if kernel not in LOSS_KERNELS:
+        raise ValueError(
+            f"{type(distribution).__name__}.compiled_loss() names the kernel "
+            f"{kernel!r}; the loss kernels are {sorted(LOSS_KERNELS)}."
+        )
+    return kernel, np.array(constants, dtype=np.float64)
 
 
 class Kernels:
@@ -109,37 +116,23 @@ class Kernels:
     ----------
     activation_codes : list of int
         Code of each hidden layer's activation.
-    distribution : Distribution
-        The (built-in, canonical) likelihood.
-    loss_kernel : str
-        The name of its loss kernel.
+    loss : (str, ndarray)
+        The name of the distribution's loss kernel, and its constants.
     optimizer : SGD or Adam
         The optimizer, whose state the step kernel updates in place.
     dtype : dtype
         Dtype of the data and parameters.
     """
 
-    def __init__(self, activation_codes, distribution, loss_kernel, optimizer, dtype):
+    def __init__(self, activation_codes, loss, optimizer, dtype):
         self.activation_codes = activation_codes
-        self.loss_kernel = loss_kernel
+        self.loss_kernel, self.loss_constants = loss
         self.optimizer = optimizer
         self.dtype = np.dtype(dtype)
-        # Per sample: the NLL's constant, and Student's t degrees of freedom.
-        self.df = float(getattr(distribution, "df", 1.0))
-        self.constant = 0.0
-        if loss_kernel in ("_gaussian", "_heteroscedastic_gaussian"):
-            self.constant = 0.5 * _LOG_2PI
-        elif loss_kernel == "_laplace":
-            self.constant = math.log(2.0)
-        elif loss_kernel == "_student_t":
-            df = self.df
-            self.constant = float(
-                gammaln(df / 2) - gammaln((df + 1) / 2) + 0.5 * math.log(df * math.pi)
-            )
         #: What this set of kernels is compiled for (see ``first_use``).
         self.key = (
             tuple(activation_codes),
-            loss_kernel,
+            self.loss_kernel,
             type(optimizer).__name__,
             getattr(optimizer, "momentum", None) != 0,
             getattr(optimizer, "nesterov", None),
@@ -163,6 +156,7 @@ class Kernels:
             self._constants = ()
         # The dispatchers that _compile_lazily put in the module's globals.
         kernels = globals()
+        self._loss = kernels[self.loss_kernel]
         self._bias_kernels = [kernels[_BIAS_KERNELS[c]] for c in activation_codes]
         self._backward_kernels = [
             kernels[_BACKWARD_KERNELS[c]] for c in activation_codes
@@ -176,14 +170,7 @@ class Kernels:
         """Add the output bias, fill the weighted NLL gradient and its column
         sums; return ``sum_i w_i NLL_i``."""
         weight = self._no_weight if sample_weight is None else sample_weight
-        if self.loss_kernel == "_categorical":
-            # numpy's exp is vectorised (SIMD), a compiled loop's is not: the
-            # softmax's exponentials run between two kernels.
-            _categorical(raw, bias, Y, weight, delta, bias_grad, True)
-            np.exp(delta, out=delta)
-            return _categorical(raw, bias, Y, weight, delta, bias_grad, False)
-        kernel = globals()[self.loss_kernel]
-        return kernel(raw, bias, Y, weight, delta, bias_grad, self.constant, self.df)
+        return self._loss(raw, bias, Y, weight, delta, bias_grad, self.loss_constants)
 
     def activation_backward(self, A, delta, bias_grad, layer):
         """Multiply ``delta`` by the derivative of hidden layer ``layer``'s
@@ -306,6 +293,22 @@ def _jit(function=None, **options):
     if function is None:
         return functools.partial(_jit, **options)
     _KERNELS[function.__name__] = options
+    return function
+
+
+#: The names of the loss kernels, which a distribution's
+#: :meth:`~sklearn_mle_nn.distributions.Distribution.compiled_loss` declares.
+#: Each is called as ``kernel(raw, bias, Y, weight, delta, bias_grad,
+#: constants)``: it adds the output bias to ``raw``, writes the weighted NLL
+#: gradient to ``delta`` and its column sums to ``bias_grad``, and returns
+#: ``sum_i w_i NLL_i`` (``weight`` is empty when unweighted; ``constants`` is
+#: the distribution's float64 array).
+LOSS_KERNELS = []
+
+
+def _loss_kernel(function):
+    """Mark ``function`` as a loss kernel."""
+    LOSS_KERNELS.append(function.__name__)
     return function
 
 
@@ -515,8 +518,10 @@ def _softplus(z):
 
 # The loss kernels: per row, the raw output (its intercept added here), the
 # NLL and its gradient, with the canonical link, so that the gradient is the
-# mean minus the target (see ``distributions``). One kernel per distribution:
-# a fit compiles only its own. Each returns the row's NLL through _finish_row.
+# mean minus the target (see ``distributions``). A distribution names its
+# own in ``compiled_loss`` (see ``LOSS_KERNELS``): a fit compiles only that
+# one. Each returns the row's NLL through _finish_row; the distribution's
+# constants come in one float64 array.
 
 
 @_jit(inline="always")
@@ -531,8 +536,10 @@ def _finish_row(i, nll, weight, delta, bias_grad):
     return nll
 
 
+@_loss_kernel
 @_jit
-def _gaussian(raw, bias, Y, weight, delta, bias_grad, constant, df):
+def gaussian_loss(raw, bias, Y, weight, delta, bias_grad, constants):
+    constant = constants[0]
     bias_grad[:] = 0
     total = 0.0
     for i in range(raw.shape[0]):
@@ -545,8 +552,10 @@ def _gaussian(raw, bias, Y, weight, delta, bias_grad, constant, df):
     return total
 
 
+@_loss_kernel
 @_jit
-def _heteroscedastic_gaussian(raw, bias, Y, weight, delta, bias_grad, constant, df):
+def heteroscedastic_gaussian_loss(raw, bias, Y, weight, delta, bias_grad, constants):
+    constant = constants[0]
     bias_grad[:] = 0
     total = 0.0
     n_targets = Y.shape[1]
@@ -566,8 +575,10 @@ def _heteroscedastic_gaussian(raw, bias, Y, weight, delta, bias_grad, constant, 
     return total
 
 
+@_loss_kernel
 @_jit
-def _laplace(raw, bias, Y, weight, delta, bias_grad, constant, df):
+def laplace_loss(raw, bias, Y, weight, delta, bias_grad, constants):
+    constant = constants[0]
     bias_grad[:] = 0
     total = 0.0
     for i in range(raw.shape[0]):
@@ -586,8 +597,10 @@ def _laplace(raw, bias, Y, weight, delta, bias_grad, constant, df):
     return total
 
 
+@_loss_kernel
 @_jit
-def _student_t(raw, bias, Y, weight, delta, bias_grad, constant, df):
+def student_t_loss(raw, bias, Y, weight, delta, bias_grad, constants):
+    constant, df = constants[0], constants[1]
     bias_grad[:] = 0
     total = 0.0
     for i in range(raw.shape[0]):
@@ -603,8 +616,9 @@ def _student_t(raw, bias, Y, weight, delta, bias_grad, constant, df):
     return total
 
 
+@_loss_kernel
 @_jit
-def _poisson(raw, bias, Y, weight, delta, bias_grad, constant, df):
+def poisson_loss(raw, bias, Y, weight, delta, bias_grad, constants):
     bias_grad[:] = 0
     total = 0.0
     for i in range(raw.shape[0]):
@@ -618,8 +632,9 @@ def _poisson(raw, bias, Y, weight, delta, bias_grad, constant, df):
     return total
 
 
+@_loss_kernel
 @_jit
-def _bernoulli(raw, bias, Y, weight, delta, bias_grad, constant, df):
+def bernoulli_loss(raw, bias, Y, weight, delta, bias_grad, constants):
     bias_grad[:] = 0
     total = 0.0
     for i in range(raw.shape[0]):
@@ -639,8 +654,18 @@ def _bernoulli(raw, bias, Y, weight, delta, bias_grad, constant, df):
     return total
 
 
+@_loss_kernel
+def softmax_loss(raw, bias, Y, weight, delta, bias_grad, constants):
+    """The categorical's loss kernel, in two passes: numpy's exp is
+    vectorised (SIMD), a compiled loop's is not, so the softmax's
+    exponentials run between them."""
+    _softmax_passes(raw, bias, Y, weight, delta, bias_grad, True)
+    np.exp(delta, out=delta)
+    return _softmax_passes(raw, bias, Y, weight, delta, bias_grad, False)
+
+
 @_jit
-def _categorical(raw, bias, Y, weight, delta, bias_grad, shift):
+def _softmax_passes(raw, bias, Y, weight, delta, bias_grad, shift):
     """With ``shift``, ``delta = raw + bias - (its row maximum)`` (which
     keeps exp finite), and 0. Then, from ``delta = exp(shifted raw)``:
     softmax minus Y, and the NLL ``log(sum exp) - Y . shifted`` (rows of Y

@@ -21,6 +21,7 @@ function): the derivative of the link cancels.
 # SPDX-License-Identifier: BSD-3-Clause
 
 import functools
+import math
 from numbers import Real
 
 import numpy as np
@@ -334,6 +335,20 @@ class Distribution(BaseEstimator):
         that the training likelihood must be measured again after it."""
         return type(self).calibrate is not Distribution.calibrate
 
+    def compiled_loss(self):
+        """The compiled kernel of the NLL and its gradient, or None.
+
+        Returns ``(kernel, constants)``: the name of a loss kernel of
+        ``sklearn_mle_nn._compiled`` (its ``LOSS_KERNELS``), for this
+        likelihood with its canonical link, and the constants it takes (a
+        tuple of floats, passed to it as one float64 array). None, the
+        default, trains on numpy, which serves every distribution (see the
+        compiled path in the docs). Only the class that defines this method
+        gets its kernel: a subclass may change any method the kernel stands
+        for, and declares its own.
+        """
+        return None
+
 
 class Gaussian(Distribution):
     """Normal likelihood with a constant standard deviation per target.
@@ -433,6 +448,10 @@ class Gaussian(Distribution):
     def estimator_attributes(self):
         return {"sigma_": self.scale_} if hasattr(self, "scale_") else {}
 
+    def compiled_loss(self):
+        # The kernel holds the scale at 1, as training does before it is fitted.
+        return None if hasattr(self, "scale_") else ("gaussian_loss", (0.5 * _LOG_2PI,))
+
 
 class HeteroscedasticGaussian(Distribution):
     """Normal likelihood whose mean *and* spread are outputs of the network.
@@ -517,6 +536,9 @@ class HeteroscedasticGaussian(Distribution):
         location = self.activation.inverse(mean[np.newaxis, :])
         return np.concatenate([location, log_scale[np.newaxis, :]], axis=1)
 
+    def compiled_loss(self):
+        return "heteroscedastic_gaussian_loss", (0.5 * _LOG_2PI,)
+
 
 class Laplace(Distribution):
     """Laplace likelihood: the absolute error is its NLL.
@@ -588,6 +610,10 @@ class Laplace(Distribution):
 
     def estimator_attributes(self):
         return {"scale_": self.scale_} if hasattr(self, "scale_") else {}
+
+    def compiled_loss(self):
+        # The kernel holds the scale at 1, as training does before it is fitted.
+        return None if hasattr(self, "scale_") else ("laplace_loss", (math.log(2.0),))
 
 
 class StudentT(Distribution):
@@ -707,6 +733,16 @@ class StudentT(Distribution):
     def estimator_attributes(self):
         return {"scale_": self.scale_} if hasattr(self, "scale_") else {}
 
+    def compiled_loss(self):
+        # The kernel holds the scale at 1, as training does before it is fitted.
+        if hasattr(self, "scale_"):
+            return None
+        df = float(self.df)
+        constant = (
+            gammaln(df / 2) - gammaln((df + 1) / 2) + 0.5 * math.log(df * math.pi)
+        )
+        return "student_t_loss", (float(constant), df)
+
 
 class Poisson(Distribution):
     """Poisson likelihood for counts, with the log link.
@@ -772,6 +808,9 @@ class Poisson(Distribution):
     def scipy_distribution(self, raw):
         return stats.poisson(self.mean(raw))
 
+    def compiled_loss(self):
+        return "poisson_loss", ()
+
 
 class Bernoulli(Distribution):
     """Independent Bernoulli likelihood, one probability per target.
@@ -824,6 +863,9 @@ class Bernoulli(Distribution):
 
     def scipy_distribution(self, raw):
         return stats.bernoulli(self.mean(raw))
+
+    def compiled_loss(self):
+        return "bernoulli_loss", ()
 
 
 class Categorical(Distribution):
@@ -917,6 +959,9 @@ class Categorical(Distribution):
 
     def scipy_distribution(self, raw):
         return stats.multinomial(1, self.mean(raw))
+
+    def compiled_loss(self):
+        return "softmax_loss", ()
 
 
 #: Distribution classes by the name the ``distribution`` parameter uses.

@@ -12,11 +12,12 @@ import warnings
 
 import numpy as np
 import pytest
+from _distribution_specs import SPECS
 from numpy.testing import assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_mle_nn import MLEClassifier, MLERegressor, _compiled, _training
-from sklearn_mle_nn.distributions import DISTRIBUTIONS, Gaussian
+from sklearn_mle_nn.distributions import DISTRIBUTIONS, Gaussian, StudentT
 
 pytest.importorskip("numba", reason="the compiled path needs the `fast` extra")
 
@@ -27,27 +28,24 @@ TOLERANCE = {np.float64: 1e-12, np.float32: 1e-4}
 
 
 def _data(distribution, dtype, seed=0):
-    """Inputs, and targets in the support of ``distribution``."""
+    """Inputs, and targets from ``distribution``'s test spec: a label per
+    row where it models one label among several columns (the classifier's
+    case), the spec's column otherwise."""
     rng = np.random.RandomState(seed)
     X = rng.standard_normal((150, 4))
-    signal = X[:, 0] - 0.5 * X[:, 1]
-    if distribution in ("bernoulli", "categorical"):
-        n_classes = 2 if distribution == "bernoulli" else 3
-        y = np.digitize(
-            signal, np.quantile(signal, np.linspace(0, 1, n_classes + 1)[1:-1])
-        )
-    elif distribution == "poisson":
-        y = rng.poisson(np.exp(0.5 * signal)).astype(float)
+    spec = SPECS[distribution]
+    n_columns = max(spec.columns)
+    if spec.make().n_targets(n_columns) == 1 < n_columns:
+        y = spec.targets(rng, 150, n_columns).argmax(axis=1)
     else:
-        # Heavy-tailed noise, so that Laplace and Student-t see outliers.
-        y = signal + 0.5 * rng.standard_t(3, size=150)
+        y = spec.targets(rng, 150, 1).ravel()
     return X.astype(dtype), y
 
 
 def _estimator(distribution, activation, solver, **params):
-    cls = (
-        MLEClassifier if distribution in ("bernoulli", "categorical") else MLERegressor
-    )
+    # A name, or an instance (which names its family).
+    spec = SPECS[getattr(distribution, "name", distribution)]
+    cls = MLEClassifier if spec.make().n_targets(3) == 1 else MLERegressor
     return cls(
         hidden_layer_sizes=(6, 5),
         activation=activation,
@@ -308,3 +306,56 @@ def test_student_t_kernel_squares_in_float64():
         losses.append(loss)
     assert np.isfinite(losses).all()
     assert losses[0] == pytest.approx(losses[1], rel=1e-4)
+
+
+class _DeclaringGaussian(Gaussian):
+    """A user's subclass that declares the Gaussian's kernel for itself."""
+
+    def compiled_loss(self):
+        return super().compiled_loss()
+
+
+class _MisnamedKernel(Gaussian):
+    def compiled_loss(self):
+        return "no_such_loss", ()
+
+
+def test_the_distribution_declares_its_kernel(monkeypatch):
+    """The compiled path asks the distribution: a user's class that
+    declares a kernel trains on it, to the numpy path's weights."""
+    kernels = _kernels(_DeclaringGaussian())
+    assert kernels is not None and kernels.loss_kernel == "gaussian_loss"
+    X, y = _data("gaussian", np.float64)
+    compiled, compiled_loss = _fit(
+        _estimator(_DeclaringGaussian(), "tanh", "adam"), X, y, True, monkeypatch
+    )
+    reference, reference_loss = _fit(
+        _estimator(Gaussian(), "tanh", "adam"), X, y, False, monkeypatch
+    )
+    assert _relative_difference(compiled, reference) <= 1e-12
+    assert compiled_loss == pytest.approx(reference_loss, rel=1e-12)
+
+
+def test_a_kernel_that_does_not_exist_is_named():
+    with pytest.raises(ValueError, match="'no_such_loss'.*gaussian_loss"):
+        _kernels(_MisnamedKernel())
+
+
+def test_every_declared_kernel_exists():
+    for cls in DISTRIBUTIONS.values():
+        kernel, constants = cls().compiled_loss()
+        assert kernel in _compiled.LOSS_KERNELS
+        assert all(isinstance(value, float) for value in constants)
+
+
+@pytest.mark.parametrize("df", [0.7, 2.5, 40.0])
+def test_student_t_degrees_of_freedom_reach_the_kernel(df, monkeypatch):
+    """Student's t's df travels in the kernel's constants array."""
+    X, y = _data("student_t", np.float64)
+    runs = [
+        _fit(_estimator(StudentT(df=df), "relu", "sgd"), X, y, compiled, monkeypatch)
+        for compiled in (True, False)
+    ]
+    (compiled, compiled_loss), (reference, reference_loss) = runs
+    assert _relative_difference(compiled, reference) <= 1e-12
+    assert compiled_loss == pytest.approx(reference_loss, rel=1e-12)
