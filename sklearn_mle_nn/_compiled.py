@@ -17,8 +17,9 @@ A kernel is compiled once per dtype on first use and cached on disk
 (``cache=True``), so a later process starts from the cache. There is one
 kernel per activation, loss and optimizer variant: a fit compiles only its
 own few. A distribution names its loss kernel and that kernel's constants
-(:meth:`Distribution.compiled_loss`); nothing here knows a distribution. ``ENABLED`` switches the compiled path off (the
-benchmarks compare both paths).
+(:meth:`Distribution.compiled_loss`); nothing here knows a distribution.
+``ENABLED`` switches the compiled path off (the benchmarks compare both
+paths).
 """
 
 # Authors: The sklearn_mle_nn developers
@@ -67,7 +68,7 @@ def kernels_for(model, optimizer, dtype):
     """The compiled kernels for ``model`` and ``optimizer``, or None.
 
     None (the numpy path) unless numba imports, ``ENABLED`` is set, the
-    dtype is float32 or float64, every hidden
+    dtype is float32 or float64 in the machine's byte order, every hidden
     activation and the optimizer are exactly built-in classes (a subclass
     may change any method), and the distribution, with its canonical link,
     declares a loss kernel (:meth:`Distribution.compiled_loss`).
@@ -119,7 +120,10 @@ class Kernels:
     loss : (str, ndarray)
         The name of the distribution's loss kernel, and its constants.
     optimizer : SGD or Adam
-        The optimizer, whose state the step kernel updates in place.
+        The optimizer, whose state the step kernel updates in place. Its
+        arrays are put in the machine's byte order (a model pickled on a
+        big-endian machine resumes with its optimizer's), which the kernels
+        need.
     dtype : dtype
         Dtype of the data and parameters.
     """
@@ -127,6 +131,7 @@ class Kernels:
     def __init__(self, activation_codes, loss, optimizer, dtype):
         self.activation_codes = activation_codes
         self.loss_kernel, self.loss_constants = loss
+        _native_byte_order(optimizer)
         self.optimizer = optimizer
         self.dtype = np.dtype(dtype)
         #: What this set of kernels is compiled for (see ``first_use``).
@@ -278,6 +283,13 @@ def _leads(G, flat):
         and G.size <= flat.size
         and G.__array_interface__["data"][0] == flat.__array_interface__["data"][0]
     )
+
+
+def _native_byte_order(optimizer):
+    """Put the optimizer's arrays in the machine's byte order, in place."""
+    for name, value in vars(optimizer).items():
+        if isinstance(value, np.ndarray) and not value.dtype.isnative:
+            setattr(optimizer, name, value.astype(value.dtype.newbyteorder("=")))
 
 
 #: The functions below that numba compiles, with the options of each beyond

@@ -359,3 +359,32 @@ def test_student_t_degrees_of_freedom_reach_the_kernel(df, monkeypatch):
     (compiled, compiled_loss), (reference, reference_loss) = runs
     assert _relative_difference(compiled, reference) <= 1e-12
     assert compiled_loss == pytest.approx(reference_loss, rel=1e-12)
+
+
+@pytest.mark.parametrize("solver, momentum", [("adam", 0.9), ("sgd", 0.9)])
+def test_big_endian_optimizer_state_trains_on_the_kernels(
+    solver, momentum, monkeypatch
+):
+    """A model pickled on a big-endian machine resumes with its optimizer's
+    arrays in that byte order: the kernels failed on them, and the process
+    gave up the compiled path with a warning about a damaged cache."""
+    monkeypatch.setattr(_compiled, "_NUMBA_FAILED", False)
+    X, y = _data("gaussian", np.float64)
+    weights = []
+    for byte_order in ("=", ">"):
+        model = _estimator("gaussian", "tanh", solver, momentum=momentum)
+        _fit(model, X, y, True, monkeypatch)
+        optimizer = model._optimizer
+        for name, value in vars(optimizer).items():
+            if isinstance(value, np.ndarray):
+                setattr(
+                    optimizer, name, value.astype(value.dtype.newbyteorder(byte_order))
+                )
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            model.partial_fit(X, y)
+        weights.append(
+            np.concatenate([w.ravel() for w in [*model.coefs_, *model.intercepts_]])
+        )
+    assert not _compiled._NUMBA_FAILED
+    assert_array_equal(weights[1], weights[0])
