@@ -30,8 +30,10 @@ import functools
 import importlib.util
 import math
 import os
+import stat
 import tempfile
 import threading
+import time
 import warnings
 
 import numpy as np
@@ -331,6 +333,16 @@ _NUMBA_FAILED = False
 _WARM = set()
 
 
+#: How long, in seconds, a first batch waits for another process's compile
+#: before this fit trains with numpy.
+LOCK_TIMEOUT = 10.0
+
+
+class LockUnavailable(RuntimeError):
+    """The compile lock is held too long by another process, or its
+    directory is not this user's alone: this fit trains with numpy."""
+
+
 @contextlib.contextmanager
 def first_use(kernels):
     """Where ``kernels`` first run in this process: compiled, or loaded from
@@ -339,8 +351,12 @@ def first_use(kernels):
     numba's cache is not safe when processes (joblib's, dask's) compile
     other dtypes or kernels of one function at once: its index can end up
     pointing a signature at another's code, for good. The first batch of a
-    set of kernels therefore holds a lock file in the temporary directory
-    (where it can: without one, as before).
+    set of kernels therefore holds a lock file in a directory of the
+    temporary directory that only this user can write (see ``_lock_path``;
+    where there is none, it goes without). It waits ``LOCK_TIMEOUT`` seconds
+    at most; then, or when that directory is not the user's alone, it raises
+    :class:`LockUnavailable` before the batch, and :func:`give_up` lets this
+    fit train with numpy.
     """
     if kernels.key in _WARM:
         yield
@@ -350,39 +366,99 @@ def first_use(kernels):
     _WARM.add(kernels.key)
 
 
+def _lock_path():
+    """``<tmp>/sklearn_mle_nn-<user>/compile.lock``, its directory made
+    readable and writable by the user alone (mode 0700).
+
+    Raises LockUnavailable when the directory is there already and another
+    user owns it, others may write in it, or it is not a directory (a
+    symbolic link): another user could hold the lock, or replace the file.
+    """
+    user = os.getuid() if hasattr(os, "getuid") else os.getlogin()
+    directory = os.path.join(tempfile.gettempdir(), f"sklearn_mle_nn-{user}")
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(directory, 0o700)
+    if os.name != "nt":
+        info = os.lstat(directory)
+        if (
+            not stat.S_ISDIR(info.st_mode)
+            or info.st_uid != user
+            or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+        ):
+            raise LockUnavailable(
+                f"{directory} is not a directory that only this user can "
+                "write, so it cannot hold the lock that keeps processes from "
+                "compiling the kernels at once; remove it"
+            )
+    return os.path.join(directory, "compile.lock")
+
+
 @contextlib.contextmanager
 def _interprocess_lock():
     try:
-        user = os.getuid() if hasattr(os, "getuid") else os.getlogin()
-        path = os.path.join(tempfile.gettempdir(), f"sklearn_mle_nn-{user}.lock")
-        handle = open(path, "a+b")
+        path = _lock_path()
+        # Not through a symbolic link: the file must be the directory's own.
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+        handle = os.fdopen(os.open(path, flags, 0o600), "r+b")
     except OSError:
+        # No writable temporary directory: compile without the lock.
         yield
         return
     with handle:
-        if os.name == "nt":
-            import msvcrt
+        release = _acquire(handle, path)
+        try:
+            yield
+        finally:
+            release()
 
+
+def _acquire(handle, path):
+    """Lock ``handle``'s file, waiting ``LOCK_TIMEOUT`` seconds at most;
+    returns the function that unlocks it."""
+    if os.name == "nt":
+        import msvcrt
+
+        def try_lock():
             handle.seek(0)
-            msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)
-            try:
-                yield
-            finally:
-                handle.seek(0)
-                msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
-        else:
-            import fcntl
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
 
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        def release():
+            handle.seek(0)
+            msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+    else:
+        import fcntl
+
+        def try_lock():
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+        def release():
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+    deadline = time.monotonic() + LOCK_TIMEOUT
+    while True:
+        try:
+            try_lock()
+            return release
+        except OSError:
+            if time.monotonic() >= deadline:
+                raise LockUnavailable(
+                    f"another process has held {path} for {LOCK_TIMEOUT:g} s "
+                    "while it compiles the kernels or loads them"
+                ) from None
+            time.sleep(0.05)
 
 
 def give_up(error):
-    """The kernels failed on a first batch: numpy for the rest of the process."""
+    """The kernels failed on a first batch: numpy for the rest of the
+    process; or their lock was unavailable: numpy for this fit."""
     global _NUMBA_FAILED
+    if isinstance(error, LockUnavailable):
+        warnings.warn(
+            f"{error}; this fit trains with numpy instead of the compiled kernels.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return
     _NUMBA_FAILED = True
     warnings.warn(
         f"The compiled training kernels failed ({type(error).__name__}: {error}); "

@@ -7,7 +7,13 @@ distribution, hidden activation and solver.
 """
 
 import builtins
+import contextlib
+import os
+import stat
+import subprocess
 import sys
+import tempfile
+import time
 import warnings
 
 import numpy as np
@@ -388,3 +394,116 @@ def test_big_endian_optimizer_state_trains_on_the_kernels(
         )
     assert not _compiled._NUMBA_FAILED
     assert_array_equal(weights[1], weights[0])
+
+
+_HOLD_LOCK = """
+import fcntl, sys, time
+with open(sys.argv[1], "a+b") as handle:
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    print("held", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+@pytest.fixture
+def private_tmp(tmp_path, monkeypatch):
+    """A temporary directory of the test's own, and no kernel set run yet."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(_compiled, "_WARM", set())
+    monkeypatch.setattr(_compiled, "_NUMBA_FAILED", False)
+    return tmp_path
+
+
+@contextlib.contextmanager
+def _held(path, seconds=60):
+    """Another process holding an exclusive lock on ``path``."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_LOCK, str(path), str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        yield
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def _numpy_reference(monkeypatch):
+    X, y = _data("gaussian", np.float64)
+    reference, _ = _fit(_estimator("gaussian", "relu", "sgd"), X, y, False, monkeypatch)
+    return X, y, reference
+
+
+@pytest.mark.skipif(os.name == "nt", reason="the holder locks with fcntl")
+def test_a_held_compile_lock_gives_way_to_numpy(private_tmp, monkeypatch):
+    """Another process held the lock: every first fit of the user waited
+    for it, untimed and without a word. Now the fit trains with numpy after
+    LOCK_TIMEOUT, says so, and later fits try the kernels again."""
+    X, y, reference = _numpy_reference(monkeypatch)
+    monkeypatch.setattr(_compiled, "LOCK_TIMEOUT", 0.3)
+    with _held(_compiled._lock_path()):
+        start = time.monotonic()
+        with pytest.warns(RuntimeWarning, match="held .*compile.lock.*numpy"):
+            weights, _ = _fit(
+                _estimator("gaussian", "relu", "sgd"), X, y, True, monkeypatch
+            )
+        # Far below the holder's 60 s: the fit did not wait for it.
+        assert time.monotonic() - start < 30
+    assert_array_equal(weights, reference)
+    # No kernel set ran, and the process keeps the compiled path.
+    assert not _compiled._WARM and not _compiled._NUMBA_FAILED
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        _fit(_estimator("gaussian", "relu", "sgd"), X, y, True, monkeypatch)
+    assert _compiled._WARM
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permissions")
+def test_the_compile_lock_lives_where_only_its_user_writes(private_tmp):
+    path = _compiled._lock_path()
+    directory = os.path.dirname(path)
+    info = os.lstat(directory)
+    assert os.path.dirname(directory) == str(private_tmp)
+    assert stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
+    assert info.st_mode & 0o077 == 0
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permissions")
+@pytest.mark.parametrize("planted", ["writable directory", "symbolic link"])
+def test_a_lock_directory_others_can_write_is_not_used(
+    planted, private_tmp, monkeypatch
+):
+    """Another user could create the lock's place first, writable by all,
+    and hold the lock in it: it is not used, and the fit trains with numpy."""
+    X, y, reference = _numpy_reference(monkeypatch)
+    directory = private_tmp / f"sklearn_mle_nn-{os.getuid()}"
+    if planted == "writable directory":
+        directory.mkdir()
+        directory.chmod(0o777)
+    else:
+        (private_tmp / "elsewhere").mkdir(mode=0o700)
+        directory.symlink_to(private_tmp / "elsewhere")
+    with pytest.warns(RuntimeWarning, match="only this user can write.*numpy"):
+        weights, _ = _fit(
+            _estimator("gaussian", "relu", "sgd"), X, y, True, monkeypatch
+        )
+    assert_array_equal(weights, reference)
+    assert not _compiled._WARM
+    assert not (directory / "compile.lock").exists()
+
+
+@pytest.mark.skipif(os.name == "nt", reason="the holder locks with fcntl")
+def test_the_former_world_writable_lock_file_blocks_nothing(private_tmp, monkeypatch):
+    """The lock was <tmp>/sklearn_mle_nn-<uid>.lock, which another user could
+    create first (mode 0666) and hold: held, it no longer matters."""
+    monkeypatch.setattr(_compiled, "LOCK_TIMEOUT", 0.3)
+    former = private_tmp / f"sklearn_mle_nn-{os.getuid()}.lock"
+    former.touch()
+    former.chmod(0o666)
+    X, y = _data("gaussian", np.float64)
+    with _held(former):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            _fit(_estimator("gaussian", "relu", "sgd"), X, y, True, monkeypatch)
