@@ -511,7 +511,13 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         batch_size = self._resolve_batch_size(X.shape[0])
         optimizer = self._make_or_resume_optimizer(model, incremental and continuing)
         step = MiniBatchStep(
-            model, optimizer, self.alpha, batch_size, X.dtype, random_state
+            model,
+            optimizer,
+            self.alpha,
+            batch_size,
+            X.dtype,
+            random_state,
+            n_samples=X.shape[0] * (1 if incremental else self.max_iter),
         )
         batches = BatchSource(
             X, Y, sample_weight, batch_size, self.shuffle, random_state

@@ -12,8 +12,12 @@ gather measured no faster). A large first layer's weight gradient is
 computed in the step, half by half, each half followed by its update on
 the same thread (``Kernels.defer_gradient``).
 
-numba is imported at the first fit that can use it, not with the package.
-A kernel is compiled once per dtype on first use and cached on disk
+A fit uses the kernels only when its work (rows times epochs, at most,
+times the network's parameters) reaches ``MIN_WORK``, where they pay for
+loading them; the environment variable ``SKLEARN_MLE_NN_COMPILED``
+(``always``, ``never``) overrides the choice (:func:`pays_off`). numba is
+imported at the first fit that uses them, not with the package. A kernel is
+compiled once per dtype on first use and cached on disk
 (``cache=True``), so a later process starts from the cache. There is one
 kernel per activation, loss and optimizer variant: a fit compiles only its
 own few. A distribution names its loss kernel and that kernel's constants
@@ -44,6 +48,20 @@ from . import _activations, _optimizers, _threads
 #: with the `fast` extra).
 ENABLED = importlib.util.find_spec("numba") is not None
 
+#: The environment variable that overrides the choice of the path:
+#: ``auto`` (the default: by :data:`MIN_WORK`), ``always`` or ``never``.
+ENVIRONMENT_VARIABLE = "SKLEARN_MLE_NN_COMPILED"
+_CHOICES = ("auto", "always", "never")
+
+#: The least work, in samples trained on (rows times epochs, at most) times
+#: the network's parameters, for which a fit uses the kernels (``auto``).
+#: Loading them costs a new process about half a second with numba's disk
+#: cache warm, and compiling them 1 to 2.5 s with it cold, once per
+#: installation and dtype; they save a sixth to a third of the numpy path's
+#: time on fits of this size (``benchmarks/startup.py``). Below, a first fit
+#: would be slower with them: it trains with numpy, without importing numba.
+MIN_WORK = 2 * 10**9
+
 #: Activation codes the kernels understand, by activation class.
 IDENTITY, RELU, TANH, LOGISTIC = 0, 1, 2, 3
 _ACTIVATION_CODES = {
@@ -66,16 +84,31 @@ _BACKWARD_KERNELS = (
 _LOG_LIMIT = 30.0
 
 
-def kernels_for(model, optimizer, dtype):
+def kernels_for(model, optimizer, dtype, n_samples=None):
     """The compiled kernels for ``model`` and ``optimizer``, or None.
 
     None (the numpy path) unless numba imports, ``ENABLED`` is set, the
     dtype is float32 or float64 in the machine's byte order, every hidden
     activation and the optimizer are exactly built-in classes (a subclass
-    may change any method), and the distribution, with its canonical link,
-    declares a loss kernel (:meth:`Distribution.compiled_loss`).
+    may change any method), the distribution, with its canonical link,
+    declares a loss kernel (:meth:`Distribution.compiled_loss`), and the
+    training is large enough to pay for loading them (:func:`pays_off`).
+
+    Parameters
+    ----------
+    model : Network
+        The network to train.
+    optimizer : SGD or Adam
+        Its optimizer.
+    dtype : dtype
+        Dtype of the data and parameters.
+    n_samples : int or None, default=None
+        The most samples training will go through (rows times epochs);
+        None for unknown, taken as enough.
     """
     if not ENABLED or _NUMBA_FAILED or np.dtype(dtype) not in (np.float32, np.float64):
+        return None
+    if not pays_off(n_samples, model.layout.n_params):
         return None
     # The activations are classes with static methods.
     codes = [_ACTIVATION_CODES.get(a) for a in model.hidden_activations]
@@ -89,6 +122,23 @@ def kernels_for(model, optimizer, dtype):
     if not _compile_lazily():
         return None
     return Kernels(codes, loss, optimizer, dtype)
+
+
+def pays_off(n_samples, n_params):
+    """Whether training on ``n_samples`` samples (rows times epochs, at
+    most; None: unknown) a network of ``n_params`` parameters may use the
+    kernels: its work reaches :data:`MIN_WORK`, unless the environment
+    variable ``SKLEARN_MLE_NN_COMPILED`` says ``always`` or ``never``.
+    """
+    choice = os.environ.get(ENVIRONMENT_VARIABLE, "auto").strip().lower() or "auto"
+    if choice not in _CHOICES:
+        raise ValueError(
+            f"The environment variable {ENVIRONMENT_VARIABLE} must be one of "
+            f"{', '.join(_CHOICES)}; got {choice!r}."
+        )
+    if choice != "auto":
+        return choice == "always"
+    return n_samples is None or n_samples * n_params >= MIN_WORK
 
 
 def _declared_loss(distribution):

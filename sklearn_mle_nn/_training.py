@@ -127,12 +127,23 @@ class MiniBatchStep:
     ``(sum_{i in B} w_i NLL_i + alpha / 2 * ||W||^2) / sum_{i in B} w_i``,
     as in scikit-learn's MLP.
 
-    With numba installed and a model made of built-in parts, the
-    elementwise work runs in compiled kernels (``_compiled``) that fuse it
-    into fewer passes; the numpy code here is the reference they follow.
+    With numba installed, a model made of built-in parts and training long
+    enough to pay for loading them (``n_samples``, the most samples it will
+    go through), the elementwise work runs in compiled kernels
+    (``_compiled``) that fuse it into fewer passes; the numpy code here is
+    the reference they follow.
     """
 
-    def __init__(self, model, optimizer, alpha, batch_size, dtype, random_state=None):
+    def __init__(
+        self,
+        model,
+        optimizer,
+        alpha,
+        batch_size,
+        dtype,
+        random_state=None,
+        n_samples=None,
+    ):
         self.model = model
         self.optimizer = optimizer
         self.alpha = alpha
@@ -141,7 +152,7 @@ class MiniBatchStep:
         self.grad = np.empty_like(model.params)
         self.coef_grads, self.intercept_grads = model.layout.split(self.grad)
         if model.code is None:
-            self.kernels = _compiled.kernels_for(model, optimizer, dtype)
+            self.kernels = _compiled.kernels_for(model, optimizer, dtype, n_samples)
             self.workspace = Workspace(
                 model.layout, model.hidden_activations, batch_size, dtype, self.kernels
             )

@@ -28,9 +28,17 @@ from sklearn_mle_nn.distributions import DISTRIBUTIONS, Gaussian, StudentT
 pytest.importorskip("numba", reason="the compiled path needs the `fast` extra")
 
 ACTIVATIONS = ("identity", "logistic", "tanh", "relu")
+VARIABLE = _compiled.ENVIRONMENT_VARIABLE
 SOLVERS = ("sgd", "adam")
 #: Largest relative difference of the weights after an epoch, by dtype.
 TOLERANCE = {np.float64: 1e-12, np.float32: 1e-4}
+
+
+@pytest.fixture(autouse=True)
+def compiled_however_small(monkeypatch):
+    """These fits are far below the work where the kernels pay off: the
+    path is forced (the tests of the choice itself unset it)."""
+    monkeypatch.setenv(VARIABLE, "always")
 
 
 def _data(distribution, dtype, seed=0):
@@ -57,11 +65,13 @@ def _estimator(distribution, activation, solver, **params):
         activation=activation,
         distribution=distribution,
         solver=solver,
-        batch_size=16,
-        max_iter=1,
-        learning_rate_init=0.01,
-        random_state=0,
-        **params,
+        **{
+            "batch_size": 16,
+            "max_iter": 1,
+            "learning_rate_init": 0.01,
+            "random_state": 0,
+            **params,
+        },
     )
 
 
@@ -507,3 +517,91 @@ def test_the_former_world_writable_lock_file_blocks_nothing(private_tmp, monkeyp
         with warnings.catch_warnings():
             warnings.simplefilter("error", RuntimeWarning)
             _fit(_estimator("gaussian", "relu", "sgd"), X, y, True, monkeypatch)
+
+
+def _kernels_for_calls(estimator, X, y, method="fit"):
+    """The ``n_samples`` given to ``kernels_for`` and what it returned."""
+    calls = []
+    kernels_for = _compiled.kernels_for
+
+    def spy(model, optimizer, dtype, n_samples=None):
+        calls.append((n_samples, kernels_for(model, optimizer, dtype, n_samples)))
+        return calls[-1][1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_compiled, "kernels_for", spy)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            getattr(estimator, method)(X, y)
+    return calls
+
+
+@pytest.mark.parametrize("method, epochs", [("fit", 7), ("partial_fit", 1)])
+def test_the_work_estimate_is_rows_times_epochs(method, epochs, monkeypatch):
+    monkeypatch.delenv(VARIABLE)
+    X, y = _data("gaussian", np.float64)
+    estimator = _estimator("gaussian", "relu", "sgd", max_iter=7, early_stopping=False)
+    [(n_samples, _)] = _kernels_for_calls(estimator, X, y, method)
+    assert n_samples == len(X) * epochs
+
+
+def test_a_small_fit_trains_on_numpy_and_a_large_one_on_the_kernels(monkeypatch):
+    """The choice (by default): the kernels only where the work, samples
+    times parameters, reaches MIN_WORK."""
+    monkeypatch.delenv(VARIABLE)
+    X, y = _data("gaussian", np.float64)
+    estimator = _estimator("gaussian", "relu", "sgd", max_iter=4, early_stopping=False)
+    n_params = sum(w.size for w in _fitted_weights(estimator, X, y))
+    work = len(X) * 4 * n_params
+    monkeypatch.setattr(_compiled, "MIN_WORK", work + 1)
+    [(_, kernels)] = _kernels_for_calls(estimator, X, y)
+    assert kernels is None
+    monkeypatch.setattr(_compiled, "MIN_WORK", work)
+    [(_, kernels)] = _kernels_for_calls(estimator, X, y)
+    assert kernels is not None
+
+
+def _fitted_weights(estimator, X, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        estimator.fit(X, y)
+    return [*estimator.coefs_, *estimator.intercepts_]
+
+
+@pytest.mark.parametrize("choice", ["always", "never", " Never ", "auto", ""])
+def test_the_environment_variable_overrides_the_choice(choice, monkeypatch):
+    monkeypatch.setenv(VARIABLE, choice)
+    X, y = _data("gaussian", np.float64)
+    estimator = _estimator("gaussian", "relu", "sgd")
+    for min_work in (0, 10**18):
+        monkeypatch.setattr(_compiled, "MIN_WORK", min_work)
+        [(_, kernels)] = _kernels_for_calls(estimator, X, y)
+        expected = {"always": True, "never": False}.get(
+            choice.strip().lower(), min_work == 0
+        )
+        assert (kernels is not None) is expected
+
+
+def test_an_unknown_choice_is_named(monkeypatch):
+    monkeypatch.setenv(VARIABLE, "sometimes")
+    X, y = _data("gaussian", np.float64)
+    with pytest.raises(ValueError, match=f"{VARIABLE} must be one of.*'sometimes'"):
+        _estimator("gaussian", "relu", "sgd").fit(X, y)
+
+
+def test_a_small_first_fit_does_not_import_numba():
+    """Importing numba alone costs a small fit more than its training."""
+    code = (
+        "import sys, warnings\n"
+        "from sklearn.datasets import load_diabetes\n"
+        "from sklearn_mle_nn import MLERegressor\n"
+        "warnings.simplefilter('ignore')\n"
+        "MLERegressor(random_state=0).fit(*load_diabetes(return_X_y=True))\n"
+        "print('numba' in sys.modules)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != VARIABLE}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
