@@ -554,6 +554,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             X.dtype,
             random_state,
             curvature=model.distribution.raw_curvature(Y, sample_weight),
+            n_samples=X.shape[0] * (1 if incremental else self.max_iter),
         )
         batches = BatchSource(
             X, Y, sample_weight, batch_size, self.shuffle, random_state

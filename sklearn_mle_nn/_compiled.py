@@ -12,12 +12,18 @@ gather measured no faster). A large first layer's weight gradient is
 computed in the step, half by half, each half followed by its update on
 the same thread (``Kernels.defer_gradient``).
 
-numba is imported at the first fit that can use it, not with the package.
-A kernel is compiled once per dtype on first use and cached on disk
+A fit uses the kernels only when its work (rows times epochs, at most,
+times the network's parameters) reaches ``MIN_WORK``, where they pay for
+loading them; the environment variable ``SKLEARN_MLE_NN_COMPILED``
+(``always``, ``never``) overrides the choice (:func:`pays_off`). numba is
+imported at the first fit that uses them, not with the package. A kernel is
+compiled once per dtype on first use and cached on disk
 (``cache=True``), so a later process starts from the cache. There is one
-kernel per activation, distribution and optimizer variant: a fit compiles
-only its own few. ``ENABLED`` switches the compiled path off (the
-benchmarks compare both paths).
+kernel per activation, loss and optimizer variant: a fit compiles only its
+own few. A distribution names its loss kernel and that kernel's constants
+(:meth:`Distribution.compiled_loss`); nothing here knows a distribution.
+``ENABLED`` switches the compiled path off (the benchmarks compare both
+paths).
 """
 
 # Authors: The sklearn_mle_nn developers
@@ -28,18 +34,33 @@ import functools
 import importlib.util
 import math
 import os
+import stat
 import tempfile
 import threading
+import time
 import warnings
 
 import numpy as np
-from scipy.special import gammaln
 
-from . import _activations, _optimizers, _threads, distributions
+from . import _activations, _optimizers, _threads
 
 #: Whether training may use the compiled kernels (when numba is installed,
 #: with the `fast` extra).
 ENABLED = importlib.util.find_spec("numba") is not None
+
+#: The environment variable that overrides the choice of the path:
+#: ``auto`` (the default: by :data:`MIN_WORK`), ``always`` or ``never``.
+ENVIRONMENT_VARIABLE = "SKLEARN_MLE_NN_COMPILED"
+_CHOICES = ("auto", "always", "never")
+
+#: The least work, in samples trained on (rows times epochs, at most) times
+#: the network's parameters, for which a fit uses the kernels (``auto``).
+#: Loading them costs a new process about half a second with numba's disk
+#: cache warm, and compiling them 1 to 2.5 s with it cold, once per
+#: installation and dtype; they save a sixth to a third of the numpy path's
+#: time on fits of this size (``benchmarks/startup.py``). Below, a first fit
+#: would be slower with them: it trains with numpy, without importing numba.
+MIN_WORK = 2 * 10**9
 
 #: Activation codes the kernels understand, by activation class.
 IDENTITY, RELU, TANH, LOGISTIC = 0, 1, 2, 3
@@ -59,47 +80,86 @@ _BACKWARD_KERNELS = (
     "_backward_logistic",
 )
 
-#: The loss kernel of each distribution, by class (canonical links only).
-_LOSS_KERNELS = {
-    distributions.Gaussian: "_gaussian",
-    distributions.HeteroscedasticGaussian: "_heteroscedastic_gaussian",
-    distributions.Laplace: "_laplace",
-    distributions.StudentT: "_student_t",
-    distributions.Poisson: "_poisson",
-    distributions.Bernoulli: "_bernoulli",
-    distributions.Categorical: "_categorical",
-}
-
-_LOG_2PI = math.log(2 * math.pi)
 #: As in ``distributions``: raw log-scales and log-rates are clipped here.
 _LOG_LIMIT = 30.0
 
 
-def kernels_for(model, optimizer, dtype):
+def kernels_for(model, optimizer, dtype, n_samples=None):
     """The compiled kernels for ``model`` and ``optimizer``, or None.
 
     None (the numpy path) unless numba imports, ``ENABLED`` is set, the
-    dtype is float32 or float64, and every hidden activation, the
-    distribution (with its canonical link and no fitted constant) and the
-    optimizer are exactly built-in classes: a subclass may change any method.
+    dtype is float32 or float64 in the machine's byte order, every hidden
+    activation and the optimizer are exactly built-in classes (a subclass
+    may change any method), the distribution, with its canonical link,
+    declares a loss kernel (:meth:`Distribution.compiled_loss`), and the
+    training is large enough to pay for loading them (:func:`pays_off`).
+
+    Parameters
+    ----------
+    model : Network
+        The network to train.
+    optimizer : SGD or Adam
+        Its optimizer.
+    dtype : dtype
+        Dtype of the data and parameters.
+    n_samples : int or None, default=None
+        The most samples training will go through (rows times epochs);
+        None for unknown, taken as enough.
     """
     if not ENABLED or _NUMBA_FAILED or np.dtype(dtype) not in (np.float32, np.float64):
         return None
+    if not pays_off(n_samples, model.layout.n_params):
+        return None
     # The activations are classes with static methods.
     codes = [_ACTIVATION_CODES.get(a) for a in model.hidden_activations]
-    distribution = model.distribution
-    loss_kernel = _LOSS_KERNELS.get(type(distribution))
+    loss = _declared_loss(model.distribution)
     if (
         None in codes
-        or loss_kernel is None
-        or not distribution.is_canonical
-        or hasattr(distribution, "scale_")
+        or loss is None
         or type(optimizer) not in (_optimizers.SGD, _optimizers.Adam)
     ):
         return None
     if not _compile_lazily():
         return None
-    return Kernels(codes, distribution, loss_kernel, optimizer, dtype)
+    return Kernels(codes, loss, optimizer, dtype)
+
+
+def pays_off(n_samples, n_params):
+    """Whether training on ``n_samples`` samples (rows times epochs, at
+    most; None: unknown) a network of ``n_params`` parameters may use the
+    kernels: its work reaches :data:`MIN_WORK`, unless the environment
+    variable ``SKLEARN_MLE_NN_COMPILED`` says ``always`` or ``never``.
+    """
+    choice = os.environ.get(ENVIRONMENT_VARIABLE, "auto").strip().lower() or "auto"
+    if choice not in _CHOICES:
+        raise ValueError(
+            f"The environment variable {ENVIRONMENT_VARIABLE} must be one of "
+            f"{', '.join(_CHOICES)}; got {choice!r}."
+        )
+    if choice != "auto":
+        return choice == "always"
+    return n_samples is None or n_samples * n_params >= MIN_WORK
+
+
+def _declared_loss(distribution):
+    """The loss kernel and constants that ``distribution`` declares, or None.
+
+    Only a declaration of the distribution's own class counts (see
+    :meth:`Distribution.compiled_loss`), and only with its canonical link:
+    the kernels' gradient is the mean minus the target.
+    """
+    if "compiled_loss" not in vars(type(distribution)) or not distribution.is_canonical:
+        return None
+    declared = distribution.compiled_loss()
+    if declared is None:
+        return None
+    kernel, constants = declared
+    if kernel not in LOSS_KERNELS:
+        raise ValueError(
+            f"{type(distribution).__name__}.compiled_loss() names the kernel "
+            f"{kernel!r}; the loss kernels are {sorted(LOSS_KERNELS)}."
+        )
+    return kernel, np.array(constants, dtype=np.float64)
 
 
 class Kernels:
@@ -109,37 +169,27 @@ class Kernels:
     ----------
     activation_codes : list of int
         Code of each hidden layer's activation.
-    distribution : Distribution
-        The (built-in, canonical) likelihood.
-    loss_kernel : str
-        The name of its loss kernel.
+    loss : (str, ndarray)
+        The name of the distribution's loss kernel, and its constants.
     optimizer : SGD or Adam
-        The optimizer, whose state the step kernel updates in place.
+        The optimizer, whose state the step kernel updates in place. Its
+        arrays are put in the machine's byte order (a model pickled on a
+        big-endian machine resumes with its optimizer's), which the kernels
+        need.
     dtype : dtype
         Dtype of the data and parameters.
     """
 
-    def __init__(self, activation_codes, distribution, loss_kernel, optimizer, dtype):
+    def __init__(self, activation_codes, loss, optimizer, dtype):
         self.activation_codes = activation_codes
-        self.loss_kernel = loss_kernel
+        self.loss_kernel, self.loss_constants = loss
+        _native_byte_order(optimizer)
         self.optimizer = optimizer
         self.dtype = np.dtype(dtype)
-        # Per sample: the NLL's constant, and Student's t degrees of freedom.
-        self.df = float(getattr(distribution, "df", 1.0))
-        self.constant = 0.0
-        if loss_kernel in ("_gaussian", "_heteroscedastic_gaussian"):
-            self.constant = 0.5 * _LOG_2PI
-        elif loss_kernel == "_laplace":
-            self.constant = math.log(2.0)
-        elif loss_kernel == "_student_t":
-            df = self.df
-            self.constant = float(
-                gammaln(df / 2) - gammaln((df + 1) / 2) + 0.5 * math.log(df * math.pi)
-            )
         #: What this set of kernels is compiled for (see ``first_use``).
         self.key = (
             tuple(activation_codes),
-            loss_kernel,
+            self.loss_kernel,
             type(optimizer).__name__,
             getattr(optimizer, "momentum", None) != 0,
             getattr(optimizer, "nesterov", None),
@@ -163,6 +213,7 @@ class Kernels:
             self._constants = ()
         # The dispatchers that _compile_lazily put in the module's globals.
         kernels = globals()
+        self._loss = kernels[self.loss_kernel]
         self._bias_kernels = [kernels[_BIAS_KERNELS[c]] for c in activation_codes]
         self._backward_kernels = [
             kernels[_BACKWARD_KERNELS[c]] for c in activation_codes
@@ -176,14 +227,7 @@ class Kernels:
         """Add the output bias, fill the weighted NLL gradient and its column
         sums; return ``sum_i w_i NLL_i``."""
         weight = self._no_weight if sample_weight is None else sample_weight
-        if self.loss_kernel == "_categorical":
-            # numpy's exp is vectorised (SIMD), a compiled loop's is not: the
-            # softmax's exponentials run between two kernels.
-            _categorical(raw, bias, Y, weight, delta, bias_grad, True)
-            np.exp(delta, out=delta)
-            return _categorical(raw, bias, Y, weight, delta, bias_grad, False)
-        kernel = globals()[self.loss_kernel]
-        return kernel(raw, bias, Y, weight, delta, bias_grad, self.constant, self.df)
+        return self._loss(raw, bias, Y, weight, delta, bias_grad, self.loss_constants)
 
     def activation_backward(self, A, delta, bias_grad, layer):
         """Multiply ``delta`` by the derivative of hidden layer ``layer``'s
@@ -293,6 +337,13 @@ def _leads(G, flat):
     )
 
 
+def _native_byte_order(optimizer):
+    """Put the optimizer's arrays in the machine's byte order, in place."""
+    for name, value in vars(optimizer).items():
+        if isinstance(value, np.ndarray) and not value.dtype.isnative:
+            setattr(optimizer, name, value.astype(value.dtype.newbyteorder("=")))
+
+
 #: The functions below that numba compiles, with the options of each beyond
 #: the common ones. Small helpers are inlined into their callers
 #: (``inline="always"``): each function compiled on its own adds to the
@@ -309,11 +360,37 @@ def _jit(function=None, **options):
     return function
 
 
+#: The names of the loss kernels, which a distribution's
+#: :meth:`~sklearn_mle_nn.distributions.Distribution.compiled_loss` declares.
+#: Each is called as ``kernel(raw, bias, Y, weight, delta, bias_grad,
+#: constants)``: it adds the output bias to ``raw``, writes the weighted NLL
+#: gradient to ``delta`` and its column sums to ``bias_grad``, and returns
+#: ``sum_i w_i NLL_i`` (``weight`` is empty when unweighted; ``constants`` is
+#: the distribution's float64 array).
+LOSS_KERNELS = []
+
+
+def _loss_kernel(function):
+    """Mark ``function`` as a loss kernel."""
+    LOSS_KERNELS.append(function.__name__)
+    return function
+
+
 _compile_lock = threading.Lock()
 #: Whether the kernels failed on a first batch in this process (``give_up``).
 _NUMBA_FAILED = False
 #: The kernel sets (``Kernels.key``) that ran a batch in this process.
 _WARM = set()
+
+
+#: How long, in seconds, a first batch waits for another process's compile
+#: before this fit trains with numpy.
+LOCK_TIMEOUT = 10.0
+
+
+class LockUnavailable(RuntimeError):
+    """The compile lock is held too long by another process, or its
+    directory is not this user's alone: this fit trains with numpy."""
 
 
 @contextlib.contextmanager
@@ -324,8 +401,12 @@ def first_use(kernels):
     numba's cache is not safe when processes (joblib's, dask's) compile
     other dtypes or kernels of one function at once: its index can end up
     pointing a signature at another's code, for good. The first batch of a
-    set of kernels therefore holds a lock file in the temporary directory
-    (where it can: without one, as before).
+    set of kernels therefore holds a lock file in a directory of the
+    temporary directory that only this user can write (see ``_lock_path``;
+    where there is none, it goes without). It waits ``LOCK_TIMEOUT`` seconds
+    at most; then, or when that directory is not the user's alone, it raises
+    :class:`LockUnavailable` before the batch, and :func:`give_up` lets this
+    fit train with numpy.
     """
     if kernels.key in _WARM:
         yield
@@ -335,39 +416,99 @@ def first_use(kernels):
     _WARM.add(kernels.key)
 
 
+def _lock_path():
+    """``<tmp>/sklearn_mle_nn-<user>/compile.lock``, its directory made
+    readable and writable by the user alone (mode 0700).
+
+    Raises LockUnavailable when the directory is there already and another
+    user owns it, others may write in it, or it is not a directory (a
+    symbolic link): another user could hold the lock, or replace the file.
+    """
+    user = os.getuid() if hasattr(os, "getuid") else os.getlogin()
+    directory = os.path.join(tempfile.gettempdir(), f"sklearn_mle_nn-{user}")
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(directory, 0o700)
+    if os.name != "nt":
+        info = os.lstat(directory)
+        if (
+            not stat.S_ISDIR(info.st_mode)
+            or info.st_uid != user
+            or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+        ):
+            raise LockUnavailable(
+                f"{directory} is not a directory that only this user can "
+                "write, so it cannot hold the lock that keeps processes from "
+                "compiling the kernels at once; remove it"
+            )
+    return os.path.join(directory, "compile.lock")
+
+
 @contextlib.contextmanager
 def _interprocess_lock():
     try:
-        user = os.getuid() if hasattr(os, "getuid") else os.getlogin()
-        path = os.path.join(tempfile.gettempdir(), f"sklearn_mle_nn-{user}.lock")
-        handle = open(path, "a+b")
+        path = _lock_path()
+        # Not through a symbolic link: the file must be the directory's own.
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+        handle = os.fdopen(os.open(path, flags, 0o600), "r+b")
     except OSError:
+        # No writable temporary directory: compile without the lock.
         yield
         return
     with handle:
-        if os.name == "nt":
-            import msvcrt
+        release = _acquire(handle, path)
+        try:
+            yield
+        finally:
+            release()
 
+
+def _acquire(handle, path):
+    """Lock ``handle``'s file, waiting ``LOCK_TIMEOUT`` seconds at most;
+    returns the function that unlocks it."""
+    if os.name == "nt":
+        import msvcrt
+
+        def try_lock():
             handle.seek(0)
-            msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)
-            try:
-                yield
-            finally:
-                handle.seek(0)
-                msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
-        else:
-            import fcntl
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
 
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        def release():
+            handle.seek(0)
+            msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+    else:
+        import fcntl
+
+        def try_lock():
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+        def release():
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+    deadline = time.monotonic() + LOCK_TIMEOUT
+    while True:
+        try:
+            try_lock()
+            return release
+        except OSError:
+            if time.monotonic() >= deadline:
+                raise LockUnavailable(
+                    f"another process has held {path} for {LOCK_TIMEOUT:g} s "
+                    "while it compiles the kernels or loads them"
+                ) from None
+            time.sleep(0.05)
 
 
 def give_up(error):
-    """The kernels failed on a first batch: numpy for the rest of the process."""
+    """The kernels failed on a first batch: numpy for the rest of the
+    process; or their lock was unavailable: numpy for this fit."""
     global _NUMBA_FAILED
+    if isinstance(error, LockUnavailable):
+        warnings.warn(
+            f"{error}; this fit trains with numpy instead of the compiled kernels.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return
     _NUMBA_FAILED = True
     warnings.warn(
         f"The compiled training kernels failed ({type(error).__name__}: {error}); "
@@ -515,8 +656,10 @@ def _softplus(z):
 
 # The loss kernels: per row, the raw output (its intercept added here), the
 # NLL and its gradient, with the canonical link, so that the gradient is the
-# mean minus the target (see ``distributions``). One kernel per distribution:
-# a fit compiles only its own. Each returns the row's NLL through _finish_row.
+# mean minus the target (see ``distributions``). A distribution names its
+# own in ``compiled_loss`` (see ``LOSS_KERNELS``): a fit compiles only that
+# one. Each returns the row's NLL through _finish_row; the distribution's
+# constants come in one float64 array.
 
 
 @_jit(inline="always")
@@ -531,8 +674,10 @@ def _finish_row(i, nll, weight, delta, bias_grad):
     return nll
 
 
+@_loss_kernel
 @_jit
-def _gaussian(raw, bias, Y, weight, delta, bias_grad, constant, df):
+def gaussian_loss(raw, bias, Y, weight, delta, bias_grad, constants):
+    constant = constants[0]
     bias_grad[:] = 0
     total = 0.0
     for i in range(raw.shape[0]):
@@ -545,8 +690,10 @@ def _gaussian(raw, bias, Y, weight, delta, bias_grad, constant, df):
     return total
 
 
+@_loss_kernel
 @_jit
-def _heteroscedastic_gaussian(raw, bias, Y, weight, delta, bias_grad, constant, df):
+def heteroscedastic_gaussian_loss(raw, bias, Y, weight, delta, bias_grad, constants):
+    constant = constants[0]
     bias_grad[:] = 0
     total = 0.0
     n_targets = Y.shape[1]
@@ -566,8 +713,10 @@ def _heteroscedastic_gaussian(raw, bias, Y, weight, delta, bias_grad, constant, 
     return total
 
 
+@_loss_kernel
 @_jit
-def _laplace(raw, bias, Y, weight, delta, bias_grad, constant, df):
+def laplace_loss(raw, bias, Y, weight, delta, bias_grad, constants):
+    constant = constants[0]
     bias_grad[:] = 0
     total = 0.0
     for i in range(raw.shape[0]):
@@ -586,8 +735,10 @@ def _laplace(raw, bias, Y, weight, delta, bias_grad, constant, df):
     return total
 
 
+@_loss_kernel
 @_jit
-def _student_t(raw, bias, Y, weight, delta, bias_grad, constant, df):
+def student_t_loss(raw, bias, Y, weight, delta, bias_grad, constants):
+    constant, df = constants[0], constants[1]
     bias_grad[:] = 0
     total = 0.0
     for i in range(raw.shape[0]):
@@ -603,8 +754,9 @@ def _student_t(raw, bias, Y, weight, delta, bias_grad, constant, df):
     return total
 
 
+@_loss_kernel
 @_jit
-def _poisson(raw, bias, Y, weight, delta, bias_grad, constant, df):
+def poisson_loss(raw, bias, Y, weight, delta, bias_grad, constants):
     bias_grad[:] = 0
     total = 0.0
     for i in range(raw.shape[0]):
@@ -618,8 +770,9 @@ def _poisson(raw, bias, Y, weight, delta, bias_grad, constant, df):
     return total
 
 
+@_loss_kernel
 @_jit
-def _bernoulli(raw, bias, Y, weight, delta, bias_grad, constant, df):
+def bernoulli_loss(raw, bias, Y, weight, delta, bias_grad, constants):
     bias_grad[:] = 0
     total = 0.0
     for i in range(raw.shape[0]):
@@ -639,8 +792,18 @@ def _bernoulli(raw, bias, Y, weight, delta, bias_grad, constant, df):
     return total
 
 
+@_loss_kernel
+def softmax_loss(raw, bias, Y, weight, delta, bias_grad, constants):
+    """The categorical's loss kernel, in two passes: numpy's exp is
+    vectorised (SIMD), a compiled loop's is not, so the softmax's
+    exponentials run between them."""
+    _softmax_passes(raw, bias, Y, weight, delta, bias_grad, True)
+    np.exp(delta, out=delta)
+    return _softmax_passes(raw, bias, Y, weight, delta, bias_grad, False)
+
+
 @_jit
-def _categorical(raw, bias, Y, weight, delta, bias_grad, shift):
+def _softmax_passes(raw, bias, Y, weight, delta, bias_grad, shift):
     """With ``shift``, ``delta = raw + bias - (its row maximum)`` (which
     keeps exp finite), and 0. Then, from ``delta = exp(shifted raw)``:
     softmax minus Y, and the NLL ``log(sum exp) - Y . shifted`` (rows of Y

@@ -129,9 +129,11 @@ class MiniBatchStep:
     exceeds one: see :meth:`Distribution.raw_curvature`): the same optimum,
     with steps whose size does not grow with the scale of the targets.
 
-    With numba installed and a model made of built-in parts, the
-    elementwise work runs in compiled kernels (``_compiled``) that fuse it
-    into fewer passes; the numpy code here is the reference they follow.
+    With numba installed, a model made of built-in parts and training long
+    enough to pay for loading them (``n_samples``, the most samples it will
+    go through), the elementwise work runs in compiled kernels
+    (``_compiled``) that fuse it into fewer passes; the numpy code here is
+    the reference they follow.
     """
 
     def __init__(
@@ -143,6 +145,7 @@ class MiniBatchStep:
         dtype,
         random_state=None,
         curvature=1.0,
+        n_samples=None,
     ):
         self.model = model
         self.optimizer = optimizer
@@ -153,7 +156,7 @@ class MiniBatchStep:
         self.grad = np.empty_like(model.params)
         self.coef_grads, self.intercept_grads = model.layout.split(self.grad)
         if model.code is None:
-            self.kernels = _compiled.kernels_for(model, optimizer, dtype)
+            self.kernels = _compiled.kernels_for(model, optimizer, dtype, n_samples)
             self.workspace = Workspace(
                 model.layout, model.hidden_activations, batch_size, dtype, self.kernels
             )
@@ -258,8 +261,10 @@ class MiniBatchStep:
         step.
         """
         params, grad, alpha = self.model.params, self.grad, self.alpha
-        scale = 1.0 / total_weight if self.curvature == 1.0 else 1.0 / (
-            total_weight * self.curvature
+        scale = (
+            1.0 / total_weight
+            if self.curvature == 1.0
+            else 1.0 / (total_weight * self.curvature)
         )
         if self.kernels is not None:
             n_coef = self.model.layout.n_coef

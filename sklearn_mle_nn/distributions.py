@@ -24,6 +24,7 @@ function): the derivative of the link cancels.
 # SPDX-License-Identifier: BSD-3-Clause
 
 import functools
+import math
 from numbers import Real
 from typing import NamedTuple
 
@@ -473,6 +474,20 @@ class Distribution(BaseEstimator):
         that the training likelihood must be measured again after it."""
         return type(self).calibrate is not Distribution.calibrate
 
+    def compiled_loss(self):
+        """The compiled kernel of the NLL and its gradient, or None.
+
+        Returns ``(kernel, constants)``: the name of a loss kernel of
+        ``sklearn_mle_nn._compiled`` (its ``LOSS_KERNELS``), for this
+        likelihood with its canonical link, and the constants it takes (a
+        tuple of floats, passed to it as one float64 array). None, the
+        default, trains on numpy, which serves every distribution (see the
+        compiled path in the docs). Only the class that defines this method
+        gets its kernel: a subclass may change any method the kernel stands
+        for, and declares its own.
+        """
+        return None
+
 
 class LocationScale(Distribution):
     """Base of the location-scale families with a constant scale per target.
@@ -594,6 +609,10 @@ class Gaussian(LocationScale):
     def _frozen(self, location, scale):
         return stats.norm(location, scale)
 
+    def compiled_loss(self):
+        # The kernel holds the scale at 1, as training does before it is fitted.
+        return None if hasattr(self, "scale_") else ("gaussian_loss", (0.5 * _LOG_2PI,))
+
 
 class HeteroscedasticGaussian(Distribution):
     """Normal likelihood whose mean *and* spread are outputs of the network.
@@ -681,6 +700,9 @@ class HeteroscedasticGaussian(Distribution):
         self.spread_factor_ = getattr(self, "spread_factor_", 1.0) * factor
         return self
 
+    def compiled_loss(self):
+        return "heteroscedastic_gaussian_loss", (0.5 * _LOG_2PI,)
+
 
 class Laplace(LocationScale):
     """Laplace likelihood: the absolute error is its NLL.
@@ -736,6 +758,10 @@ class Laplace(LocationScale):
 
     def _frozen(self, location, scale):
         return stats.laplace(location, scale)
+
+    def compiled_loss(self):
+        # The kernel holds the scale at 1, as training does before it is fitted.
+        return None if hasattr(self, "scale_") else ("laplace_loss", (math.log(2.0),))
 
 
 class StudentT(LocationScale):
@@ -837,6 +863,16 @@ class StudentT(LocationScale):
     def _frozen(self, location, scale):
         return stats.t(self.df, location, scale)
 
+    def compiled_loss(self):
+        # The kernel holds the scale at 1, as training does before it is fitted.
+        if hasattr(self, "scale_"):
+            return None
+        df = float(self.df)
+        constant = (
+            gammaln(df / 2) - gammaln((df + 1) / 2) + 0.5 * math.log(df * math.pi)
+        )
+        return "student_t_loss", (float(constant), df)
+
 
 class Poisson(Distribution):
     """Poisson likelihood for counts, with the log link.
@@ -915,6 +951,9 @@ class Poisson(Distribution):
     def scipy_distribution(self, raw):
         return stats.poisson(self.mean(raw))
 
+    def compiled_loss(self):
+        return "poisson_loss", ()
+
 
 class Bernoulli(Distribution):
     """Independent Bernoulli likelihood, one probability per target.
@@ -968,6 +1007,9 @@ class Bernoulli(Distribution):
 
     def scipy_distribution(self, raw):
         return stats.bernoulli(self.mean(raw))
+
+    def compiled_loss(self):
+        return "bernoulli_loss", ()
 
 
 class Categorical(Distribution):
@@ -1096,6 +1138,9 @@ class _OneDrawMultinomial(type(stats.multinomial(1, [1.0]))):
         # The class is the first whose cumulative probability exceeds the draw.
         index = np.minimum(np.sum(uniform >= cumulative, axis=-1), p.shape[-1] - 1)
         return np.eye(p.shape[-1], dtype=int)[index]
+
+    def compiled_loss(self):
+        return "softmax_loss", ()
 
 
 #: Distribution classes by the name the ``distribution`` parameter uses.

@@ -597,8 +597,8 @@ def held_out_scores(request):
         warnings.simplefilter("ignore", ConvergenceWarning)
         for seed, (train, test) in enumerate(splits):
             models = {
-                "mle": make_pipeline(StandardScaler(), MLEClassifier(random_state=seed)),
-                "mlp": make_pipeline(StandardScaler(), MLPClassifier(random_state=seed)),
+                name: make_pipeline(StandardScaler(), make(random_state=seed))
+                for name, make in (("mle", MLEClassifier), ("mlp", MLPClassifier))
             }
             for name, model in models.items():
                 model.fit(X[train], y[train])

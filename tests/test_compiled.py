@@ -7,7 +7,13 @@ distribution, hidden activation and solver.
 """
 
 import builtins
+import contextlib
+import os
+import stat
+import subprocess
 import sys
+import tempfile
+import time
 import warnings
 
 import numpy as np
@@ -17,40 +23,55 @@ from numpy.testing import assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_mle_nn import MLEClassifier, MLERegressor, _compiled, _training
-from sklearn_mle_nn.distributions import DISTRIBUTIONS, Gaussian
+from sklearn_mle_nn.distributions import DISTRIBUTIONS, Gaussian, StudentT
 
 pytest.importorskip("numba", reason="the compiled path needs the `fast` extra")
 
 ACTIVATIONS = ("identity", "logistic", "tanh", "relu")
+VARIABLE = _compiled.ENVIRONMENT_VARIABLE
 SOLVERS = ("sgd", "adam")
 #: Largest relative difference of the weights after an epoch, by dtype.
 TOLERANCE = {np.float64: 1e-12, np.float32: 1e-4}
 
 
+@pytest.fixture(autouse=True)
+def compiled_however_small(monkeypatch):
+    """These fits are far below the work where the kernels pay off: the
+    path is forced (the tests of the choice itself unset it)."""
+    monkeypatch.setenv(VARIABLE, "always")
+
+
 def _data(distribution, dtype, seed=0):
-    """Inputs, and targets from the distribution's test spec (labels, which
-    the classifier takes, for a likelihood of labels)."""
+    """Inputs, and targets from ``distribution``'s test spec: a label per
+    row where it models one label among several columns (the classifier's
+    case), the spec's column otherwise."""
     rng = np.random.RandomState(seed)
     X = rng.standard_normal((150, 4))
     spec = SPECS[distribution]
-    one_hot = spec.make.one_hot_targets
-    y = spec.targets(rng, len(X), 3 if one_hot else 1)
-    return X.astype(dtype), y.argmax(axis=1) if one_hot else y[:, 0]
+    n_columns = max(spec.columns)
+    if spec.make().n_targets(n_columns) == 1 < n_columns:
+        y = spec.targets(rng, 150, n_columns).argmax(axis=1)
+    else:
+        y = spec.targets(rng, 150, 1).ravel()
+    return X.astype(dtype), y
 
 
 def _estimator(distribution, activation, solver, **params):
-    labels = DISTRIBUTIONS[distribution].label_likelihood
-    cls = MLEClassifier if labels else MLERegressor
+    # A name, or an instance (which names its family).
+    spec = SPECS[getattr(distribution, "name", distribution)]
+    cls = MLEClassifier if spec.make().n_targets(3) == 1 else MLERegressor
     return cls(
         hidden_layer_sizes=(6, 5),
         activation=activation,
         distribution=distribution,
         solver=solver,
-        batch_size=16,
-        max_iter=1,
-        learning_rate_init=0.01,
-        random_state=0,
-        **params,
+        **{
+            "batch_size": 16,
+            "max_iter": 1,
+            "learning_rate_init": 0.01,
+            "random_state": 0,
+            **params,
+        },
     )
 
 
@@ -301,3 +322,286 @@ def test_student_t_kernel_squares_in_float64():
         losses.append(loss)
     assert np.isfinite(losses).all()
     assert losses[0] == pytest.approx(losses[1], rel=1e-4)
+
+
+class _DeclaringGaussian(Gaussian):
+    """A user's subclass that declares the Gaussian's kernel for itself."""
+
+    def compiled_loss(self):
+        return super().compiled_loss()
+
+
+class _MisnamedKernel(Gaussian):
+    def compiled_loss(self):
+        return "no_such_loss", ()
+
+
+def test_the_distribution_declares_its_kernel(monkeypatch):
+    """The compiled path asks the distribution: a user's class that
+    declares a kernel trains on it, to the numpy path's weights."""
+    kernels = _kernels(_DeclaringGaussian())
+    assert kernels is not None and kernels.loss_kernel == "gaussian_loss"
+    X, y = _data("gaussian", np.float64)
+    compiled, compiled_loss = _fit(
+        _estimator(_DeclaringGaussian(), "tanh", "adam"), X, y, True, monkeypatch
+    )
+    reference, reference_loss = _fit(
+        _estimator(Gaussian(), "tanh", "adam"), X, y, False, monkeypatch
+    )
+    assert _relative_difference(compiled, reference) <= 1e-12
+    assert compiled_loss == pytest.approx(reference_loss, rel=1e-12)
+
+
+def test_a_kernel_that_does_not_exist_is_named():
+    with pytest.raises(ValueError, match="'no_such_loss'.*gaussian_loss"):
+        _kernels(_MisnamedKernel())
+
+
+def test_every_declared_kernel_exists():
+    for cls in DISTRIBUTIONS.values():
+        kernel, constants = cls().compiled_loss()
+        assert kernel in _compiled.LOSS_KERNELS
+        assert all(isinstance(value, float) for value in constants)
+
+
+@pytest.mark.parametrize("df", [0.7, 2.5, 40.0])
+def test_student_t_degrees_of_freedom_reach_the_kernel(df, monkeypatch):
+    """Student's t's df travels in the kernel's constants array."""
+    X, y = _data("student_t", np.float64)
+    runs = [
+        _fit(_estimator(StudentT(df=df), "relu", "sgd"), X, y, compiled, monkeypatch)
+        for compiled in (True, False)
+    ]
+    (compiled, compiled_loss), (reference, reference_loss) = runs
+    assert _relative_difference(compiled, reference) <= 1e-12
+    assert compiled_loss == pytest.approx(reference_loss, rel=1e-12)
+
+
+@pytest.mark.parametrize("solver, momentum", [("adam", 0.9), ("sgd", 0.9)])
+def test_big_endian_optimizer_state_trains_on_the_kernels(
+    solver, momentum, monkeypatch
+):
+    """A model pickled on a big-endian machine resumes with its optimizer's
+    arrays in that byte order: the kernels failed on them, and the process
+    gave up the compiled path with a warning about a damaged cache."""
+    monkeypatch.setattr(_compiled, "_NUMBA_FAILED", False)
+    X, y = _data("gaussian", np.float64)
+    weights = []
+    for byte_order in ("=", ">"):
+        model = _estimator("gaussian", "tanh", solver, momentum=momentum)
+        _fit(model, X, y, True, monkeypatch)
+        optimizer = model._optimizer
+        for name, value in vars(optimizer).items():
+            if isinstance(value, np.ndarray):
+                setattr(
+                    optimizer, name, value.astype(value.dtype.newbyteorder(byte_order))
+                )
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            model.partial_fit(X, y)
+        weights.append(
+            np.concatenate([w.ravel() for w in [*model.coefs_, *model.intercepts_]])
+        )
+    assert not _compiled._NUMBA_FAILED
+    assert_array_equal(weights[1], weights[0])
+
+
+_HOLD_LOCK = """
+import fcntl, sys, time
+with open(sys.argv[1], "a+b") as handle:
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    print("held", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+@pytest.fixture
+def private_tmp(tmp_path, monkeypatch):
+    """A temporary directory of the test's own, and no kernel set run yet."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(_compiled, "_WARM", set())
+    monkeypatch.setattr(_compiled, "_NUMBA_FAILED", False)
+    return tmp_path
+
+
+@contextlib.contextmanager
+def _held(path, seconds=60):
+    """Another process holding an exclusive lock on ``path``."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_LOCK, str(path), str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        yield
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def _numpy_reference(monkeypatch):
+    X, y = _data("gaussian", np.float64)
+    reference, _ = _fit(_estimator("gaussian", "relu", "sgd"), X, y, False, monkeypatch)
+    return X, y, reference
+
+
+@pytest.mark.skipif(os.name == "nt", reason="the holder locks with fcntl")
+def test_a_held_compile_lock_gives_way_to_numpy(private_tmp, monkeypatch):
+    """Another process held the lock: every first fit of the user waited
+    for it, untimed and without a word. Now the fit trains with numpy after
+    LOCK_TIMEOUT, says so, and later fits try the kernels again."""
+    X, y, reference = _numpy_reference(monkeypatch)
+    monkeypatch.setattr(_compiled, "LOCK_TIMEOUT", 0.3)
+    with _held(_compiled._lock_path()):
+        start = time.monotonic()
+        with pytest.warns(RuntimeWarning, match="held .*compile.lock.*numpy"):
+            weights, _ = _fit(
+                _estimator("gaussian", "relu", "sgd"), X, y, True, monkeypatch
+            )
+        # Far below the holder's 60 s: the fit did not wait for it.
+        assert time.monotonic() - start < 30
+    assert_array_equal(weights, reference)
+    # No kernel set ran, and the process keeps the compiled path.
+    assert not _compiled._WARM and not _compiled._NUMBA_FAILED
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        _fit(_estimator("gaussian", "relu", "sgd"), X, y, True, monkeypatch)
+    assert _compiled._WARM
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permissions")
+def test_the_compile_lock_lives_where_only_its_user_writes(private_tmp):
+    path = _compiled._lock_path()
+    directory = os.path.dirname(path)
+    info = os.lstat(directory)
+    assert os.path.dirname(directory) == str(private_tmp)
+    assert stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
+    assert info.st_mode & 0o077 == 0
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permissions")
+@pytest.mark.parametrize("planted", ["writable directory", "symbolic link"])
+def test_a_lock_directory_others_can_write_is_not_used(
+    planted, private_tmp, monkeypatch
+):
+    """Another user could create the lock's place first, writable by all,
+    and hold the lock in it: it is not used, and the fit trains with numpy."""
+    X, y, reference = _numpy_reference(monkeypatch)
+    directory = private_tmp / f"sklearn_mle_nn-{os.getuid()}"
+    if planted == "writable directory":
+        directory.mkdir()
+        directory.chmod(0o777)
+    else:
+        (private_tmp / "elsewhere").mkdir(mode=0o700)
+        directory.symlink_to(private_tmp / "elsewhere")
+    with pytest.warns(RuntimeWarning, match="only this user can write.*numpy"):
+        weights, _ = _fit(
+            _estimator("gaussian", "relu", "sgd"), X, y, True, monkeypatch
+        )
+    assert_array_equal(weights, reference)
+    assert not _compiled._WARM
+    assert not (directory / "compile.lock").exists()
+
+
+@pytest.mark.skipif(os.name == "nt", reason="the holder locks with fcntl")
+def test_the_former_world_writable_lock_file_blocks_nothing(private_tmp, monkeypatch):
+    """The lock was <tmp>/sklearn_mle_nn-<uid>.lock, which another user could
+    create first (mode 0666) and hold: held, it no longer matters."""
+    monkeypatch.setattr(_compiled, "LOCK_TIMEOUT", 0.3)
+    former = private_tmp / f"sklearn_mle_nn-{os.getuid()}.lock"
+    former.touch()
+    former.chmod(0o666)
+    X, y = _data("gaussian", np.float64)
+    with _held(former):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            _fit(_estimator("gaussian", "relu", "sgd"), X, y, True, monkeypatch)
+
+
+def _kernels_for_calls(estimator, X, y, method="fit"):
+    """The ``n_samples`` given to ``kernels_for`` and what it returned."""
+    calls = []
+    kernels_for = _compiled.kernels_for
+
+    def spy(model, optimizer, dtype, n_samples=None):
+        calls.append((n_samples, kernels_for(model, optimizer, dtype, n_samples)))
+        return calls[-1][1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_compiled, "kernels_for", spy)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            getattr(estimator, method)(X, y)
+    return calls
+
+
+@pytest.mark.parametrize("method, epochs", [("fit", 7), ("partial_fit", 1)])
+def test_the_work_estimate_is_rows_times_epochs(method, epochs, monkeypatch):
+    monkeypatch.delenv(VARIABLE)
+    X, y = _data("gaussian", np.float64)
+    estimator = _estimator("gaussian", "relu", "sgd", max_iter=7, early_stopping=False)
+    [(n_samples, _)] = _kernels_for_calls(estimator, X, y, method)
+    assert n_samples == len(X) * epochs
+
+
+def test_a_small_fit_trains_on_numpy_and_a_large_one_on_the_kernels(monkeypatch):
+    """The choice (by default): the kernels only where the work, samples
+    times parameters, reaches MIN_WORK."""
+    monkeypatch.delenv(VARIABLE)
+    X, y = _data("gaussian", np.float64)
+    estimator = _estimator("gaussian", "relu", "sgd", max_iter=4, early_stopping=False)
+    n_params = sum(w.size for w in _fitted_weights(estimator, X, y))
+    work = len(X) * 4 * n_params
+    monkeypatch.setattr(_compiled, "MIN_WORK", work + 1)
+    [(_, kernels)] = _kernels_for_calls(estimator, X, y)
+    assert kernels is None
+    monkeypatch.setattr(_compiled, "MIN_WORK", work)
+    [(_, kernels)] = _kernels_for_calls(estimator, X, y)
+    assert kernels is not None
+
+
+def _fitted_weights(estimator, X, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        estimator.fit(X, y)
+    return [*estimator.coefs_, *estimator.intercepts_]
+
+
+@pytest.mark.parametrize("choice", ["always", "never", " Never ", "auto", ""])
+def test_the_environment_variable_overrides_the_choice(choice, monkeypatch):
+    monkeypatch.setenv(VARIABLE, choice)
+    X, y = _data("gaussian", np.float64)
+    estimator = _estimator("gaussian", "relu", "sgd")
+    for min_work in (0, 10**18):
+        monkeypatch.setattr(_compiled, "MIN_WORK", min_work)
+        [(_, kernels)] = _kernels_for_calls(estimator, X, y)
+        expected = {"always": True, "never": False}.get(
+            choice.strip().lower(), min_work == 0
+        )
+        assert (kernels is not None) is expected
+
+
+def test_an_unknown_choice_is_named(monkeypatch):
+    monkeypatch.setenv(VARIABLE, "sometimes")
+    X, y = _data("gaussian", np.float64)
+    with pytest.raises(ValueError, match=f"{VARIABLE} must be one of.*'sometimes'"):
+        _estimator("gaussian", "relu", "sgd").fit(X, y)
+
+
+def test_a_small_first_fit_does_not_import_numba():
+    """Importing numba alone costs a small fit more than its training."""
+    code = (
+        "import sys, warnings\n"
+        "from sklearn.datasets import load_diabetes\n"
+        "from sklearn_mle_nn import MLERegressor\n"
+        "warnings.simplefilter('ignore')\n"
+        "MLERegressor(random_state=0).fit(*load_diabetes(return_X_y=True))\n"
+        "print('numba' in sys.modules)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != VARIABLE}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
