@@ -1116,6 +1116,9 @@ class Categorical(Distribution):
         """
         return _OneDrawMultinomial(1, self.mean(raw))
 
+    def compiled_loss(self):
+        return "softmax_loss", ()
+
 
 class _OneDrawMultinomial(type(stats.multinomial(1, [1.0]))):
     """scipy's frozen multinomial of one draw, whose ``rvs`` also takes a
@@ -1138,9 +1141,6 @@ class _OneDrawMultinomial(type(stats.multinomial(1, [1.0]))):
         # The class is the first whose cumulative probability exceeds the draw.
         index = np.minimum(np.sum(uniform >= cumulative, axis=-1), p.shape[-1] - 1)
         return np.eye(p.shape[-1], dtype=int)[index]
-
-    def compiled_loss(self):
-        return "softmax_loss", ()
 
 
 #: Distribution classes by the name the ``distribution`` parameter uses.
