@@ -10,8 +10,6 @@ validation, training, state, sampling, lives here once.
 # SPDX-License-Identifier: BSD-3-Clause
 
 import copy
-import dataclasses
-import warnings
 from abc import ABCMeta, abstractmethod
 from contextlib import contextmanager
 from numbers import Integral, Real
@@ -19,7 +17,6 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, clone
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import (
@@ -39,37 +36,18 @@ from ._network import (
 )
 from ._optimizers import make_optimizer
 from ._persistence import VersionedState
-from ._threads import limit_blas_threads
 from ._training import (
-    AVERAGE_DECAY,
-    EVALUATION_SEED,
-    MAX_ITER_REACHED,
-    STOPPED,
-    BatchSource,
-    ConvergenceMonitor,
+    FitPlan,
     History,
-    MiniBatchStep,
     Model,
-    Recovery,
     TrainingProblem,
-    divergence_error,
-    evaluate,
-    evaluate_and_fit_constants,
-    split_validation,
-    train,
+    final_pass,
+    fit,
+    start_at_intercept_only,
     validation_size,
 )
 from .distributions import DISTRIBUTIONS, Distribution, resolve
 from .utils import _check_user_distribution
-
-#: How much worse than the model it must beat (intercept-only, or the given
-#: start), in nats per sample and target, a fit may end before it raises:
-#: room for the noise of stochastic steps around an optimum that is the
-#: intercept-only model itself (pure noise, a constant target).
-NULL_MODEL_TOLERANCE = 1e-2
-
-#: Rows on which a fit from random weights measures its starting loss.
-START_ROWS = 4096
 
 #: Parameters that define the network and its likelihood; continued
 #: training (warm_start, partial_fit) must not change them.
@@ -251,31 +229,9 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
                 and coefs_init is None
                 and intercepts_init is None
             )
-            if continuing:
-                self._check_structure_unchanged()
-            X, Y = self._validate_targets(X, y, reset=not continuing, classes=classes)
-            if not sp.issparse(X):
-                # Row-major whatever the input's layout: numpy sums the
-                # columns of a column-major array in another order (its
-                # means, its scale), and equal data would train to other bits.
-                X = np.ascontiguousarray(X)
-            if continuing:
-                X, Y = _in_dtype(X, Y, self.coefs_[0].dtype)
-            sample_weight = _check_weights(sample_weight, X)
-            if sample_weight is not None:
-                self._check_enough_samples(np.count_nonzero(sample_weight))
-            # Continued training works on a copy: the training distribution's
-            # constants may change.
-            network = (
-                copy.deepcopy(self._network)
-                if continuing
-                else self._define_network(X, Y, sample_weight)
+            X, Y, sample_weight, network = self._validated_problem(
+                X, y, sample_weight, continuing, classes
             )
-            if continuing:
-                self._complete_standardizations(network, X, Y, sample_weight)
-            network.distribution.check_target(Y, self._targets_are)
-            if not continuing:
-                _check_user_distribution(network.distribution, Y, sample_weight)
             # One random state per call, drawn from first for the initial
             # weights, then for the split and the shuffles, as scikit-learn does.
             random_state = check_random_state(self.random_state)
@@ -291,7 +247,6 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             )
             X_train, Y_train, loss_offset = network.to_training(X, Y)
             problem = TrainingProblem(X_train, Y_train, sample_weight, loss_offset)
-            given_start = continuing or coefs_init is not None
             tasks = epoch_tasks(
                 self,
                 X,
@@ -300,53 +255,115 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
                 sample_weight,
                 max_epochs=1 if incremental else self.max_iter,
                 # What callbacks evaluate between epochs: the network so far.
-                snapshot=lambda: self._network_attributes(
-                    network, model, model.params.copy(), problem
-                )[0],
+                snapshot=lambda: self._snapshot(network, model, problem, plan),
             )
-            reference, ending, training_attributes, may_fall_back = self._train(
-                model,
-                problem,
-                continuing,
-                incremental,
-                given_start,
-                random_state,
-                tasks,
+            plan = self._fit_plan(
+                model, problem, continuing, incremental, coefs_init, random_state
             )
-            final, fell_back = None, False
-            if may_fall_back:
-                # The final pass, on a copy (it moves the weights to the data
-                # space in place): the network may yet give way to the
-                # intercept-only model.
-                final = self._network_attributes(
-                    network, model, model.params.copy(), problem
-                )
-                if _worse_than(final[1], reference, problem, model.distribution):
-                    _keep_intercept_only(model, problem, final[1], reference)
-                    final, fell_back = None, True
-            # After the best weights are restored, before the model's weights
-            # move to the data space for good.
-            tasks.fit_ends()
-            if final is None:
-                # The intercept-only model kept is the training rows' own
-                # maximum-likelihood fit: the validation rows do not change it.
-                final = self._network_attributes(
-                    network, model, model.params, problem, calibrate=not fell_back
-                )
-            attributes, final_loss = final
+            plan.tasks = tasks
+            result = fit(model, problem, plan)
+            attributes = self._fitted_attributes(
+                network, model, model.params, result.distribution
+            )
             attributes["_constants_weight"] = self._pool_stream_constants(
                 attributes, problem, streaming=incremental and continuing
             )
-            if not incremental:
-                self._check_ending(
-                    ending, problem, final_loss, reference, given_start, model
-                )
             if hasattr(self, "distribution_"):
                 # The previous likelihood's own attributes (sigma_, scale_).
                 for name in self.distribution_.estimator_attributes():
                     self.__dict__.pop(name, None)
-            vars(self).update(attributes, **training_attributes)
+            vars(self).update(
+                attributes,
+                _optimizer=plan.optimizer,
+                **_history_attributes(result.history, result.early_stopping),
+            )
         return self
+
+    def _validated_problem(self, X, y, sample_weight, continuing, classes):
+        """The data of this call validated, and the network (new, or a copy of
+        the fitted one for continued training) that will learn from it."""
+        if continuing:
+            self._check_structure_unchanged()
+        X, Y = self._validate_targets(X, y, reset=not continuing, classes=classes)
+        if not sp.issparse(X):
+            # Row-major whatever the input's layout: numpy sums the columns
+            # of a column-major array in another order (its means, its
+            # scale), and equal data would train to other bits.
+            X = np.ascontiguousarray(X)
+        if continuing:
+            X, Y = _in_dtype(X, Y, self.coefs_[0].dtype)
+        sample_weight = _check_weights(sample_weight, X)
+        if sample_weight is not None:
+            self._check_enough_samples(np.count_nonzero(sample_weight))
+        # Continued training works on a copy: the training distribution's
+        # constants may change.
+        if continuing:
+            network = copy.deepcopy(self._network)
+            self._complete_standardizations(network, X, Y, sample_weight)
+        else:
+            network = self._define_network(X, Y, sample_weight)
+        network.distribution.check_target(Y, self._targets_are)
+        if not continuing:
+            _check_user_distribution(network.distribution, Y, sample_weight)
+        return X, Y, sample_weight, network
+
+    def _fit_plan(self, model, problem, continuing, incremental, coefs_init, rng):
+        """What this call of fit asks of training (:class:`_training.FitPlan`)."""
+        sample_weight = problem.sample_weight
+        early_stopping = self._uses_early_stopping(
+            problem.X.shape[0]
+            if sample_weight is None
+            else np.count_nonzero(sample_weight),
+            incremental,
+        )
+        return FitPlan(
+            optimizer=self._make_or_resume_optimizer(model, incremental and continuing),
+            history=self._resume_history(continuing, incremental, early_stopping),
+            validation_score=self._validation_score,
+            random_state=rng,
+            tasks=None,
+            alpha=self.alpha,
+            batch_size=self.batch_size,
+            shuffle=self.shuffle,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            max_iter=self.max_iter,
+            verbose=self.verbose,
+            learning_rate_init=self.learning_rate_init,
+            momentum=self.momentum,
+            validation_fraction=self.validation_fraction,
+            early_stopping=early_stopping,
+            stratify=self._stratify(problem.Y) if early_stopping else None,
+            given_start=continuing or coefs_init is not None,
+            incremental=incremental,
+            starts_at_intercept_only=self._output_starts_at_intercept_only,
+        )
+
+    def _snapshot(self, network, model, problem, plan):
+        """The fitted attributes of the network as it is now (for callbacks)."""
+        params = model.params.copy()
+        distribution, _ = final_pass(model, problem, params, plan)
+        return self._fitted_attributes(network, model, params, distribution)
+
+    def _fitted_attributes(self, network, model, params, distribution):
+        """The fitted attributes of the network whose weights are ``params``
+        (which move to the data space, in place) and whose fitted
+        distribution is ``distribution`` (its constants move to the targets'
+        units, in place)."""
+        if network.target_scaling is not None:
+            distribution.rescale_constants(network.target_scaling.scale)
+        coefs, intercepts = model.layout.split(params)
+        network.to_data_space(coefs, intercepts)
+        return {
+            "_network": network,
+            "coefs_": coefs,
+            "intercepts_": intercepts,
+            "n_layers_": len(model.layout.layer_units),
+            "n_outputs_": model.layout.layer_units[-1] // distribution.n_params,
+            "out_activation_": distribution.activation.name,
+            "distribution_": distribution,
+            **distribution.estimator_attributes(),
+        }
 
     def _pool_stream_constants(self, attributes, problem, streaming):
         """The sample weight behind the constants (``sigma_``, ``scale_``) of
@@ -456,7 +473,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             # Given weights act on the data as given.
             network.to_training_space(*layout.split(params))
         else:
-            _start_at_intercept_only(
+            start_at_intercept_only(
                 network,
                 layout,
                 params,
@@ -489,144 +506,6 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
                 " Fit again without warm_start to change them."
             )
         return layout.pack(self.coefs_, self.intercepts_, dtype)
-
-    def _train(
-        self, model, problem, continuing, incremental, given_start, random_state, tasks
-    ):
-        """Train ``model`` on ``problem``.
-
-        Returns the loss it had to beat (the intercept-only model's mean NLL,
-        or the starting network's when training starts from given weights,
-        whichever is larger, in training units), how training ended, and the
-        estimator's attributes that record the training (optimizer, history),
-        and whether the network may give way to the intercept-only model if
-        the final pass finds it worse (``_keep_intercept_only``).
-        """
-        X, Y, sample_weight = problem.X, problem.Y, problem.sample_weight
-        null_loss = problem.null_loss(model.distribution)
-        if not (given_start or incremental) and model.distribution.predicts_spread:
-            # A target column that is constant in the training data has no
-            # maximum-likelihood spread: it shrinks towards 0, and its
-            # gradient would take over the layers below. Its outputs are
-            # held at the constant, out of training.
-            model.held = _predict_constant_targets_exactly(model, problem)
-            if model.held is not None and model.start is not None:
-                # The start that may be kept holds them too.
-                start_coefs, start_intercepts = model.layout.split(model.start)
-                coefs, intercepts = model.split()
-                start_coefs[-1][:, model.held] = 0
-                start_intercepts[-1][model.held] = intercepts[-1][model.held]
-        # Where training starts: for a fit from given weights on all the data
-        # (it must end no worse); otherwise (random weights, or a chunk of a
-        # stream) on the first rows, enough to tell a bad start from a
-        # blow-up.
-        whole = given_start and not incremental
-        rows = slice(None) if whole else slice(START_ROWS)
-        start_loss = evaluate(
-            model,
-            X[rows],
-            Y[rows],
-            None if sample_weight is None else sample_weight[rows],
-        )
-        reference = max(null_loss, start_loss) if given_start else null_loss
-        early_stopping = self._uses_early_stopping(
-            X.shape[0] if sample_weight is None else np.count_nonzero(sample_weight),
-            incremental,
-        )
-        validation = None
-        if early_stopping:
-            (X, Y, sample_weight), validation = split_validation(
-                X,
-                Y,
-                sample_weight,
-                self.validation_fraction,
-                self._stratify(Y),
-                random_state,
-            )
-            problem.validation = validation
-        batch_size = self._resolve_batch_size(X.shape[0])
-        optimizer = self._make_or_resume_optimizer(model, incremental and continuing)
-        step = MiniBatchStep(
-            model,
-            optimizer,
-            self.alpha,
-            batch_size,
-            X.dtype,
-            random_state,
-            curvature=model.distribution.raw_curvature(Y, sample_weight),
-            n_samples=X.shape[0] * (1 if incremental else self.max_iter),
-        )
-        batches = BatchSource(
-            X, Y, sample_weight, batch_size, self.shuffle, random_state
-        )
-        history = self._resume_history(continuing, incremental, early_stopping)
-        monitor = ConvergenceMonitor(
-            self.tol,
-            self.n_iter_no_change,
-            validation=self._validation_scorer(model, validation, problem.loss_offset),
-            verbose=self.verbose,
-            # The held-out likelihood of a predicted spread jumps from epoch
-            # to epoch: a running average of the weights is scored and kept.
-            # A mean alone follows scikit-learn's rule, step for step.
-            average_decay=AVERAGE_DECAY if model.distribution.predicts_spread else None,
-        )
-        if early_stopping and np.isfinite(history.best_validation_score):
-            # A warm-started fit starts from the weights that scored the best
-            # validation score so far: an epoch must beat them to replace them.
-            monitor.best_params = model.params.copy()
-        recovery = Recovery(
-            model.params,
-            null_loss,
-            max(null_loss, start_loss),
-            self.learning_rate_init,
-        )
-        with limit_blas_threads():
-            ending = train(
-                step,
-                batches,
-                history,
-                n_epochs=1 if incremental else self.max_iter,
-                monitor=monitor,
-                recovery=recovery,
-                verbose=self.verbose,
-                loss_offset=problem.loss_offset,
-                tasks=tasks,
-            )
-        if monitor.best_params is not None:
-            model.params[...] = monitor.best_params
-        if not (given_start or incremental):
-            # From given weights, the fit is an experiment from that start
-            # (the seed's one-sample neuron): its trajectory is kept. A chunk
-            # of a stream may lack a class that later chunks have.
-            if model.start is not None:
-                _keep_start_if_better(model, problem, self.verbose)
-            if not early_stopping and recovery.best_loss < null_loss:
-                _restore_best_epoch_if_ended_worse(
-                    model, problem, history, recovery, null_loss, self.verbose
-                )
-            _predict_constant_targets_exactly(model, problem)
-            if model.code is not None:
-                _collapse_if_better(model, problem)
-        # Early stopping may keep a network worse than the intercept-only
-        # model on the data after an epoch fitted the training rows better
-        # than theirs: training learned, and the validation rows judged what
-        # (see _keep_intercept_only). The final pass tells.
-        may_fall_back = (
-            not (given_start or incremental)
-            and model.code is None
-            and (
-                # It started there: ending worse is no divergence.
-                self._output_starts_at_intercept_only
-                or early_stopping
-                and recovery.best_epoch_loss
-                < TrainingProblem(X, Y, sample_weight).null_loss(model.distribution)
-            )
-        )
-        training_attributes = {
-            "_optimizer": optimizer,
-            **_history_attributes(history, early_stopping),
-        }
-        return reference, ending, training_attributes, may_fall_back
 
     def _uses_early_stopping(self, n_samples, incremental):
         """Whether this call holds out a validation set.
@@ -666,33 +545,6 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             epsilon=self.epsilon,
         )
 
-    def _resolve_batch_size(self, n_samples):
-        if self.batch_size == "auto":
-            return min(200, n_samples)
-        # Clipped silently: a stream's small chunks are normal for partial_fit.
-        return min(self.batch_size, n_samples)
-
-    def _validation_scorer(self, model, validation, loss_offset):
-        if validation is None:
-            return None
-        X_val, Y_val, weight_val = validation
-
-        def score(params):
-            coefs, intercepts = model.layout.split(params)
-            # A variational network's score is its evidence lower bound, with
-            # one fixed draw of every code.
-            raw, code_loss = model.forward(
-                X_val, coefs, intercepts, np.random.RandomState(EVALUATION_SEED)
-            )
-            score = self._validation_score(
-                model.distribution, raw, Y_val, weight_val, loss_offset
-            )
-            if model.code is None:
-                return score
-            return score - float(np.average(code_loss, weights=weight_val))
-
-        return score
-
     def _resume_history(self, continuing, incremental, early_stopping):
         history = History()
         if continuing:
@@ -712,94 +564,6 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
                 history.validation_scores, default=-np.inf
             )
         return history
-
-    def _network_attributes(self, network, model, params, problem, calibrate=True):
-        """The fitted attributes of the network whose weights are ``params``,
-        and its mean NLL on the training data (in training units).
-
-        One pass over the training data (in training space, in chunks of
-        rows) checks that the network's outputs are finite (the loss of the
-        last epoch was summed before its last steps, so it cannot vouch for
-        the final weights) and gives its mean NLL; the fitted copy of the
-        distribution then fits its constants (a noise scale) on the raw
-        outputs. With a validation set (and ``calibrate``), the distribution
-        calibrates its constants on it; the NLL returned is then the
-        calibrated model's, measured in a second pass: the model returned is
-        the one that must be no worse than the intercept-only model.
-        ``params`` is then mapped to the data space in place.
-        """
-        fitted = copy.deepcopy(model.distribution)
-        training = (model, problem.X, problem.Y, problem.sample_weight)
-        final_loss = evaluate_and_fit_constants(
-            *training, params=params, distribution=fitted
-        )
-        if not np.isfinite(final_loss):
-            raise divergence_error(
-                "the final network's outputs on the training data are not finite",
-                self.learning_rate_init,
-            )
-        if calibrate and problem.validation is not None and fitted.calibrates:
-            X_val, Y_val, weight_val = problem.validation
-            raw, _ = model.forward(
-                X_val,
-                *model.layout.split(params),
-                np.random.RandomState(EVALUATION_SEED),
-            )
-            fitted.calibrate(Y_val, raw, weight_val)
-            final_loss = evaluate(*training, params=params, distribution=fitted)
-        if network.target_scaling is not None:
-            fitted.rescale_constants(network.target_scaling.scale)
-        coefs, intercepts = model.layout.split(params)
-        network.to_data_space(coefs, intercepts)
-        attributes = {
-            "_network": network,
-            "coefs_": coefs,
-            "intercepts_": intercepts,
-            "n_layers_": len(model.layout.layer_units),
-            "n_outputs_": model.layout.layer_units[-1] // fitted.n_params,
-            "out_activation_": fitted.activation.name,
-            "distribution_": fitted,
-            **fitted.estimator_attributes(),
-        }
-        return attributes, final_loss
-
-    def _check_ending(self, ending, problem, final_loss, reference, given_start, model):
-        """Warn when ``max_iter`` cut training off; raise when it failed.
-
-        The network contains the intercept-only model (all weights zero): a
-        fit whose training likelihood is worse than that one's (or, from
-        given weights, than where it started) has failed and must not be
-        returned silently. Training that stopped on its own with such a
-        network raises; training cut off by ``max_iter`` warns, as
-        scikit-learn's MLP does, and says so.
-        """
-        worse = _worse_than(final_loss, reference, problem, model.distribution)
-        offset = problem.loss_offset
-        baseline = "intercept-only model"
-        if given_start:
-            baseline += " and the starting weights"
-        comparison = (
-            f"worse than the {baseline} on the training data (mean negative "
-            f"log-likelihood {final_loss + offset:.6g} against "
-            f"{reference + offset:.6g})"
-        )
-        if ending == MAX_ITER_REACHED:
-            still = f", and the network is still {comparison}" if worse else ""
-            warnings.warn(
-                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
-                f"reached and the optimization hasn't converged yet{still}.",
-                ConvergenceWarning,
-            )
-        elif worse and ending == STOPPED:
-            raise ValueError(
-                f"Training stopped with a network {comparison}: it failed. If "
-                "loss_curve_ jumps about, lower learning_rate_init (now "
-                f"{self.learning_rate_init:g}) or momentum (now "
-                f"{self.momentum:g}); if it stopped early, raise "
-                f"n_iter_no_change (now {self.n_iter_no_change}) or lower tol "
-                f"(now {self.tol:g}); a strong penalty holds the weights at "
-                f"zero: lower alpha (now {self.alpha:g})."
-            )
 
     # ---- prediction --------------------------------------------------------
 
@@ -880,239 +644,6 @@ def _history_attributes(history, early_stopping):
         "best_validation_score_": history.best_validation_score,
         "_no_improvement_count": history.no_improvement_count,
     }
-
-
-def _start_at_intercept_only(
-    network, layout, params, Y, sample_weight, *, mean_intercepts, mean_weights
-):
-    """Start raw outputs at their intercept-only value.
-
-    Every output after the first parameter (a log-spread) starts there with
-    zero weights: a random start of the spread makes some training targets
-    look far too certain, and their ``1 / sigma(x)**2`` weights then dominate
-    the first steps.
-
-    With ``mean_weights`` the mean outputs start there too, weights and
-    intercepts: the fit then starts at the intercept-only model, the best
-    constant, and not at a random function whose loss can be far worse
-    (Poisson counts of a million start at a rate of one), which training
-    stopped early by ``tol`` would end near. The hidden layers keep their
-    random weights, so the first steps give the output weights a gradient
-    (and, through them, the layers below). With ``mean_intercepts`` only their
-    intercepts start there (an autoencoder's weights are its start): a
-    squashing link's random start (a probability of about 0.5 for a pixel
-    that is almost always 0) would spend training on learning the means.
-    """
-    distribution = network.distribution
-    if distribution.n_params == 1 and not (mean_intercepts or mean_weights):
-        return
-    coefs, intercepts = layout.split(params)
-    if network.target_scaling is not None:
-        # Fitted in training's units, where a scale held at 1 is the one
-        # training holds (Student's t location at scale 1 on targets of
-        # 1e154 would square them).
-        Y = network.target_scaling.to_training(Y)
-    null = distribution.intercept_only_raw(Y, sample_weight)[0]
-    spread = slice(Y.shape[1], None)
-    if network.target_scaling is not None:
-        # A spread the data cannot show (one row: a partial_fit's first
-        # chunk) starts at the standardized scale 1, not at a perfect fit's
-        # zero, whose 1 / sigma**2 weights blow the first steps up.
-        if network.target_scaling.incomplete:
-            unestimated = network.target_scaling.unestimated
-            null[spread][np.tile(unestimated, distribution.n_params - 1)] = 0
-    # The mean outputs are the first of the output layer's columns.
-    n_means = 0 if mean_weights else Y.shape[1]
-    outputs = slice(n_means, None)
-    coefs[-1][:, outputs] = 0
-    intercepts[-1][outputs] = null[outputs]
-    if mean_intercepts:
-        intercepts[-1][: Y.shape[1]] = null[: Y.shape[1]]
-
-
-def _keep_start_if_better(model, problem, verbose):
-    """Keep the solution training started from if it fits the training data
-    better than the trained network (an autoencoder that learned nothing
-    beyond its linear start ends as that start, PCA's reconstruction)."""
-    X, Y, sample_weight = problem.X, problem.Y, problem.sample_weight
-    trained = evaluate(model, X, Y, sample_weight)
-    started = evaluate(model, X, Y, sample_weight, params=model.start)
-    if not started < trained:
-        return
-    if verbose:
-        print(
-            f"The start fits the training data better ({started:.6g} against "
-            f"{trained:.6g} per sample): it is kept."
-        )
-    model.params[...] = model.start
-
-
-def _predict_constant_targets_exactly(model, problem):
-    """Give a target that is constant in the training data its constant.
-
-    The intercept-only model is the maximum-likelihood fit of a constant
-    target (a single class, a column of equal values): any dependence on x
-    can only lower its likelihood, and gradient steps approach it only slowly.
-    Its output column gets zero weights and the intercept-only raw output.
-    Returns the mask of the raw outputs so set, or None.
-    """
-    Y = problem.Y
-    if problem.sample_weight is not None:
-        Y = Y[problem.sample_weight > 0]
-    constant = Y.min(axis=0) == Y.max(axis=0)
-    if not constant.any():
-        return None
-    # One row's: the mean of equal values can be off by a rounding, which a
-    # spread of 0 would magnify.
-    raw = model.distribution.intercept_only_raw(Y[:1])[0]
-    # Every raw parameter of a constant target (its mean, its spread).
-    constant = np.tile(constant, len(raw) // len(constant))
-    coefs, intercepts = model.split()
-    coefs[-1][:, constant] = 0
-    intercepts[-1][constant] = raw[constant]
-    return constant
-
-
-def _restore_best_epoch_if_ended_worse(
-    model, problem, history, recovery, null_loss, verbose
-):
-    """Put back the best epoch's weights if training ended worse than the
-    intercept-only model, after an epoch that was better (``recovery``'s
-    checkpoint).
-
-    A likelihood whose spread is an output can fall apart late in training
-    (on a few noisy samples the spread shrinks until a step throws it out)
-    without a jump large enough to count as a blow-up; the plateau rule then
-    stops training on the ruins. The caller checks that an epoch beat the
-    intercept-only model; its weights are kept if they fit the training data
-    better than the final ones.
-    """
-    last = history.loss_curve[-1] - problem.loss_offset
-    if not last > null_loss:
-        return
-    X, Y, sample_weight = problem.X, problem.Y, problem.sample_weight
-    trained = evaluate(model, X, Y, sample_weight)
-    if not _worse_than(trained, null_loss, problem, model.distribution):
-        return
-    best = evaluate(model, X, Y, sample_weight, params=recovery.checkpoint)
-    if not best < trained:
-        return
-    if verbose:
-        print(
-            "Training ended worse than the intercept-only model (loss "
-            f"{trained + problem.loss_offset:.6g}): the weights of its best "
-            f"epoch (loss {best + problem.loss_offset:.6g}) are kept."
-        )
-    recovery.restore(model.params)
-
-
-def _worse_than(loss, reference, problem, distribution):
-    """Whether a mean training NLL is worse than ``reference`` by more than
-    the tolerance of the intercept-only check (per target: a categorical
-    label is one, whatever its number of classes)."""
-    n_targets = distribution.n_targets(problem.Y.shape[1])
-    return loss > reference + NULL_MODEL_TOLERANCE * n_targets
-
-
-def _keep_intercept_only(model, problem, trained, null_loss):
-    """Give way to the intercept-only model after training kept a worse
-    network (``trained``: its mean training NLL), with a warning.
-
-    The fit started at the intercept-only model (or early stopping judged
-    the network): ending worse than it is no divergence but a sign of what
-    to change, and the intercept-only model, which the network contains
-    (zero output weights), is kept. With early stopping, the kept epoch is
-    the one of the best validation score: on data whose features tell
-    nothing about the target (or too little to learn from this many
-    samples), an early one, and what failed is what training learned, on the
-    held-out rows. Without, the steps were too large for the data, or the
-    stopping rule gave up before they helped.
-    """
-    if problem.validation is not None:
-        what = "The network that early stopping kept (the best validation score)"
-        advice = (
-            "the features show nothing the network could learn from these "
-            f"{problem.Y.shape[0]} samples, and the intercept-only model is kept. "
-            "If they should predict the target: more data, a larger "
-            "validation_fraction or early_stopping=False; a lower "
-            "learning_rate_init if validation_scores_ jumps about."
-        )
-    else:
-        what = "The network that training ended with"
-        advice = (
-            "the intercept-only model, where training started, is kept. If "
-            "loss_curve_ jumps about, the steps are too large for this data: "
-            "lower learning_rate_init or momentum; if it stopped after a few "
-            "epochs, raise n_iter_no_change or lower tol."
-        )
-    warnings.warn(
-        f"{what} fits the data worse than the intercept-only model, the same "
-        "prediction for every sample (mean negative log-likelihood "
-        f"{problem.loss_offset + trained:.6g} against "
-        f"{problem.loss_offset + null_loss:.6g}): {advice}",
-        ConvergenceWarning,
-    )
-    model.params[...] = _intercept_only_params(model, problem)
-    _predict_constant_targets_exactly(model, problem)
-
-
-def _intercept_only_params(model, problem):
-    """A copy of the parameters with the intercept-only output layer: zero
-    weights, the maximum-likelihood constant as intercepts (training units)."""
-    params = model.params.copy()
-    coefs, intercepts = model.layout.split(params)
-    null_raw = model.distribution.intercept_only_raw(problem.Y, problem.sample_weight)
-    coefs[-1][...] = 0
-    intercepts[-1][...] = null_raw[0]
-    return params
-
-
-def _collapse_if_better(model, problem):
-    """Keep the collapsed variational network if it beats the trained one.
-
-    A variational network whose codes equal the prior (zero weights into the
-    code layer) and whose decoder ignores them (zero output weights, the
-    intercept-only output) is the intercept-only model, with a KL term of
-    zero. Where the data has no structure the codes can explain (noise, a
-    handful of samples), this collapse is the optimum of the evidence lower
-    bound, which noisy steps approach only slowly: it is kept, with a
-    warning, whenever its loss is lower than the trained network's.
-    """
-    # Both with their constants fitted to their final outputs (a column that
-    # is constant in the data is now predicted exactly).
-    evaluate_and_fit_constants(model, problem.X, problem.Y, problem.sample_weight)
-    trained = evaluate(model, problem.X, problem.Y, problem.sample_weight)
-    collapsed = _intercept_only_params(model, problem)
-    coefs, intercepts = model.layout.split(collapsed)
-    layer = model.code.layer
-    coefs[layer][...] = 0
-    intercepts[layer][...] = 0
-    null_distribution = copy.deepcopy(model.distribution)
-    if null_distribution.fits_constants:
-        null_raw = intercepts[-1]
-        raw = np.broadcast_to(null_raw, (problem.Y.shape[0], null_raw.shape[0]))
-        null_distribution.fit_constants(
-            problem.Y, raw.astype(problem.X.dtype), problem.sample_weight
-        )
-    collapsed_loss = evaluate(
-        dataclasses.replace(model, distribution=null_distribution, params=collapsed),
-        problem.X,
-        problem.Y,
-        problem.sample_weight,
-    )
-    if not collapsed_loss < trained:
-        return
-    warnings.warn(
-        "The variational autoencoder's codes explain less of the data than "
-        "they cost (KL term): the collapsed model, whose codes are the prior "
-        "and whose decoder predicts the intercept-only distribution, has the "
-        f"better evidence lower bound ({-collapsed_loss:.6g} against "
-        f"{-trained:.6g} per sample) and is kept. More data, a smaller beta or "
-        "longer training (n_iter_no_change) may let the codes learn.",
-        ConvergenceWarning,
-    )
-    model.params[...] = collapsed
-    vars(model.distribution).update(vars(null_distribution))
 
 
 def first_column(dist):

@@ -1,29 +1,47 @@
-"""The one mini-batch training loop that every estimator shares.
+"""How a fit runs and ends, for every estimator: where it starts, the
+epochs of mini-batch steps, recovery from a step that blew the loss up,
+early stopping, and the choice of the network that is kept, which is never
+worse than the intercept-only model.
 
 It reads as the seed describes training: split off a validation set, then
 per epoch iterate over mini-batches, take a gradient step on each, record the
-epoch's loss, and check convergence.
+epoch's loss, and check convergence. The estimators (``_base``) validate the
+data, build the problem and the plan (:class:`FitPlan`), call :func:`fit`,
+and set the fitted attributes.
 """
 
 # Authors: The sklearn_mle_nn developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import copy
+import dataclasses
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
-from sklearn.utils import gen_batches
 
-from . import _compiled
-from ._network import FORWARD_CHUNK, Workspace, forward
+from ._steps import (
+    EVALUATION_SEED,
+    BatchSource,
+    MiniBatchStep,
+    Model,
+    TrainingProblem,
+    evaluate,
+    evaluate_and_fit_constants,
+)
 from ._threads import limit_blas_threads
-from ._variational import VariationalWorkspace
 
-#: Seed of the noise with which a variational network is evaluated (its
-#: final loss, its validation score): a fixed draw, so that the same weights
-#: always get the same value.
-EVALUATION_SEED = 0
+__all__ = [
+    "EVALUATION_SEED",
+    "BatchSource",
+    "MiniBatchStep",
+    "Model",
+    "TrainingProblem",
+    "evaluate",
+    "evaluate_and_fit_constants",
+]
 
 
 @dataclass
@@ -37,341 +55,6 @@ class History:
     validation_scores: list = None
     best_validation_score: float = None
     no_improvement_count: int = 0
-
-
-@dataclass
-class Model:
-    """The network being trained, in the space where training happens."""
-
-    layout: object
-    hidden_activations: list
-    distribution: object
-    params: np.ndarray
-    #: The Gaussian code layer of a variational autoencoder, or None.
-    code: object = None
-    #: A solution the network started from (an autoencoder's linear one),
-    #: kept if training ends worse on the training data; or None.
-    start: np.ndarray = None
-    #: Mask of the raw outputs held at their value, out of training (the
-    #: outputs of a target column with no maximum-likelihood fit); or None.
-    held: np.ndarray = None
-
-    def split(self):
-        return self.layout.split(self.params)
-
-    def forward(self, X, coefs, intercepts, random_state=None):
-        """Raw output for ``X`` and the loss the code layer adds to each row.
-
-        Without a code layer the added loss is 0. A variational network
-        decodes one draw of its code per row, with noise from
-        ``random_state`` (the posterior mean when it is None).
-        """
-        if self.code is None:
-            return forward(X, coefs, intercepts, self.hidden_activations), 0.0
-        return self.code.forward(
-            X, coefs, intercepts, self.hidden_activations, random_state
-        )
-
-
-@dataclass
-class TrainingProblem:
-    """The data of one call of fit, in the space where training happens.
-
-    ``loss_offset`` is the log-Jacobian that turns the NLL of standardized
-    targets into the NLL of the targets as given. ``validation`` holds the
-    rows ``(X, Y, sample_weight)`` that early stopping holds out of training
-    (they stay in ``X`` and ``Y``), or None.
-    """
-
-    X: object
-    Y: np.ndarray
-    sample_weight: np.ndarray
-    loss_offset: float = 0.0
-    validation: tuple = None
-
-    def null_loss(self, distribution):
-        """Mean NLL per sample of the intercept-only model (the best constant).
-
-        In chunks of rows, as :func:`evaluate`: arrays of all the rows would
-        be the largest of a fit's allocations.
-        """
-        null_raw = distribution.intercept_only_raw(self.Y, self.sample_weight)
-        null_raw = null_raw.astype(self.X.dtype)
-        total = 0.0
-        for rows in gen_batches(self.Y.shape[0], FORWARD_CHUNK):
-            Y = self.Y[rows]
-            raw = np.ascontiguousarray(
-                np.broadcast_to(null_raw, (Y.shape[0], null_raw.shape[1]))
-            )
-            nll = distribution.nll(Y, raw)
-            weight = None if self.sample_weight is None else self.sample_weight[rows]
-            total += float(nll.sum() if weight is None else nll @ weight)
-        total_weight = (
-            self.Y.shape[0] if self.sample_weight is None else self.sample_weight.sum()
-        )
-        return total / float(total_weight)
-
-
-#: Length of the parts of the parameter vector that a step updates one after
-#: the other. A part's weights, gradient and optimizer state stay in cache
-#: through all the vector operations of the step, instead of streaming from
-#: memory once per operation: twice as fast for a network of 400,000 weights.
-UPDATE_PART = 2**16
-
-
-class MiniBatchStep:
-    """Gradient steps on mini-batches, with buffers allocated once.
-
-    The objective of a batch ``B`` is
-    ``(sum_{i in B} w_i NLL_i + alpha / 2 * ||W||^2) / sum_{i in B} w_i``,
-    as in scikit-learn's MLP. Its gradient is divided by ``curvature`` (the
-    likelihood's, in the raw outputs, at the intercept-only model, when it
-    exceeds one: see :meth:`Distribution.raw_curvature`): the same optimum,
-    with steps whose size does not grow with the scale of the targets.
-
-    With numba installed, a model made of built-in parts and training long
-    enough to pay for loading them (``n_samples``, the most samples it will
-    go through), the elementwise work runs in compiled kernels
-    (``_compiled``) that fuse it into fewer passes; the numpy code here is
-    the reference they follow.
-    """
-
-    def __init__(
-        self,
-        model,
-        optimizer,
-        alpha,
-        batch_size,
-        dtype,
-        random_state=None,
-        curvature=1.0,
-        n_samples=None,
-    ):
-        self.model = model
-        self.optimizer = optimizer
-        self.alpha = alpha
-        self.curvature = max(1.0, float(curvature))
-        self.random_state = random_state
-        self.coefs, self.intercepts = model.split()
-        self.grad = np.empty_like(model.params)
-        self.coef_grads, self.intercept_grads = model.layout.split(self.grad)
-        if model.code is None:
-            self.kernels = _compiled.kernels_for(model, optimizer, dtype, n_samples)
-            self.workspace = Workspace(
-                model.layout, model.hidden_activations, batch_size, dtype, self.kernels
-            )
-        else:
-            self.kernels = None
-            self.workspace = VariationalWorkspace(
-                model.layout,
-                model.hidden_activations,
-                batch_size,
-                dtype,
-                model.code,
-                random_state,
-            )
-        n_params, n_coef = model.layout.n_params, model.layout.n_coef
-        # Each part, and the weights (not intercepts) within it.
-        self._parts = [
-            (
-                slice(start, start + UPDATE_PART),
-                slice(start, min(start + UPDATE_PART, n_coef)),
-            )
-            for start in range(0, n_params, UPDATE_PART)
-        ]
-        self._scratch = np.empty(min(UPDATE_PART, n_coef), dtype=dtype)
-        #: The L2 penalties added since it was last reset (once per epoch).
-        self.penalty = 0.0
-        self._kernels_ran = False
-
-    def __call__(self, X, Y, sample_weight):
-        """One update from the batch; returns ``sum_i w_i NLL_i + penalty``."""
-        if self.kernels is not None and not self._kernels_ran:
-            return self._first_compiled_batch(X, Y, sample_weight)
-        return self._batch(X, Y, sample_weight)
-
-    def _first_compiled_batch(self, X, Y, sample_weight):
-        """The first batch on compiled kernels, which may compile them.
-
-        Should they fail (numba's disk cache damaged by processes that
-        compiled at once), the batch is made again with numpy, and so is the
-        rest of training. A kernel fails as it is called (numba checks the
-        types of its arguments first), before it writes: the weights and the
-        optimizer's arrays are as they were, and its counters (Adam's step)
-        are put back. No copy of the weights is held, which would add to a
-        fit's peak memory.
-        """
-        counters = {
-            name: value
-            for name, value in vars(self.optimizer).items()
-            if not isinstance(value, np.ndarray)
-        }
-        try:
-            with _compiled.first_use(self.kernels):
-                loss = self._batch(X, Y, sample_weight)
-        except MemoryError:
-            raise  # numpy would need the memory as well
-        except Exception as error:
-            vars(self.optimizer).update(counters)
-            self.kernels = self.workspace.kernels = None
-            _compiled.give_up(error)
-            return self._batch(X, Y, sample_weight)
-        self._kernels_ran = True
-        return loss
-
-    def _batch(self, X, Y, sample_weight):
-        n_rows = X.shape[0]
-        if sample_weight is not None and not sample_weight.any():
-            # Nothing to learn from a batch of zero weight: skip it.
-            return 0.0
-        raw = self.workspace.forward(X, self.coefs, self.intercepts)
-        delta = self.workspace.output_delta[:n_rows]
-        total_weight = n_rows if sample_weight is None else sample_weight.sum()
-        if self.kernels is not None:
-            # The output intercept, the weighted gradient and its batch sum,
-            # and the loss, in one pass.
-            loss = self.kernels.loss_gradient(
-                raw,
-                self.intercepts[-1],
-                Y,
-                sample_weight,
-                delta,
-                self.intercept_grads[-1],
-            )
-        else:
-            distribution = self.model.distribution
-            loss = distribution.nll_and_gradient(Y, raw, delta, sample_weight)
-            if sample_weight is not None:
-                delta *= sample_weight[:, np.newaxis]
-        if self.model.held is not None:
-            delta[:, self.model.held] = 0
-            self.intercept_grads[-1][self.model.held] = 0
-        loss += self.workspace.code_loss(n_rows, sample_weight)
-        # The gradient of the summed NLL; the division by the batch's weight
-        # happens in the optimizer's step.
-        self.workspace.backward(X, self.coefs, self.coef_grads, self.intercept_grads)
-        penalty = self._step(total_weight)
-        self.penalty += penalty
-        return loss + penalty
-
-    def _step(self, total_weight):
-        """Add the L2 term, divide by ``total_weight`` and step, part by part.
-
-        Returns the penalty ``alpha / 2 * ||W||^2`` of the weights before the
-        step.
-        """
-        params, grad, alpha = self.model.params, self.grad, self.alpha
-        scale = (
-            1.0 / total_weight
-            if self.curvature == 1.0
-            else 1.0 / (total_weight * self.curvature)
-        )
-        if self.kernels is not None:
-            n_coef = self.model.layout.n_coef
-            squares = self.kernels.step(params, grad, n_coef, alpha, scale)
-            return 0.5 * alpha * float(squares)
-        squares = 0.0
-        self.optimizer.begin_step()
-        for part, weights_part in self._parts:
-            if alpha and weights_part.start < weights_part.stop:
-                weights = params[weights_part]
-                squares += np.einsum("i,i->", weights, weights)
-                scratch = self._scratch[: len(weights)]
-                grad[weights_part] += np.multiply(weights, alpha, out=scratch)
-            self.optimizer.update(params, grad, part, scale)
-        return 0.5 * alpha * float(squares)
-
-    def after_epoch(self, batches):
-        """Variational training also learns the distribution's constants.
-
-        The balance between the reconstruction term and the KL term of the
-        evidence lower bound depends on the noise scale of p(x | z): held
-        at the data's spread, it would make every code cost more than it
-        explains. After every epoch, the constants (a noise scale per
-        feature) take their maximum-likelihood value given the network.
-        """
-        model = self.model
-        if model.code is not None and model.distribution.fits_constants:
-            evaluate_and_fit_constants(
-                model,
-                batches.X,
-                batches.Y,
-                batches.sample_weight,
-                random_state=self.random_state,
-            )
-
-
-def evaluate_and_fit_constants(
-    model, X, Y, sample_weight, params=None, distribution=None, random_state=None
-):
-    """:func:`evaluate`, fitting the constants of ``distribution`` on the way.
-
-    ``distribution`` (``model.distribution`` by default) fits its constants
-    (a noise scale) to the network's outputs on ``X`` (for a variational
-    network, the reconstructions of one draw of every row's code), unless an
-    output is not finite. The raw outputs of all the rows are kept only for
-    a distribution that fits constants (peak memory). Returns the mean NLL,
-    with the constants as they were before.
-    """
-    distribution = model.distribution if distribution is None else distribution
-    raw_chunks = []
-    loss = evaluate(
-        model,
-        X,
-        Y,
-        sample_weight,
-        params=params,
-        on_chunk=(lambda Y, raw, weight: raw_chunks.append(raw))
-        if distribution.fits_constants
-        else None,
-        random_state=random_state,
-    )
-    if distribution.fits_constants and np.isfinite(loss):
-        distribution.fit_constants(Y, np.concatenate(raw_chunks), sample_weight)
-    return loss
-
-
-class BatchSource:
-    """The mini-batches of one epoch, gathered into a reused buffer."""
-
-    def __init__(self, X, Y, sample_weight, batch_size, shuffle, random_state):
-        self.X, self.Y, self.sample_weight = X, Y, sample_weight
-        self.batch_size = batch_size
-        self.shuffle = shuffle
-        self.random_state = random_state
-        # int32 indices where they fit: half the memory of the default int64.
-        index_dtype = np.int32 if X.shape[0] < 2**31 else np.intp
-        self.order = np.arange(X.shape[0], dtype=index_dtype)
-        # A sparse X (scipy's, or centred: _network.CentredSparse) is
-        # indexed; a dense one gathered into a buffer.
-        self._dense = isinstance(X, np.ndarray)
-        if shuffle and self._dense:
-            self._X_buffer = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
-            self._Y_buffer = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)
-
-    def __iter__(self):
-        if self.shuffle:
-            # In place, as scikit-learn shuffles its sample indices every epoch.
-            self.random_state.shuffle(self.order)
-        for batch in gen_batches(len(self.order), self.batch_size):
-            yield self._gather(batch)
-
-    def _gather(self, batch):
-        if not self.shuffle:
-            rows = batch
-            X, Y = self.X[rows], self.Y[rows]
-        else:
-            rows = self.order[batch]
-            if self._dense:
-                n_rows = len(rows)
-                # mode='clip' skips the bounds check (twice as fast): the rows
-                # are a permutation of the valid ones.
-                X = self.X.take(rows, axis=0, out=self._X_buffer[:n_rows], mode="clip")
-                Y = self.Y.take(rows, axis=0, out=self._Y_buffer[:n_rows], mode="clip")
-            else:
-                X, Y = self.X[rows], self.Y[rows]
-        weight = None if self.sample_weight is None else self.sample_weight[rows]
-        return X, Y, weight
 
 
 def validation_size(fraction, n_samples):
@@ -585,55 +268,6 @@ class Recovery:
         return loss > self.reference_loss + margin
 
 
-def evaluate(
-    model,
-    X,
-    Y,
-    sample_weight,
-    params=None,
-    on_chunk=None,
-    random_state=None,
-    distribution=None,
-):
-    """Mean NLL per sample of the network on ``(X, Y)``, in chunks of rows.
-
-    Under ``distribution``, ``model.distribution`` by default.
-
-    The hidden activations of all of X are never held at once. Returns inf
-    when a raw output is not finite. ``on_chunk(Y, raw, sample_weight)`` sees
-    every chunk's finite raw outputs (for example to fit a noise scale).
-
-    A variational network's loss is minus its evidence lower bound, with one
-    draw of every row's code: from ``random_state``, by default from a fixed
-    seed (``EVALUATION_SEED``), so that the same weights get the same value.
-
-    It runs under the thread policy of training (``limit_blas_threads``) for
-    its chunks' products: after a fit, a product small enough for one thread
-    would otherwise wake the library's other threads, which then spin.
-    """
-    params = model.params if params is None else params
-    distribution = model.distribution if distribution is None else distribution
-    coefs, intercepts = model.layout.split(params)
-    if random_state is None:
-        random_state = np.random.RandomState(EVALUATION_SEED)
-    total = 0.0
-    with (
-        limit_blas_threads(),
-        np.errstate(over="ignore", invalid="ignore"),
-    ):
-        for rows in gen_batches(X.shape[0], FORWARD_CHUNK):
-            raw, code_loss = model.forward(X[rows], coefs, intercepts, random_state)
-            if not np.isfinite(raw).all():
-                return np.inf
-            weight = None if sample_weight is None else sample_weight[rows]
-            nll = distribution.nll(Y[rows], raw) + code_loss
-            total += float(nll.sum() if weight is None else nll @ weight)
-            if on_chunk is not None:
-                on_chunk(Y[rows], raw, weight)
-    total_weight = X.shape[0] if sample_weight is None else sample_weight.sum()
-    return total / float(total_weight)
-
-
 #: Weight that the running average of the weights keeps at every epoch (so
 #: that it spans the last ten epochs or so), when early stopping scores the
 #: held-out likelihood of a predicted spread.
@@ -736,3 +370,587 @@ def divergence_error(what, learning_rate_init):
         f"Training diverged: {what}. Lower learning_rate_init (now "
         f"{learning_rate_init:g}) or momentum."
     )
+
+
+# ---- how a fit runs and ends ------------------------------------------------
+
+#: How much worse than the model it must beat (intercept-only, or the given
+#: start), in nats per sample and target, a fit may end before it raises:
+#: room for the noise of stochastic steps around an optimum that is the
+#: intercept-only model itself (pure noise, a constant target).
+NULL_MODEL_TOLERANCE = 1e-2
+
+#: Rows on which a fit from random weights measures its starting loss.
+START_ROWS = 4096
+
+
+@dataclass
+class FitPlan:
+    """What one call of fit asks of training, as the estimator decided it.
+
+    The estimator's settings (its parameters) and its decisions for this
+    call: whether it holds out a validation set, on which labels the split
+    is stratified, the optimizer and the history it resumes, and how it
+    scores raw outputs on held-out targets (``validation_score(distribution,
+    raw, Y, sample_weight, loss_offset)``).
+    """
+
+    optimizer: object
+    history: History
+    validation_score: object
+    random_state: object
+    tasks: object
+    alpha: float
+    batch_size: object
+    shuffle: bool
+    tol: float
+    n_iter_no_change: object
+    max_iter: int
+    verbose: object
+    learning_rate_init: float
+    momentum: float
+    validation_fraction: float
+    early_stopping: bool = False
+    stratify: object = None
+    #: Training starts from given weights (warm_start, coefs_init).
+    given_start: bool = False
+    #: One epoch of a stream (partial_fit).
+    incremental: bool = False
+    #: A new network's output layer is the intercept-only model.
+    starts_at_intercept_only: bool = True
+
+    @property
+    def n_epochs(self):
+        return 1 if self.incremental else self.max_iter
+
+    @property
+    def keeps_trajectory(self):
+        """From given weights the fit is an experiment from that start (the
+        seed's one-sample neuron): its trajectory is kept. A chunk of a
+        stream may lack a class that later chunks have."""
+        return self.given_start or self.incremental
+
+
+@dataclass
+class FitResult:
+    """What a fit ends with: the fitted distribution (its constants fitted, in
+    training units), its mean training NLL, and the record of training.
+    ``model.params`` holds the kept network's weights, in training space."""
+
+    distribution: object
+    loss: float
+    history: History
+    early_stopping: bool
+
+
+def fit(model, problem, plan):
+    """Train ``model`` on ``problem`` as ``plan`` says; keep the network that
+    ends the fit, and check it against the intercept-only model."""
+    null_loss, reference, start_loss = _start(model, problem, plan)
+    training, recovery, monitor = _prepare_epochs(
+        model, problem, plan, null_loss, start_loss
+    )
+    with limit_blas_threads():
+        ending = train(
+            *training,
+            plan.history,
+            n_epochs=plan.n_epochs,
+            monitor=monitor,
+            recovery=recovery,
+            verbose=plan.verbose,
+            loss_offset=problem.loss_offset,
+            tasks=plan.tasks,
+        )
+    if monitor.best_params is not None:
+        model.params[...] = monitor.best_params
+    may_fall_back = _choose_network(
+        model, problem, plan, recovery, null_loss, training[1]
+    )
+    distribution, final_loss = _final_network(
+        model, problem, plan, reference, may_fall_back
+    )
+    if not plan.incremental:
+        check_ending(ending, problem, final_loss, reference, plan, distribution)
+    return FitResult(distribution, final_loss, plan.history, plan.early_stopping)
+
+
+def _start(model, problem, plan):
+    """The losses a fit starts from: the intercept-only model's, the one it
+    must beat (or, from given weights, their own if larger) and the start's.
+
+    A target column that is constant in the training data has no
+    maximum-likelihood spread: it shrinks towards 0, and its gradient would
+    take over the layers below. Its outputs are held at the constant, out of
+    training (``model.held``).
+    """
+    X, Y, sample_weight = problem.X, problem.Y, problem.sample_weight
+    null_loss = problem.null_loss(model.distribution)
+    if not plan.keeps_trajectory and model.distribution.predicts_spread:
+        model.held = _predict_constant_targets_exactly(model, problem)
+        if model.held is not None and model.start is not None:
+            # The start that may be kept holds them too.
+            start_coefs, start_intercepts = model.layout.split(model.start)
+            coefs, intercepts = model.split()
+            start_coefs[-1][:, model.held] = 0
+            start_intercepts[-1][model.held] = intercepts[-1][model.held]
+    # Where training starts: for a fit from given weights on all the data
+    # (it must end no worse); otherwise (a new network, or a chunk of a
+    # stream) on the first rows, enough to tell a bad start from a blow-up.
+    whole = plan.given_start and not plan.incremental
+    rows = slice(None) if whole else slice(START_ROWS)
+    start_loss = evaluate(
+        model,
+        X[rows],
+        Y[rows],
+        None if sample_weight is None else sample_weight[rows],
+    )
+    reference = max(null_loss, start_loss) if plan.given_start else null_loss
+    return null_loss, reference, start_loss
+
+
+def _prepare_epochs(model, problem, plan, null_loss, start_loss):
+    """The step and the batches of the epochs, their recovery and their
+    stopping rule; with early stopping, the validation rows are split off
+    (``problem.validation``)."""
+    X, Y, sample_weight = problem.X, problem.Y, problem.sample_weight
+    validation = None
+    if plan.early_stopping:
+        (X, Y, sample_weight), validation = split_validation(
+            X,
+            Y,
+            sample_weight,
+            plan.validation_fraction,
+            plan.stratify,
+            plan.random_state,
+        )
+        problem.validation = validation
+    batch_size = resolve_batch_size(plan.batch_size, X.shape[0])
+    step = MiniBatchStep(
+        model,
+        plan.optimizer,
+        plan.alpha,
+        batch_size,
+        X.dtype,
+        plan.random_state,
+        curvature=model.distribution.raw_curvature(Y, sample_weight),
+        n_samples=X.shape[0] * plan.n_epochs,
+    )
+    batches = BatchSource(
+        X, Y, sample_weight, batch_size, plan.shuffle, plan.random_state
+    )
+    monitor = ConvergenceMonitor(
+        plan.tol,
+        plan.n_iter_no_change,
+        validation=validation_scorer(
+            model, validation, problem.loss_offset, plan.validation_score
+        ),
+        verbose=plan.verbose,
+        # The held-out likelihood of a predicted spread jumps from epoch
+        # to epoch: a running average of the weights is scored and kept.
+        # A mean alone follows scikit-learn's rule, step for step.
+        average_decay=AVERAGE_DECAY if model.distribution.predicts_spread else None,
+    )
+    if plan.early_stopping and np.isfinite(plan.history.best_validation_score):
+        # A warm-started fit starts from the weights that scored the best
+        # validation score so far: an epoch must beat them to replace them.
+        monitor.best_params = model.params.copy()
+    recovery = Recovery(
+        model.params,
+        null_loss,
+        max(null_loss, start_loss),
+        plan.learning_rate_init,
+    )
+    return (step, batches), recovery, monitor
+
+
+def _choose_network(model, problem, plan, recovery, null_loss, batches):
+    """Put the network that training ends with into ``model.params``.
+
+    Returns whether it may yet give way to the intercept-only model, if the
+    final pass finds it worse (:func:`_final_network`); ``batches`` holds
+    the training rows (without the validation rows).
+    """
+    if not plan.keeps_trajectory:
+        if model.start is not None:
+            _keep_start_if_better(model, problem, plan.verbose)
+        if not plan.early_stopping and recovery.best_loss < null_loss:
+            _restore_best_epoch_if_ended_worse(
+                model, problem, plan.history, recovery, null_loss, plan.verbose
+            )
+        _predict_constant_targets_exactly(model, problem)
+        if model.code is not None:
+            _collapse_if_better(model, problem)
+    # A fit that started at the intercept-only model and ends worse than it
+    # is no divergence; nor is early stopping that kept a network worse than
+    # it after an epoch fitted the training rows better than theirs: training
+    # learned, and the validation rows judged what (see
+    # _keep_intercept_only). The final pass tells.
+    rows = TrainingProblem(batches.X, batches.Y, batches.sample_weight)
+    return (
+        not plan.keeps_trajectory
+        and model.code is None
+        and (
+            plan.starts_at_intercept_only
+            or plan.early_stopping
+            and recovery.best_epoch_loss < rows.null_loss(model.distribution)
+        )
+    )
+
+
+def _final_network(model, problem, plan, reference, may_fall_back):
+    """The fitted distribution of the network that ends the fit, and its mean
+    training NLL, after it gave way to the intercept-only model if it must."""
+    fell_back = False
+    if may_fall_back:
+        distribution, loss = final_pass(model, problem, model.params, plan)
+        if not _worse_than(loss, reference, problem, model.distribution):
+            plan.tasks.fit_ends()
+            return distribution, loss
+        _keep_intercept_only(model, problem, loss, reference)
+        fell_back = True
+    # After the best weights are restored, before the model's weights move
+    # to the data space for good.
+    plan.tasks.fit_ends()
+    # The intercept-only model kept is the training rows' own maximum-
+    # likelihood fit: the validation rows do not change it.
+    return final_pass(model, problem, model.params, plan, calibrate=not fell_back)
+
+
+def final_pass(model, problem, params, plan, calibrate=True):
+    """The fitted copy of the distribution for the network whose weights are
+    ``params``, and its mean NLL on the training data (in training units).
+
+    One pass over the training data (in training space, in chunks of rows)
+    checks that the network's outputs are finite (the loss of the last epoch
+    was summed before its last steps, so it cannot vouch for the final
+    weights) and gives its mean NLL; the fitted copy of the distribution then
+    fits its constants (a noise scale) on the raw outputs. With a validation
+    set (and ``calibrate``), the distribution calibrates its constants on it;
+    the NLL returned is then the calibrated model's, measured in a second
+    pass: the model returned is the one that must be no worse than the
+    intercept-only model.
+    """
+    fitted = copy.deepcopy(model.distribution)
+    training = (model, problem.X, problem.Y, problem.sample_weight)
+    final_loss = evaluate_and_fit_constants(
+        *training, params=params, distribution=fitted
+    )
+    if not np.isfinite(final_loss):
+        raise divergence_error(
+            "the final network's outputs on the training data are not finite",
+            plan.learning_rate_init,
+        )
+    if calibrate and problem.validation is not None and fitted.calibrates:
+        X_val, Y_val, weight_val = problem.validation
+        raw, _ = model.forward(
+            X_val,
+            *model.layout.split(params),
+            np.random.RandomState(EVALUATION_SEED),
+        )
+        fitted.calibrate(Y_val, raw, weight_val)
+        final_loss = evaluate(*training, params=params, distribution=fitted)
+    return fitted, final_loss
+
+
+def check_ending(ending, problem, final_loss, reference, plan, distribution):
+    """Warn when ``max_iter`` cut training off; raise when it failed.
+
+    The network contains the intercept-only model (all weights zero): a
+    fit whose training likelihood is worse than that one's (or, from
+    given weights, than where it started) has failed and must not be
+    returned silently. Training that stopped on its own with such a
+    network raises; training cut off by ``max_iter`` warns, as
+    scikit-learn's MLP does, and says so.
+    """
+    worse = _worse_than(final_loss, reference, problem, distribution)
+    offset = problem.loss_offset
+    baseline = "intercept-only model"
+    if plan.given_start:
+        baseline += " and the starting weights"
+    comparison = (
+        f"worse than the {baseline} on the training data (mean negative "
+        f"log-likelihood {final_loss + offset:.6g} against "
+        f"{reference + offset:.6g})"
+    )
+    if ending == MAX_ITER_REACHED:
+        still = f", and the network is still {comparison}" if worse else ""
+        warnings.warn(
+            f"Stochastic Optimizer: Maximum iterations ({plan.max_iter}) "
+            f"reached and the optimization hasn't converged yet{still}.",
+            ConvergenceWarning,
+        )
+    elif worse and ending == STOPPED:
+        raise ValueError(
+            f"Training stopped with a network {comparison}: it failed. If "
+            "loss_curve_ jumps about, lower learning_rate_init (now "
+            f"{plan.learning_rate_init:g}) or momentum (now "
+            f"{plan.momentum:g}); if it stopped early, raise "
+            f"n_iter_no_change (now {plan.n_iter_no_change}) or lower tol "
+            f"(now {plan.tol:g}); a strong penalty holds the weights at "
+            f"zero: lower alpha (now {plan.alpha:g})."
+        )
+
+
+def resolve_batch_size(batch_size, n_samples):
+    """``batch_size`` ('auto' or a number) for ``n_samples`` training rows."""
+    if batch_size == "auto":
+        return min(200, n_samples)
+    # Clipped silently: a stream's small chunks are normal for partial_fit.
+    return min(batch_size, n_samples)
+
+
+def validation_scorer(model, validation, loss_offset, validation_score):
+    """The early-stopping score of the weights, on the validation rows, by
+    the estimator's ``validation_score``; None without a validation set."""
+    if validation is None:
+        return None
+    X_val, Y_val, weight_val = validation
+
+    def score(params):
+        coefs, intercepts = model.layout.split(params)
+        # A variational network's score is its evidence lower bound, with
+        # one fixed draw of every code.
+        raw, code_loss = model.forward(
+            X_val, coefs, intercepts, np.random.RandomState(EVALUATION_SEED)
+        )
+        score = validation_score(
+            model.distribution, raw, Y_val, weight_val, loss_offset
+        )
+        if model.code is None:
+            return score
+        return score - float(np.average(code_loss, weights=weight_val))
+
+    return score
+
+
+def start_at_intercept_only(
+    network, layout, params, Y, sample_weight, *, mean_intercepts, mean_weights
+):
+    """Start raw outputs at their intercept-only value.
+
+    Every output after the first parameter (a log-spread) starts there with
+    zero weights: a random start of the spread makes some training targets
+    look far too certain, and their ``1 / sigma(x)**2`` weights then dominate
+    the first steps.
+
+    With ``mean_weights`` the mean outputs start there too, weights and
+    intercepts: the fit then starts at the intercept-only model, the best
+    constant, and not at a random function whose loss can be far worse
+    (Poisson counts of a million start at a rate of one), which training
+    stopped early by ``tol`` would end near. The hidden layers keep their
+    random weights, so the first steps give the output weights a gradient
+    (and, through them, the layers below). With ``mean_intercepts`` only their
+    intercepts start there (an autoencoder's weights are its start): a
+    squashing link's random start (a probability of about 0.5 for a pixel
+    that is almost always 0) would spend training on learning the means.
+    """
+    distribution = network.distribution
+    if distribution.n_params == 1 and not (mean_intercepts or mean_weights):
+        return
+    coefs, intercepts = layout.split(params)
+    if network.target_scaling is not None:
+        # Fitted in training's units, where a scale held at 1 is the one
+        # training holds (Student's t location at scale 1 on targets of
+        # 1e154 would square them).
+        Y = network.target_scaling.to_training(Y)
+    null = distribution.intercept_only_raw(Y, sample_weight)[0]
+    spread = slice(Y.shape[1], None)
+    if network.target_scaling is not None:
+        # A spread the data cannot show (one row: a partial_fit's first
+        # chunk) starts at the standardized scale 1, not at a perfect fit's
+        # zero, whose 1 / sigma**2 weights blow the first steps up.
+        if network.target_scaling.incomplete:
+            unestimated = network.target_scaling.unestimated
+            null[spread][np.tile(unestimated, distribution.n_params - 1)] = 0
+    # The mean outputs are the first of the output layer's columns.
+    n_means = 0 if mean_weights else Y.shape[1]
+    outputs = slice(n_means, None)
+    coefs[-1][:, outputs] = 0
+    intercepts[-1][outputs] = null[outputs]
+    if mean_intercepts:
+        intercepts[-1][: Y.shape[1]] = null[: Y.shape[1]]
+
+
+def _keep_start_if_better(model, problem, verbose):
+    """Keep the solution training started from if it fits the training data
+    better than the trained network (an autoencoder that learned nothing
+    beyond its linear start ends as that start, PCA's reconstruction)."""
+    X, Y, sample_weight = problem.X, problem.Y, problem.sample_weight
+    trained = evaluate(model, X, Y, sample_weight)
+    started = evaluate(model, X, Y, sample_weight, params=model.start)
+    if not started < trained:
+        return
+    if verbose:
+        print(
+            f"The start fits the training data better ({started:.6g} against "
+            f"{trained:.6g} per sample): it is kept."
+        )
+    model.params[...] = model.start
+
+
+def _predict_constant_targets_exactly(model, problem):
+    """Give a target that is constant in the training data its constant.
+
+    The intercept-only model is the maximum-likelihood fit of a constant
+    target (a single class, a column of equal values): any dependence on x
+    can only lower its likelihood, and gradient steps approach it only slowly.
+    Its output column gets zero weights and the intercept-only raw output.
+    Returns the mask of the raw outputs so set, or None.
+    """
+    Y = problem.Y
+    if problem.sample_weight is not None:
+        Y = Y[problem.sample_weight > 0]
+    constant = Y.min(axis=0) == Y.max(axis=0)
+    if not constant.any():
+        return None
+    # One row's: the mean of equal values can be off by a rounding, which a
+    # spread of 0 would magnify.
+    raw = model.distribution.intercept_only_raw(Y[:1])[0]
+    # Every raw parameter of a constant target (its mean, its spread).
+    constant = np.tile(constant, len(raw) // len(constant))
+    coefs, intercepts = model.split()
+    coefs[-1][:, constant] = 0
+    intercepts[-1][constant] = raw[constant]
+    return constant
+
+
+def _restore_best_epoch_if_ended_worse(
+    model, problem, history, recovery, null_loss, verbose
+):
+    """Put back the best epoch's weights if training ended worse than the
+    intercept-only model, after an epoch that was better (``recovery``'s
+    checkpoint).
+
+    A likelihood whose spread is an output can fall apart late in training
+    (on a few noisy samples the spread shrinks until a step throws it out)
+    without a jump large enough to count as a blow-up; the plateau rule then
+    stops training on the ruins. The caller checks that an epoch beat the
+    intercept-only model; its weights are kept if they fit the training data
+    better than the final ones.
+    """
+    last = history.loss_curve[-1] - problem.loss_offset
+    if not last > null_loss:
+        return
+    X, Y, sample_weight = problem.X, problem.Y, problem.sample_weight
+    trained = evaluate(model, X, Y, sample_weight)
+    if not _worse_than(trained, null_loss, problem, model.distribution):
+        return
+    best = evaluate(model, X, Y, sample_weight, params=recovery.checkpoint)
+    if not best < trained:
+        return
+    if verbose:
+        print(
+            "Training ended worse than the intercept-only model (loss "
+            f"{trained + problem.loss_offset:.6g}): the weights of its best "
+            f"epoch (loss {best + problem.loss_offset:.6g}) are kept."
+        )
+    recovery.restore(model.params)
+
+
+def _worse_than(loss, reference, problem, distribution):
+    """Whether a mean training NLL is worse than ``reference`` by more than
+    the tolerance of the intercept-only check (per target: a categorical
+    label is one, whatever its number of classes)."""
+    n_targets = distribution.n_targets(problem.Y.shape[1])
+    return loss > reference + NULL_MODEL_TOLERANCE * n_targets
+
+
+def _keep_intercept_only(model, problem, trained, null_loss):
+    """Give way to the intercept-only model after training kept a worse
+    network (``trained``: its mean training NLL), with a warning.
+
+    The fit started at the intercept-only model (or early stopping judged
+    the network): ending worse than it is no divergence but a sign of what
+    to change, and the intercept-only model, which the network contains
+    (zero output weights), is kept. With early stopping, the kept epoch is
+    the one of the best validation score: on data whose features tell
+    nothing about the target (or too little to learn from this many
+    samples), an early one, and what failed is what training learned, on the
+    held-out rows. Without, the steps were too large for the data, or the
+    stopping rule gave up before they helped.
+    """
+    if problem.validation is not None:
+        what = "The network that early stopping kept (the best validation score)"
+        advice = (
+            "the features show nothing the network could learn from these "
+            f"{problem.Y.shape[0]} samples, and the intercept-only model is kept. "
+            "If they should predict the target: more data, a larger "
+            "validation_fraction or early_stopping=False; a lower "
+            "learning_rate_init if validation_scores_ jumps about."
+        )
+    else:
+        what = "The network that training ended with"
+        advice = (
+            "the intercept-only model, where training started, is kept. If "
+            "loss_curve_ jumps about, the steps are too large for this data: "
+            "lower learning_rate_init or momentum; if it stopped after a few "
+            "epochs, raise n_iter_no_change or lower tol."
+        )
+    warnings.warn(
+        f"{what} fits the data worse than the intercept-only model, the same "
+        "prediction for every sample (mean negative log-likelihood "
+        f"{problem.loss_offset + trained:.6g} against "
+        f"{problem.loss_offset + null_loss:.6g}): {advice}",
+        ConvergenceWarning,
+    )
+    model.params[...] = _intercept_only_params(model, problem)
+    _predict_constant_targets_exactly(model, problem)
+
+
+def _intercept_only_params(model, problem):
+    """A copy of the parameters with the intercept-only output layer: zero
+    weights, the maximum-likelihood constant as intercepts (training units)."""
+    params = model.params.copy()
+    coefs, intercepts = model.layout.split(params)
+    null_raw = model.distribution.intercept_only_raw(problem.Y, problem.sample_weight)
+    coefs[-1][...] = 0
+    intercepts[-1][...] = null_raw[0]
+    return params
+
+
+def _collapse_if_better(model, problem):
+    """Keep the collapsed variational network if it beats the trained one.
+
+    A variational network whose codes equal the prior (zero weights into the
+    code layer) and whose decoder ignores them (zero output weights, the
+    intercept-only output) is the intercept-only model, with a KL term of
+    zero. Where the data has no structure the codes can explain (noise, a
+    handful of samples), this collapse is the optimum of the evidence lower
+    bound, which noisy steps approach only slowly: it is kept, with a
+    warning, whenever its loss is lower than the trained network's.
+    """
+    # Both with their constants fitted to their final outputs (a column that
+    # is constant in the data is now predicted exactly).
+    evaluate_and_fit_constants(model, problem.X, problem.Y, problem.sample_weight)
+    trained = evaluate(model, problem.X, problem.Y, problem.sample_weight)
+    collapsed = _intercept_only_params(model, problem)
+    coefs, intercepts = model.layout.split(collapsed)
+    layer = model.code.layer
+    coefs[layer][...] = 0
+    intercepts[layer][...] = 0
+    null_distribution = copy.deepcopy(model.distribution)
+    if null_distribution.fits_constants:
+        null_raw = intercepts[-1]
+        raw = np.broadcast_to(null_raw, (problem.Y.shape[0], null_raw.shape[0]))
+        null_distribution.fit_constants(
+            problem.Y, raw.astype(problem.X.dtype), problem.sample_weight
+        )
+    collapsed_loss = evaluate(
+        dataclasses.replace(model, distribution=null_distribution, params=collapsed),
+        problem.X,
+        problem.Y,
+        problem.sample_weight,
+    )
+    if not collapsed_loss < trained:
+        return
+    warnings.warn(
+        "The variational autoencoder's codes explain less of the data than "
+        "they cost (KL term): the collapsed model, whose codes are the prior "
+        "and whose decoder predicts the intercept-only distribution, has the "
+        f"better evidence lower bound ({-collapsed_loss:.6g} against "
+        f"{-trained:.6g} per sample) and is kept. More data, a smaller beta or "
+        "longer training (n_iter_no_change) may let the codes learn.",
+        ConvergenceWarning,
+    )
+    model.params[...] = collapsed
+    vars(model.distribution).update(vars(null_distribution))

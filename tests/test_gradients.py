@@ -15,7 +15,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import expit, log_expit, log_softmax, softmax
 from scipy.stats import norm
 
-from sklearn_mle_nn import _training
+from sklearn_mle_nn import _steps
 from sklearn_mle_nn._activations import ACTIVATIONS
 from sklearn_mle_nn._network import Layout, Workspace, glorot_uniform
 from sklearn_mle_nn._training import MiniBatchStep, Model
@@ -160,7 +160,7 @@ def test_gradient_in_parts_matches_finite_differences(monkeypatch, part_length):
     The network has 30 weights and 9 intercepts: parts of 7 put one part
     across the boundary, parts of 30 end exactly on it.
     """
-    monkeypatch.setattr(_training, "UPDATE_PART", part_length)
+    monkeypatch.setattr(_steps, "UPDATE_PART", part_length)
     layout, hidden, X, Y, params, weights = _problem("categorical", "tanh", "softmax")
     assert (layout.n_coef, layout.n_params) == (30, 39)
 

@@ -28,10 +28,9 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_mle_nn import MLEAutoencoder, MLEClassifier, MLERegressor
-from sklearn_mle_nn._base import _worse_than
 from sklearn_mle_nn._network import Standardization
 from sklearn_mle_nn._optimizers import SGD
-from sklearn_mle_nn._training import Recovery, TrainingProblem
+from sklearn_mle_nn._training import Recovery, TrainingProblem, _worse_than
 from sklearn_mle_nn.distributions import Bernoulli, Categorical, resolve
 
 RNG = np.random.RandomState(0)

@@ -15,7 +15,13 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 from sklearn.model_selection import train_test_split
 
-from sklearn_mle_nn import MLEAutoencoder, MLEClassifier, MLERegressor, _base, _training
+from sklearn_mle_nn import (
+    MLEAutoencoder,
+    MLEClassifier,
+    MLERegressor,
+    _steps,
+    _training,
+)
 from sklearn_mle_nn.distributions import Distribution
 
 BASE = dict(SKLEARN_SGD_DEFAULTS)
@@ -135,7 +141,7 @@ def test_updating_in_parts_gives_the_same_fit(monkeypatch, solver_params):
     weights = np.random.RandomState(1).uniform(0.5, 2.0, size=len(X))
     params = {"alpha": 0.3, "batch_size": 8, "max_iter": 4, **solver_params}
     whole = _regressor(**params).fit(X, y, sample_weight=weights)
-    monkeypatch.setattr(_training, "UPDATE_PART", 7)
+    monkeypatch.setattr(_steps, "UPDATE_PART", 7)
     in_parts = _regressor(**params).fit(X, y, sample_weight=weights)
     for a, b in zip(_weights(in_parts), _weights(whole)):
         assert_array_equal(a, b)
@@ -283,7 +289,7 @@ def test_early_stopping_averages_the_weights_of_a_predicted_spread(
     X, y = _data(n_samples=200)
     params = dict(distribution=distribution, early_stopping=True, max_iter=20, tol=0)
     default = MLERegressor((8,), random_state=0, **params).fit(X, y)
-    monkeypatch.setattr(_base, "AVERAGE_DECAY", 0.0)
+    monkeypatch.setattr(_training, "AVERAGE_DECAY", 0.0)
     one_epoch = MLERegressor((8,), random_state=0, **params).fit(X, y)
     assert default.validation_scores_[0] == one_epoch.validation_scores_[0]
     differ = default.validation_scores_[1:] != one_epoch.validation_scores_[1:]
