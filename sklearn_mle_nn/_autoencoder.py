@@ -396,13 +396,6 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
                 "before or after it."
             )
 
-    def _validation_score(self, distribution, raw, Y, sample_weight, loss_offset):
-        # Mean log-likelihood of the data as given (standardized Gaussian data
-        # adds its log-Jacobian), with the noise scale held at the data's
-        # spread as in loss_: the fitted sigma_ does not exist yet.
-        nll = np.average(distribution.nll(Y, raw), weights=sample_weight)
-        return -float(nll + loss_offset)
-
     # After fit, every method reads the structure the network was fitted with,
     # not the parameters, which set_params may have changed since.
 

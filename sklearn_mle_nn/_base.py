@@ -1,9 +1,10 @@
 """The estimator that MLERegressor, MLEClassifier and MLEAutoencoder share.
 
 An estimator says only how its targets become network targets
-(``_validate_targets``), which likelihood it uses (``_build_distribution``)
-and how it scores a validation set (``_validation_score``). Everything else,
-validation, training, state, sampling, lives here once.
+(``_validate_targets``) and which likelihood it uses
+(``_build_distribution``). Everything else, validation, the network, the
+plan of a fit, state, sampling, lives here once; how a fit runs and ends
+lives in ``_training``.
 """
 
 # Authors: The sklearn_mle_nn developers
@@ -130,14 +131,6 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
                 "its own. Use MLEClassifier for labels."
             )
         return distribution
-
-    @abstractmethod
-    def _validation_score(self, distribution, raw, Y, sample_weight, loss_offset):
-        """The early-stopping score of raw outputs against network targets.
-
-        ``loss_offset`` turns an NLL of the training targets into one of the
-        targets as given (the log-Jacobian of their standardization).
-        """
 
     #: What the targets are called in error messages.
     _targets_are = "targets"
@@ -319,7 +312,6 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         return FitPlan(
             optimizer=self._make_or_resume_optimizer(model, incremental and continuing),
             history=self._resume_history(continuing, incremental, early_stopping),
-            validation_score=self._validation_score,
             random_state=rng,
             tasks=None,
             alpha=self.alpha,

@@ -295,13 +295,6 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
             )
         return labels
 
-    def _validation_score(self, distribution, raw, Y, sample_weight, loss_offset):
-        if self._is_multiclass:
-            correct = raw.argmax(axis=1) == Y.argmax(axis=1)
-        else:
-            correct = np.all((raw > 0) == (Y > 0.5), axis=1)
-        return float(np.average(correct, weights=sample_weight))
-
     # ---- public API --------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)

@@ -123,12 +123,17 @@ loss_ : float or None
         The smallest ``loss_`` seen; None with ``early_stopping``.
 
     validation_scores_ : list of float or None
-        The validation score after every epoch with ``early_stopping`` (of
-        the running average of the weights when the network predicts the
-        spread).
+        The validation score after every epoch with ``early_stopping``: the
+        mean log-likelihood of the held-out rows (of the running average of
+        the weights when the network predicts the spread), whatever the
+        estimator, the likelihood it is fitted for, with its constants at
+        their training value (the evidence lower bound for a variational
+        autoencoder). Higher is better. (scikit-learn's MLP scores R² or
+        accuracy; ``score`` still does.)
 
     best_validation_score_ : float or None
-        The best of ``validation_scores_``.
+        The best of ``validation_scores_``: the held-out log-likelihood of
+        the network that early stopping kept.
 
     n_iter_ : int
         Number of epochs run by the latest ``fit``; with ``partial_fit``, the

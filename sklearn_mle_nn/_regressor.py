@@ -5,7 +5,6 @@
 
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
-from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -192,15 +191,6 @@ class MLERegressor(RegressorMixin, BaseMLE):
                 f"{type(self).__name__} was fitted on {self.n_outputs_}."
             )
         return X, Y
-
-    def _validation_score(self, distribution, raw, Y, sample_weight, loss_offset):
-        if not distribution.predicts_spread:
-            # As scikit-learn's MLPRegressor: the network predicts the mean.
-            return r2_score(Y, distribution.mean(raw), sample_weight=sample_weight)
-        # R² sees only the mean: a network that also predicts the spread is
-        # judged by the held-out log-likelihood of the targets as given.
-        nll = np.average(distribution.nll(Y, raw), weights=sample_weight)
-        return -float(nll + loss_offset)
 
     # ---- public API --------------------------------------------------------
 

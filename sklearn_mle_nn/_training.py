@@ -390,14 +390,11 @@ class FitPlan:
 
     The estimator's settings (its parameters) and its decisions for this
     call: whether it holds out a validation set, on which labels the split
-    is stratified, the optimizer and the history it resumes, and how it
-    scores raw outputs on held-out targets (``validation_score(distribution,
-    raw, Y, sample_weight, loss_offset)``).
+    is stratified, and the optimizer and the history it resumes.
     """
 
     optimizer: object
     history: History
-    validation_score: object
     random_state: object
     tasks: object
     alpha: float
@@ -541,9 +538,7 @@ def _prepare_epochs(model, problem, plan, null_loss, start_loss):
     monitor = ConvergenceMonitor(
         plan.tol,
         plan.n_iter_no_change,
-        validation=validation_scorer(
-            model, validation, problem.loss_offset, plan.validation_score
-        ),
+        validation=validation_scorer(model, validation, problem.loss_offset),
         verbose=plan.verbose,
         # The held-out likelihood of a predicted spread jumps from epoch
         # to epoch: a running average of the weights is scored and kept.
@@ -699,23 +694,27 @@ def resolve_batch_size(batch_size, n_samples):
     return min(batch_size, n_samples)
 
 
-def validation_scorer(model, validation, loss_offset, validation_score):
-    """The early-stopping score of the weights, on the validation rows, by
-    the estimator's ``validation_score``; None without a validation set."""
+def validation_scorer(model, validation, loss_offset):
+    """The early-stopping score of the weights: the mean log-likelihood of the
+    validation rows (of the targets as given: ``loss_offset`` is the
+    log-Jacobian of their standardization), the likelihood the model is
+    fitted for, whatever the estimator; None without a validation set.
+
+    The constants not yet fitted (a noise scale) are held at their training
+    value, as in ``loss_``. A variational network's score is its evidence
+    lower bound, with one fixed draw of every code.
+    """
     if validation is None:
         return None
     X_val, Y_val, weight_val = validation
 
     def score(params):
         coefs, intercepts = model.layout.split(params)
-        # A variational network's score is its evidence lower bound, with
-        # one fixed draw of every code.
         raw, code_loss = model.forward(
             X_val, coefs, intercepts, np.random.RandomState(EVALUATION_SEED)
         )
-        score = validation_score(
-            model.distribution, raw, Y_val, weight_val, loss_offset
-        )
+        nll = np.average(model.distribution.nll(Y_val, raw), weights=weight_val)
+        score = -float(nll + loss_offset)
         if model.code is None:
             return score
         return score - float(np.average(code_loss, weights=weight_val))

@@ -201,11 +201,16 @@ SKLEARN_CASES = {
 }
 
 
-@pytest.mark.parametrize("early_stopping", [False, True])
+@pytest.mark.parametrize("early_stopping", [False])
 def test_warm_start_after_a_stop_continues_as_mlp_regressor(early_stopping):
     """A fit that stopped keeps its count of epochs without improvement, as
     scikit-learn's does: a warm-started fit then stops after the first epoch
-    that does not improve, on the same epoch as MLPRegressor's."""
+    that does not improve, on the same epoch as MLPRegressor's.
+
+    Without early stopping only: with it, ``tol`` is a step of held-out
+    log-likelihood here and of R² there (one is an affine map of the other
+    whose slope is the validation rows' variance), so the two stop on other
+    epochs by design."""
     X, y = _regression_data()
     y = _standardize(y)
     common = {
@@ -252,8 +257,15 @@ def test_same_fit_as_mlp_regressor(params):
         ours.loss_curve_, np.add(theirs.loss_curve_, HALF_LOG_2PI), rtol=1e-10
     )
     if common.get("early_stopping"):
-        assert_allclose(ours.validation_scores_, theirs.validation_scores_, rtol=1e-10)
-        assert_allclose(ours.best_validation_score_, theirs.best_validation_score_)
+        # Ours scores the held-out log-likelihood, scikit-learn R²: with the
+        # noise scale held at 1, the first is an increasing affine map of the
+        # second (both of the held-out squared error), so the same epoch wins.
+        ours_scores = np.asarray(ours.validation_scores_)
+        theirs_scores = np.asarray(theirs.validation_scores_)
+        slopes = np.diff(ours_scores) / np.diff(theirs_scores)
+        assert np.all(slopes > 0)
+        assert_allclose(slopes, slopes[0], rtol=1e-6)
+        assert np.argmax(ours_scores) == np.argmax(theirs_scores)
 
 
 @pytest.mark.skipif(
