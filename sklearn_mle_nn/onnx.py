@@ -1,4 +1,4 @@
-"""Export of fitted estimators to ONNX, through skl2onnx (the ``[onnx`` extra).
+"""Export of fitted estimators to ONNX through skl2onnx (optional extra ``[onnx]``).
 
 :func:`register_converters` teaches skl2onnx the estimators of this package;
 ``skl2onnx.to_onnx(estimator, X[:1])`` then writes an ONNX graph that gives
