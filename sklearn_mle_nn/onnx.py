@@ -233,7 +233,7 @@ class _Graph:
         values = np.asarray(values, dtype=self.dtype)
         unique = self.scope.get_unique_variable_name(name)
         self.container.add_initializer(
-            unique, self.proto_dtype, list(values.shape), values.ravel().tolist()
+            unique, self.proto_dtype, list(values.shape), values.ravel()
         )
         return unique
 
@@ -274,25 +274,29 @@ class _Graph:
         self.node("Identity", [values], output=name)
 
 
-def _raw_block(graph, estimator, block, n_targets):
-    """The raw outputs of one parameter block of a fitted network: the last
-    layer's columns of that block only."""
-    activations = _hidden_activations(estimator)
-    last = graph.hidden(
-        graph.input, estimator.coefs_[:-1], estimator.intercepts_[:-1], activations
+def _hidden_output(graph, estimator):
+    """The output of a fitted network's hidden layers."""
+    return graph.hidden(
+        graph.input,
+        estimator.coefs_[:-1],
+        estimator.intercepts_[:-1],
+        _hidden_activations(estimator),
     )
+
+
+def _raw_block(graph, estimator, hidden, block, n_targets):
+    """The raw outputs of one parameter block: that block's columns of the
+    output layer only."""
     columns = slice(block * n_targets, (block + 1) * n_targets)
-    return last, graph.dense(
-        last, estimator.coefs_[-1][:, columns], estimator.intercepts_[-1][columns]
+    return graph.dense(
+        hidden, estimator.coefs_[-1][:, columns], estimator.intercepts_[-1][columns]
     )
 
 
-def _network_mean(graph, estimator, n_targets):
+def _network_mean(graph, estimator, hidden, n_targets):
     """The mean of p(y | x) of a fitted network, ``(n, n_targets)``."""
-    distribution = estimator.distribution_
-    link = _mean_link(distribution, n_targets)
-    last, raw = _raw_block(graph, estimator, 0, n_targets)
-    return last, graph.activation(raw, link)
+    link = _mean_link(estimator.distribution_, n_targets)
+    return graph.activation(_raw_block(graph, estimator, hidden, 0, n_targets), link)
 
 
 def _network_mean_and_std(graph, estimator, with_std):
@@ -300,7 +304,8 @@ def _network_mean_and_std(graph, estimator, with_std):
     distribution, n_targets = estimator.distribution_, estimator.n_outputs_
     # Checked before any node is written.
     form = _spread_form(distribution, n_targets) if with_std else None
-    last, mean = _network_mean(graph, estimator, n_targets)
+    hidden = _hidden_output(graph, estimator)
+    mean = _network_mean(graph, estimator, hidden, n_targets)
     if form is None:
         return mean, None
     if form[0] == "constant":
@@ -308,10 +313,7 @@ def _network_mean_and_std(graph, estimator, with_std):
         std = graph.node("Expand", [graph.constant(form[1].reshape(1, -1)), shape])
     elif form[0] == "log_scale":
         _, block, factor = form
-        columns = slice(block * n_targets, (block + 1) * n_targets)
-        log_scale = graph.dense(
-            last, estimator.coefs_[-1][:, columns], estimator.intercepts_[-1][columns]
-        )
+        log_scale = _raw_block(graph, estimator, hidden, block, n_targets)
         std = graph.node(
             "Mul",
             [graph.node("Exp", [log_scale]), graph.constant(factor.reshape(1, -1))],
@@ -424,7 +426,7 @@ def _classifier_shape(operator):
 def _member_probabilities(graph, member):
     """``predict_proba`` of one fitted classifier."""
     n_outputs = member.coefs_[-1].shape[1]
-    _, mean = _network_mean(graph, member, n_outputs)
+    mean = _network_mean(graph, member, _hidden_output(graph, member), n_outputs)
     if _target_type(member) == "binary" and n_outputs == 1:
         if len(member.classes_) == 1:
             raise NotImplementedError(
@@ -491,17 +493,18 @@ def _convert_classifier(scope, operator, container):
 
 def _transformer_shape(operator):
     n_samples = operator.inputs[0].get_first_dimension()
-    operator.outputs[0].type.shape = [
-        n_samples,
-        operator.raw_operator.get_feature_names_out().shape[0],
-    ]
+    operator.outputs[0].type.shape = [n_samples, _n_codes(operator.raw_operator)]
+
+
+def _n_codes(autoencoder):
+    return len(autoencoder.get_feature_names_out())
 
 
 def _convert_autoencoder(scope, operator, container):
     graph = _Graph(scope, operator, container)
     model = operator.raw_operator
     code_layer = model._code_layer
-    n_codes = len(model.get_feature_names_out())
+    n_codes = _n_codes(model)
     activations = _hidden_activations(model)
     encoder = graph.hidden(
         graph.input,
