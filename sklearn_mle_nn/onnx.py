@@ -135,10 +135,11 @@ def _probe(distribution, n_targets):
 
 def _not_convertible(distribution, what):
     return NotImplementedError(
-        f"Cannot export the {what} of a {type(distribution).__name__} "
-        "distribution to ONNX: it is not a form the converter knows (the "
-        "link of the first raw block for the mean; a constant, a log-scale "
-        "block or a quadratic variance function of the mean for the spread)."
+        f"Cannot export the {what} of the distribution "
+        f"{type(distribution).__name__} to ONNX: it is not a form the "
+        "converter knows (the link of the first raw block for the mean; a "
+        "constant, a log-scale block or a quadratic variance function of the "
+        "mean for the spread)."
     )
 
 

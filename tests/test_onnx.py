@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from scipy import stats
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import load_diabetes, load_iris
 from sklearn.exceptions import ConvergenceWarning
@@ -281,17 +282,51 @@ def test_inside_a_pipeline(final):
         np.testing.assert_allclose(mean.ravel(), pipe.predict(X), rtol=RTOL)
 
 
+class Exponential(Distribution):
+    """``y ~ loc + Exponential(mean exp(raw))``: a user's own likelihood."""
+
+    canonical_link = "exp"
+    links = ("exp",)
+    support = "numbers above loc"
+
+    def __init__(self, loc=0.0, link=None):
+        super().__init__(link=link)
+        self.loc = loc
+
+    def nll(self, y, raw):
+        return np.sum((y - self.loc) * np.exp(-raw) + raw, axis=1)
+
+    def gradient(self, y, raw, out=None):
+        return 1 - (y - self.loc) * np.exp(-raw)
+
+    def mean(self, raw):
+        return self.loc + np.exp(raw)
+
+    def scipy_distribution(self, raw):
+        return stats.expon(loc=self.loc, scale=np.exp(raw))
+
+
+def test_a_distribution_of_ones_own():
+    # Its mean is the exp link of the raw output and its variance the
+    # square of the mean: both are read from it, not from a list of names.
+    X, y = _diabetes()
+    reg = _fit(MLERegressor(distribution=Exponential(), max_iter=20), X, y)
+    mean, std = _run(reg, X, options={"return_std": True})
+    expected_mean, expected_std = reg.predict(X, return_std=True)
+    np.testing.assert_allclose(mean.ravel(), expected_mean, rtol=RTOL)
+    np.testing.assert_allclose(std.ravel(), expected_std, rtol=RTOL)
+
+
 def test_a_mean_of_another_form_is_refused_by_name():
-    # A lognormal's mean is exp(mu + sigma**2 / 2), not the link of mu.
-    class ShiftedExponential(Distribution):
-        canonical_link = "exp"
-        links = ("exp",)
-
-        def mean(self, raw):
-            return np.exp(raw) + 1.0
-
-    with pytest.raises(NotImplementedError, match="ShiftedExponential"):
-        mle_onnx._mean_link(ShiftedExponential(), n_targets=1)
+    # Shifted, the mean is no longer the link of the raw output (as a
+    # lognormal's exp(mu + sigma**2 / 2) is not): no graph rather than a
+    # wrong one.
+    X, y = _diabetes()
+    reg = _fit(MLERegressor(distribution=Exponential(loc=-1.0), max_iter=20), X, y)
+    with pytest.raises(
+        NotImplementedError, match="mean of the distribution Exponential"
+    ):
+        skl2onnx.to_onnx(reg, X[:1])
 
 
 def test_a_spread_of_another_form_is_refused_by_name():
