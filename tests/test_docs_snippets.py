@@ -125,6 +125,7 @@ NEEDS = {
     ("docs/scaling.rst", "from sklearn.callback import ScoringMonitor"): (
         "sklearn.callback"
     ),
+    ("docs/saving.rst", "register_converters()"): "skl2onnx",
 }
 
 
