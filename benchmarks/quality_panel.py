@@ -584,18 +584,34 @@ def _present_datasets(rows):
     return [name for name in DATASETS if name in names]
 
 
-def format_metric_table(rows, key):
-    """Markdown: a row per dataset, a column per model, for ``key``.
+def format_metric_table(rows, key, style="markdown"):
+    """A row per dataset, a column per model, for ``key``, as Markdown or rst.
 
     ``nll`` cells are mean ± standard error, the best of the row in bold;
     ``coverage`` cells are means; ``median_seconds`` cells are medians, with
     the ratio of our single fit's time to NGBoost's in a last column.
     """
+    header, lines = _metric_cells(rows, key)
+    if style == "rst":
+        return _rst_list_table([header, *lines])
+    table = [header, ["---"] * len(header), *lines]
+    return "\n".join("| " + " | ".join(line) + " |" for line in table)
+
+
+def _rst_list_table(table):
+    out = [".. list-table::", "   :header-rows: 1", ""]
+    for line in table:
+        out.append(f"   * - {line[0]}")
+        out.extend(f"     - {cell}" for cell in line[1:])
+    return "\n".join(out)
+
+
+def _metric_cells(rows, key):
     cells, models = _cells(rows), _present_models(rows)
     header = ["dataset", *models]
     if key == "median_seconds":
         header.append("ours / NGBoost")
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines = []
     for dataset in _present_datasets(rows):
         values = {
             model: cells[(dataset, model)]
@@ -616,8 +632,8 @@ def format_metric_table(rows, key):
             line.append(_cell(row, key, best))
         if key == "median_seconds":
             line.append(_time_ratio(values))
-        lines.append("| " + " | ".join(line) + " |")
-    return "\n".join(lines)
+        lines.append(line)
+    return header, lines
 
 
 def _cell(row, key, best):
@@ -684,16 +700,16 @@ def format_legend(rows):
     return "\n".join(lines)
 
 
-def format_report(rows):
+def format_report(rows, style="markdown"):
     return "\n\n".join(
         [
             "Held-out NLL, nats per sample (log-loss for classes), mean ± standard "
             "error over the splits; bold: the row's best",
-            format_metric_table(rows, "nll"),
+            format_metric_table(rows, "nll", style),
             f"Coverage of the central {COVERAGE:.0%} interval (mean over the splits)",
-            format_metric_table(rows, "coverage"),
+            format_metric_table(rows, "coverage", style),
             "Fit time, median seconds per split (one thread)",
-            format_metric_table(rows, "median_seconds"),
+            format_metric_table(rows, "median_seconds", style),
             "Models:\n" + format_legend(rows),
             "Notes:\n" + format_notes(rows),
         ]
@@ -769,6 +785,12 @@ def main():
     parser.add_argument("--label", default="run", help="names the output files")
     parser.add_argument("--out-dir", default=".")
     parser.add_argument(
+        "--format",
+        choices=["markdown", "rst"],
+        default="markdown",
+        help="of the printed tables",
+    )
+    parser.add_argument(
         "--from-results",
         help="summarize a .jsonl of per-split results instead of running",
     )
@@ -779,7 +801,7 @@ def main():
     base = Path(args.out_dir) / f"quality_panel_{args.label}"
     if args.from_results:
         rows = aggregate(read_results(args.from_results))
-        print(format_report(rows))
+        print(format_report(rows, args.format))
         return
     header = run_header(args, splits, datasets, models)
     print(json.dumps(header), flush=True)
@@ -791,7 +813,7 @@ def main():
     rows = aggregate(results)
     write_summary(rows, base, header)
     print()
-    print(format_report(rows))
+    print(format_report(rows, args.format))
     print(f"\nwall time {header['wall_seconds']} s; results in {base}.jsonl/.csv/.json")
 
 

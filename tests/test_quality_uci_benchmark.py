@@ -395,3 +395,39 @@ def test_ngboost_scores_match_scipy(ngboost):
     scores = quality_panel.held_out_scores("NGBoost", "counts", fitted, X_test, y_test)
     rate = fitted[-1].pred_dist(fitted[:-1].transform(X_test)).params["mu"]
     assert scores["nll"] == pytest.approx(-np.mean(stats.poisson.logpmf(y_test, rate)))
+
+
+def test_panel_tables_are_valid_rst_and_markdown():
+    docutils_core = pytest.importorskip("docutils.core", reason="docs extra")
+    result = {
+        "dataset": "carseats",
+        "split": 0,
+        "coverage": 0.9,
+        "seconds": 1.0,
+        "picked": None,
+        "warnings": [],
+        "error": None,
+        "skipped": False,
+    }
+    results = [
+        {**result, "model": "ours", "nll": 1.5},
+        {**result, "model": "ours", "split": 1, "nll": 1.7},
+        {**result, "model": "NGBoost", "nll": 1.9, "seconds": 4.0},
+        {**result, "model": "NGBoost", "split": 1, "nll": 1.8, "seconds": 6.0},
+    ]
+    rows = quality_panel.aggregate(results)
+    text = quality_panel.format_metric_table(rows, "nll", style="rst")
+    tree = docutils_core.publish_doctree(
+        text, settings_overrides={"report_level": 5, "halt_level": 2}
+    )
+    table = [
+        [entry.astext() for entry in row.findall(lambda node: node.tagname == "entry")]
+        for row in tree.findall(lambda node: node.tagname == "row")
+    ]
+    assert table == [
+        ["dataset", "ours", "NGBoost"],
+        ["carseats", "1.600 ± 0.100", "1.850 ± 0.050"],
+    ]
+    markdown = quality_panel.format_metric_table(rows, "median_seconds")
+    # Medians of the fit times, and ours over NGBoost's: 1 / 5.
+    assert markdown.splitlines()[-1] == "| carseats | 1.00 | 5.00 | 0.20 |"
