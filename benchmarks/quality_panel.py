@@ -632,7 +632,8 @@ def _metric_cells(rows, key):
             line.append(_cell(row, key, best))
         if key == "median_seconds":
             line.append(_time_ratio(values))
-        lines.append(line)
+        if any(cell != "–" for cell in line[1:]):  # coverage: not for classes
+            lines.append(line)
     return header, lines
 
 
@@ -792,7 +793,8 @@ def main():
     )
     parser.add_argument(
         "--from-results",
-        help="summarize a .jsonl of per-split results instead of running",
+        help="summarize a .jsonl of per-split results (of --datasets and "
+        "--models) instead of running",
     )
     args = parser.parse_args()
     datasets = _names(parser, args.datasets, DATASETS, "datasets")
@@ -800,8 +802,12 @@ def main():
     splits = range(QUICK_SPLITS if args.quick else args.splits)
     base = Path(args.out_dir) / f"quality_panel_{args.label}"
     if args.from_results:
-        rows = aggregate(read_results(args.from_results))
-        print(format_report(rows, args.format))
+        results = [
+            result
+            for result in read_results(args.from_results)
+            if result["dataset"] in datasets and result["model"] in models
+        ]
+        print(format_report(aggregate(results), args.format))
         return
     header = run_header(args, splits, datasets, models)
     print(json.dumps(header), flush=True)
