@@ -58,6 +58,11 @@ oversubscribe the cores. Per-split results are appended to
 ``<out-dir>/quality_panel_<label>.jsonl`` as they arrive, and the summary is
 written to ``.csv`` and ``.json`` beside it, for diffing runs (ablations).
 
+The package benchmarked is the one Python imports (the run's header gives its
+path and commit): an installed copy wins over the checkout the script sits
+in, so run ``PYTHONPATH=. python benchmarks/quality_panel.py`` from the root
+of a checkout to benchmark that checkout.
+
 Run: python benchmarks/quality_panel.py [--splits 20] [--quick]
      [--datasets boston,carseats] [--models ours,NGBoost] [--n-jobs 2]
      [--label baseline] [--out-dir .] [--from-results FILE.jsonl]
@@ -760,6 +765,7 @@ def run_header(args, splits, datasets, models):
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "label": args.label,
         "sklearn_mle_nn": sklearn_mle_nn.__version__,
+        "package": str(package_dir),
         "git": _git_version(package_dir),
         "scikit-learn": sklearn.__version__,
         "numpy": np.__version__,
