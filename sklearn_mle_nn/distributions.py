@@ -25,17 +25,18 @@ function): the derivative of the link cancels.
 
 import functools
 import math
-from numbers import Real
+from numbers import Integral, Real
 from typing import NamedTuple
 
 import numpy as np
-from scipy import stats
-from scipy.special import expit, gammaln
+from scipy import optimize, stats
+from scipy.special import expit, gammaln, log_softmax, logsumexp
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 
 from ._activations import ACTIVATIONS
+from ._mixture import MixtureDistribution
 
 _LOG_2PI = np.log(2 * np.pi)
 #: Raw log-scales and log-rates are clipped here so that exp() stays finite.
@@ -1143,6 +1144,430 @@ class _OneDrawMultinomial(type(stats.multinomial(1, [1.0]))):
         return np.eye(p.shape[-1], dtype=int)[index]
 
 
+class GaussianMixture(Distribution):
+    """Mixture of ``n_components`` normals per target, all from the network.
+
+    A mixture density network's likelihood: for multimodal targets (two
+    branches, ``y = +-sin(x)``), where one Gaussian puts its mean between
+    the modes, where no data lies. *Domain*: y real. *Parameters per
+    target*, a block of raw outputs each: the components' means (identity
+    link), their ``log(sigma_m)`` (exponentiated) and their weights'
+    logits (softmax over the components). ``NLL = -log sum_m w_m N(y;
+    mu_m, sigma_m)``, by log-sum-exp. With ``r_m`` the responsibility of
+    component ``m`` (its posterior share of ``y``), the gradient is ``r_m
+    (mu_m - y) / sigma_m**2`` for a mean, ``r_m (1 - z_m**2)`` for a
+    log-spread and ``w_m - r_m`` for a logit. :meth:`mean` is the mixture's
+    mean, ``sum_m w_m mu_m``: on two branches it lies between them, where
+    the density may be low; :meth:`sample` and :meth:`scipy_distribution`
+    give the whole mixture. The intercept-only start is the mixture fitted
+    to the targets by EM (scikit-learn's ``GaussianMixture``, with sample
+    weights). No compiled kernel: it trains on numpy.
+
+    Parameters
+    ----------
+    n_components : int, default=3
+        Number of normal components per target (>= 1).
+    link : str or None, default=None
+        The activation of the components' means: identity only.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy import stats
+    >>> from sklearn_mle_nn.distributions import GaussianMixture
+    >>> raw = np.array([[-1.0, 1.0, np.log(0.5), np.log(0.5), 0.0, 0.0]])
+    >>> nll = GaussianMixture(n_components=2).nll(np.array([[0.2]]), raw)
+    >>> density = 0.5 * stats.norm.pdf(0.2, [-1, 1], 0.5).sum()
+    >>> bool(np.isclose(nll[0], -np.log(density)))
+    True
+    """
+
+    name = "gaussian_mixture"
+    standardize_targets = True
+
+    _parameter_constraints: dict = {
+        **Distribution._parameter_constraints,
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(self, n_components=3, link=None):
+        super().__init__(link=link)
+        self.n_components = n_components
+
+    @property
+    def parameters(self):
+        """The components' means, their log-spreads, their weights' logits."""
+        count = range(self.n_components)
+        return (
+            *(Parameter(f"mean_{m}") for m in count),
+            *(Parameter(f"log_scale_{m}", "log_scale") for m in count),
+            *(Parameter(f"logit_{m}", "shape") for m in count),
+        )
+
+    def _components(self, raw):
+        """Means, log-spreads and log-weights, each ``(n, n_targets, K)``."""
+        if raw.shape[1] == 0 or raw.shape[1] % self.n_params:
+            raise ValueError(
+                f"{raw.shape[1]} raw outputs are not {self.n_params} per target "
+                f"(n_components={self.n_components}: a mean, a log-spread and "
+                "a logit per component)."
+            )
+        blocks = np.stack(self.split(raw), axis=-1)
+        means, log_scales, logits = np.split(blocks, 3, axis=-1)
+        # The clip is training's, in standardized units (see
+        # HeteroscedasticGaussian).
+        middle = np.asarray(getattr(self, "_log_target_scale", 0.0))[..., np.newaxis]
+        log_scales = np.clip(log_scales, middle - _LOG_LIMIT, middle + _LOG_LIMIT)
+        log_weights = log_softmax(logits, axis=-1)
+        return means, log_scales.astype(raw.dtype, copy=False), log_weights
+
+    def rescale_constants(self, scale):
+        self._log_target_scale = np.log(scale)
+        return self
+
+    def _log_joint(self, y, means, log_scales, log_weights):
+        """``log w_m + log N(y; mu_m, sigma_m)``, ``(n, n_targets, K)``."""
+        z = (y[..., np.newaxis] - means) * np.exp(-log_scales)
+        return log_weights - 0.5 * z * z - log_scales - 0.5 * _LOG_2PI
+
+    def nll(self, y, raw):
+        log_joint = self._log_joint(y, *self._components(raw))
+        return -np.sum(logsumexp(log_joint, axis=-1), axis=1)
+
+    def gradient(self, y, raw, out=None):
+        out = np.empty_like(raw) if out is None else out
+        means, log_scales, log_weights = self._components(raw)
+        log_joint = self._log_joint(y, means, log_scales, log_weights)
+        responsibility = np.exp(
+            log_joint - logsumexp(log_joint, axis=-1, keepdims=True)
+        )
+        inverse_scale = np.exp(-log_scales)
+        z = (means - y[..., np.newaxis]) * inverse_scale
+        gradients = np.concatenate(
+            [
+                responsibility * z * inverse_scale,
+                responsibility * (1 - z * z),
+                np.exp(log_weights) - responsibility,
+            ],
+            axis=-1,
+        )
+        # Back to the layout of split(): block b is gradients[..., b].
+        return _assign(out, np.moveaxis(gradients, -1, 1).reshape(raw.shape))
+
+    def mean(self, raw):
+        means, _, log_weights = self._components(raw)
+        return np.sum(np.exp(log_weights) * means, axis=-1)
+
+    def std(self, raw):
+        means, log_scales, log_weights = self._components(raw)
+        weights = np.exp(log_weights)
+        mean = np.sum(weights * means, axis=-1, keepdims=True)
+        spread = np.exp(2 * log_scales) + (means - mean) ** 2
+        return np.sqrt(np.sum(weights * spread, axis=-1))
+
+    def sample(self, raw, n_samples, random_state):
+        means, log_scales, log_weights = self._components(raw)
+        component = _draw_components(np.exp(log_weights), n_samples, random_state)
+        noise = random_state.standard_normal(component.shape)
+        pick = functools.partial(np.take_along_axis, indices=component, axis=-1)
+        draws = pick(means) + np.exp(pick(log_scales)) * noise
+        return draws.astype(raw.dtype, copy=False)
+
+    def scipy_distribution(self, raw):
+        """The mixture of normals, a :class:`ComponentMixture` of shape
+        ``(n_samples, n_targets)`` (``pdf``, ``logpdf``, ``cdf``, ``ppf``,
+        ``interval``, ``mean``, ``std``, ``rvs``)."""
+        means, log_scales, log_weights = self._components(raw)
+        return ComponentMixture(
+            stats.norm,
+            [
+                (means[..., m], np.exp(log_scales[..., m]))
+                for m in range(means.shape[-1])
+            ],
+            np.exp(log_weights),
+        )
+
+    def intercept_only_raw(self, y, sample_weight=None):
+        means, scales, weights = _fit_normal_mixture(
+            np.asarray(y, dtype=float), self.n_components, sample_weight
+        )
+        blocks = [means, np.log(scales), np.log(weights)]
+        # (K, n_targets) per kind, in the order of ``parameters``.
+        return np.concatenate(blocks, axis=0).reshape(1, -1)
+
+
+class ZeroInflatedPoisson(Distribution):
+    """Poisson counts with a probability of a structural zero, per row.
+
+    For counts with more zeros than a Poisson allows (fish caught by a
+    party that did not fish, articles by a student who did not publish).
+    *Domain*: y >= 0 (counts). *Parameters per target*: the Poisson rate
+    ``lambda`` (exp link, the first block) and the logit of the probability
+    ``pi`` of a structural zero. ``p(0) = pi + (1 - pi) exp(-lambda)``,
+    ``p(y) = (1 - pi) Poisson(y; lambda)`` for ``y > 0``; the NLL is
+    computed from the raw outputs by log-sum-exp. With ``q`` the posterior
+    probability that a zero is structural (0 for ``y > 0``), ``d NLL / d
+    logit = pi - q`` and ``d NLL / d log(lambda) = (1 - q) lambda - y``.
+    :meth:`mean` is ``(1 - pi) lambda``. Non-integer targets are fitted
+    with ``log(y!)`` as ``gammaln(y + 1)`` but get ``-inf`` from
+    :meth:`log_likelihood`, as for :class:`Poisson`. The intercept-only start
+    is the constant model's maximum likelihood (``pi = 0``, the Poisson,
+    where the zeros are not in excess). No compiled kernel: it trains on
+    numpy.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy import stats
+    >>> from sklearn_mle_nn.distributions import ZeroInflatedPoisson
+    >>> raw = np.array([[np.log(3.0), 0.0]])  # rate 3, pi = 0.5
+    >>> zip_ = ZeroInflatedPoisson()
+    >>> nll = zip_.nll(np.array([[0.0], [2.0]]), np.repeat(raw, 2, axis=0))
+    >>> p0 = 0.5 + 0.5 * stats.poisson.pmf(0, 3.0)
+    >>> p2 = 0.5 * stats.poisson.pmf(2, 3.0)
+    >>> bool(np.allclose(nll, -np.log([p0, p2])))
+    True
+    """
+
+    name = "zero_inflated_poisson"
+    parameters = (Parameter("rate"), Parameter("zero_logit", "shape"))
+    canonical_link = None
+    default_link = "exp"
+    links = ("exp",)
+    support = "counts (y >= 0)"
+
+    def _rate_and_logit(self, raw):
+        log_rate, logit = self.split(raw)
+        return np.minimum(log_rate, _LOG_LIMIT), logit
+
+    def _log_probabilities(self, y, raw):
+        """``log p(y)`` and ``q``, the posterior probability of a structural
+        zero (0 where ``y > 0``), per target."""
+        log_rate, logit = self._rate_and_logit(raw)
+        rate = np.exp(log_rate)
+        log_zero, log_not_zero = -np.logaddexp(0, -logit), -np.logaddexp(0, logit)
+        log_poisson = y * log_rate - rate - gammaln(y + 1)
+        zero = y == 0
+        # At y = 0: log(pi + (1 - pi) exp(-rate)).
+        log_p = np.where(
+            zero,
+            np.logaddexp(log_zero, log_not_zero - rate),
+            log_not_zero + log_poisson,
+        )
+        structural = np.where(zero, np.exp(log_zero - log_p), 0.0)
+        return log_p, structural
+
+    def nll(self, y, raw):
+        return -np.sum(self._log_probabilities(y, raw)[0], axis=1)
+
+    def gradient(self, y, raw, out=None):
+        out = np.empty_like(raw) if out is None else out
+        log_rate, logit = self._rate_and_logit(raw)
+        structural = self._log_probabilities(y, raw)[1]
+        rate_grad, logit_grad = self.split(out)
+        rate_grad[...] = (1 - structural) * np.exp(log_rate) - y
+        logit_grad[...] = expit(logit) - structural
+        return out
+
+    def log_likelihood(self, y, raw):
+        counts = np.all(y == np.round(y), axis=1)
+        return np.where(counts, -self.nll(y, raw), -np.inf)
+
+    def check_target(self, y, what="targets"):
+        if np.min(y) < 0:
+            raise ValueError(
+                f"distribution={self.name!r} needs {what} >= 0 (counts); got "
+                f"values down to {np.min(y):g}."
+            )
+
+    def mean(self, raw):
+        log_rate, logit = self._rate_and_logit(raw)
+        return expit(-logit) * np.exp(log_rate)
+
+    def std(self, raw):
+        log_rate, logit = self._rate_and_logit(raw)
+        rate, zero = np.exp(log_rate), expit(logit)
+        # Var = (1 - pi) lambda (1 + pi lambda).
+        return np.sqrt((1 - zero) * rate * (1 + zero * rate))
+
+    def sample(self, raw, n_samples, random_state):
+        log_rate, logit = self._rate_and_logit(raw)
+        shape = log_rate.shape + (n_samples,)
+        counts = random_state.poisson(np.exp(log_rate)[..., np.newaxis], shape)
+        structural = random_state.random_sample(shape) < expit(logit)[..., np.newaxis]
+        return np.where(structural, 0, counts).astype(raw.dtype)
+
+    def scipy_distribution(self, raw):
+        """A :class:`ComponentMixture` of a point mass at 0 (a Poisson of
+        rate 0) and the Poisson, weighted ``pi`` and ``1 - pi``, of shape
+        ``(n_samples, n_targets)`` (``pmf``, ``logpmf``, ``cdf``, ``ppf``,
+        ``interval``, ``mean``, ``std``, ``rvs``)."""
+        log_rate, logit = self._rate_and_logit(raw)
+        zero = expit(logit)
+        return ComponentMixture(
+            stats.poisson,
+            [(np.zeros_like(log_rate),), (np.exp(log_rate),)],
+            np.stack([zero, 1 - zero], axis=-1),
+        )
+
+    def intercept_only_raw(self, y, sample_weight=None):
+        mean = np.average(y, axis=0, weights=sample_weight)
+        zeros = np.average(y == 0, axis=0, weights=sample_weight)
+        rate, zero = _zero_inflated_poisson_fit(mean, zeros)
+        with np.errstate(divide="ignore"):
+            logit = np.clip(np.log(zero) - np.log1p(-zero), -_LOG_LIMIT, _LOG_LIMIT)
+        log_rate = np.log(np.maximum(rate, np.finfo(float).tiny))
+        return np.concatenate([log_rate, logit])[np.newaxis, :]
+
+    def raw_curvature(self, y, sample_weight=None):
+        # As the Poisson's: the rate's curvature is about the mean count.
+        return float(np.max(np.average(y, axis=0, weights=sample_weight)))
+
+
+class ComponentMixture(MixtureDistribution):
+    """A :class:`~sklearn_mle_nn._mixture.MixtureDistribution` of one
+    ``scipy.stats`` family, built from the components' arguments.
+
+    It keeps, as a frozen ``scipy.stats`` object does, the family (``dist``)
+    and the arguments it was made from (``args``: every component's, then
+    every component's weights), each of the batch shape, so that a
+    column of it is the mixture of that column's arguments.
+
+    Parameters
+    ----------
+    family : scipy.stats distribution
+        The family of every component (``scipy.stats.norm``).
+    arguments : list of tuple of ndarray
+        Per component, the family's arguments, each of the batch shape.
+    weights : ndarray of shape batch_shape + (M,)
+        The components' weights, summing to one along the last axis.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy import stats
+    >>> from sklearn_mle_nn.distributions import ComponentMixture
+    >>> spread = np.full((1, 2), 0.5)
+    >>> mixture = ComponentMixture(
+    ...     stats.norm,
+    ...     [(np.array([[-1.0, 0.0]]), spread), (np.array([[1.0, 0.0]]), spread)],
+    ...     [[[0.5, 0.5]] * 2],
+    ... )
+    >>> mixture.shape, mixture.mean().tolist()
+    ((1, 2), [[0.0, 0.0]])
+    >>> first_column = mixture.dist(*(a[:, 0] for a in mixture.args))
+    >>> first_column.shape, first_column.std().round(3).tolist()
+    ((1,), [1.118])
+    """
+
+    def __init__(self, family, arguments, weights):
+        weights = np.asarray(weights, dtype=float)
+        super().__init__([family(*args) for args in arguments], weights)
+        n_arguments = len(arguments[0])
+        self.args = (
+            *(a for args in arguments for a in args),
+            *np.moveaxis(weights, -1, 0),
+        )
+        self.kwds = {}
+        self.dist = functools.partial(
+            _component_mixture, family, n_arguments, len(arguments)
+        )
+
+
+def _component_mixture(family, n_arguments, n_components, *args):
+    """The :class:`ComponentMixture` of flat ``args`` (its own ``args``)."""
+    arguments = [
+        args[m * n_arguments : (m + 1) * n_arguments] for m in range(n_components)
+    ]
+    weights = np.stack(args[n_components * n_arguments :], axis=-1)
+    return ComponentMixture(family, arguments, weights)
+
+
+def _draw_components(weights, n_samples, random_state):
+    """Component indices drawn by ``weights`` (shape ``(..., K)``), one per
+    position and draw: shape ``weights.shape[:-1] + (n_samples,)``."""
+    cumulative = np.cumsum(weights, axis=-1)
+    uniform = random_state.random_sample(weights.shape[:-1] + (n_samples,))
+    # The component is the first whose cumulative weight exceeds the draw.
+    index = np.sum(uniform[..., np.newaxis] >= cumulative[..., np.newaxis, :], axis=-1)
+    return np.minimum(index, weights.shape[-1] - 1)
+
+
+def _weighted_quantiles(y, sample_weight, q):
+    """Column-wise (weighted) quantiles ``q`` of ``y``, shape ``(len(q), k)``."""
+    weight = np.ones(len(y)) if sample_weight is None else sample_weight
+    order = np.argsort(y, axis=0, kind="stable")
+    result = np.empty((len(q), y.shape[1]))
+    for j in range(y.shape[1]):
+        cumulative = np.cumsum(weight[order[:, j]])
+        index = np.searchsorted(cumulative, np.asarray(q) * cumulative[-1])
+        result[:, j] = y[order[np.minimum(index, len(y) - 1), j], j]
+    return result
+
+
+def _fit_normal_mixture(y, n_components, sample_weight=None, max_iter=500, tol=1e-12):
+    """Maximum-likelihood mixture of normals of each column, by EM.
+
+    As scikit-learn's ``GaussianMixture`` on one feature, with sample
+    weights: the means start at the quantiles of the components' centres
+    (deterministic, so that integer weights fit as repeated rows do), the
+    spreads at the standard deviation, the weights equal. Spreads are held
+    at least :data:`SPREAD_FLOOR` times the standard deviation (a component
+    on a single value would have an infinite likelihood). Returns means,
+    spreads and weights, each ``(n_components, k)``.
+    """
+    weight = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight)
+    total = weight.sum()
+    centre = np.average(y, axis=0, weights=weight)
+    std = np.sqrt(np.average((y - centre) ** 2, axis=0, weights=weight))
+    std = np.where(std > 0, std, 1.0)
+    floor = SPREAD_FLOOR * std
+    quantiles = (np.arange(n_components) + 0.5) / n_components
+    means = _weighted_quantiles(y, sample_weight, quantiles)
+    scales = np.broadcast_to(std, means.shape).copy()
+    weights = np.full(means.shape, 1.0 / n_components)
+    previous = -np.inf
+    for _ in range(max_iter):
+        z = (y[:, np.newaxis, :] - means) / scales
+        log_joint = np.log(weights) - 0.5 * z * z - np.log(scales) - 0.5 * _LOG_2PI
+        log_density = logsumexp(log_joint, axis=1, keepdims=True)
+        responsibility = np.exp(log_joint - log_density) * weight[:, np.newaxis, None]
+        mass = np.maximum(responsibility.sum(axis=0), 1e-300)
+        means = np.einsum("imk,ik->mk", responsibility, y) / mass
+        square = np.einsum(
+            "imk,imk->mk", responsibility, (y[:, np.newaxis] - means) ** 2
+        )
+        scales = np.maximum(np.sqrt(square / mass), floor)
+        weights = np.maximum(mass / total, 1e-300)
+        current = float(weight @ log_density[:, 0, :].sum(axis=1)) / total
+        if current - previous <= tol * max(1.0, abs(current)):
+            break
+        previous = current
+    return means, scales, weights / weights.sum(axis=0)
+
+
+def _zero_inflated_poisson_fit(mean, zeros):
+    """Maximum-likelihood constant rate and zero probability of each column.
+
+    With ``m`` the mean count and ``f`` the fraction of zeros, the zeros are
+    in excess of a Poisson's when ``f > exp(-m)``; the rate then solves
+    ``m (1 - exp(-rate)) = rate (1 - f)`` and ``pi = 1 - m / rate``.
+    Otherwise the best constant is the Poisson itself: ``pi = 0``.
+    """
+    rate, zero = np.array(mean, dtype=float), np.zeros(len(mean))
+    for j, (m, f) in enumerate(zip(mean, zeros)):
+        if m <= 0:  # only zeros: every zero structural
+            rate[j], zero[j] = 1.0, 1.0
+        elif f > np.exp(-m) and f < 1:
+
+            def excess(r, m=m, f=f):
+                return m * -np.expm1(-r) - r * (1 - f)
+
+            rate[j] = optimize.brentq(excess, m, m / (1 - f), xtol=1e-14, rtol=1e-15)
+            zero[j] = 1 - m / rate[j]
+    return rate, zero
+
+
 #: Distribution classes by the name the ``distribution`` parameter uses.
 DISTRIBUTIONS = {
     cls.name: cls
@@ -1154,6 +1579,8 @@ DISTRIBUTIONS = {
         Poisson,
         Bernoulli,
         Categorical,
+        GaussianMixture,
+        ZeroInflatedPoisson,
     )
 }
 

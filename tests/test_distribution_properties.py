@@ -258,14 +258,16 @@ def test_sample_is_reproducible_and_leaves_global_state(name, k):
 # ---- constants ---------------------------------------------------------------
 
 
-def _numeric_best_constant_raw(dist, y, sample_weight):
-    """The constant raw row that minimises the mean NLL, by Nelder-Mead."""
+def _numeric_best_constant_raw(dist, y, sample_weight, start=None):
+    """The constant raw row that minimises the mean NLL, by Nelder-Mead
+    (from ``start``, or 0.1 everywhere)."""
 
     def mean_nll(row):
         raw = np.repeat(row[np.newaxis, :], len(y), axis=0)
         return np.average(dist.nll(y, raw), weights=sample_weight)
 
-    start = np.full(dist.n_raw(y.shape[1]), 0.1)
+    if start is None:
+        start = np.full(dist.n_raw(y.shape[1]), 0.1)
     options = {"xatol": 1e-10, "fatol": 1e-14, "maxfev": 40_000, "adaptive": True}
     result = optimize.minimize(mean_nll, start, method="Nelder-Mead", options=options)
     return mean_nll, result.x
@@ -286,7 +288,11 @@ def test_intercept_only_raw_is_the_best_constant(name, k, weighted):
     sample_weight = rng.uniform(0.2, 2.0, len(y)) if weighted else None
     intercept = dist.intercept_only_raw(y, sample_weight=sample_weight)
     assert intercept.shape == (1, dist.n_raw(k))
-    mean_nll, numeric = _numeric_best_constant_raw(dist, y, sample_weight)
+    # A mixture's constant has several maxima of the likelihood, which
+    # Nelder-Mead from 0.1 (12 dimensions) does not find: from the intercept
+    # it checks that no better constant lies near it.
+    start = intercept[0] if spec.local_minimum else None
+    mean_nll, numeric = _numeric_best_constant_raw(dist, y, sample_weight, start)
     assert mean_nll(intercept[0]) <= mean_nll(numeric) + k * spec.intercept_atol
     # The minimiser did its job: it is not worse than the intercept either.
     assert mean_nll(numeric) <= mean_nll(intercept[0]) + 1e-6
@@ -426,6 +432,12 @@ def test_clone_and_params(name, k):
             before = dist.nll(y, raw)
             assert dist.set_params(**{param: 2 * value + 1}) is dist
             assert dist.get_params()[param] == 2 * value + 1
+            if dist.n_raw(k) != raw.shape[1]:
+                # It changes the layout (the mixture's n_components): the
+                # raw outputs of the old one are refused.
+                with pytest.raises(ValueError, match="raw outputs"):
+                    dist.nll(y, raw)
+                continue
             assert not np.allclose(dist.nll(y, raw), before)
 
 
@@ -509,7 +521,8 @@ def test_regressor_recovers_the_generating_distribution(name, k):
     The inputs are the true raw outputs, so a network without hidden layers
     can represent the truth exactly; the held-out mean log-likelihood may fall
     short of the true model's by 0.1 nats per target (measured at most 0.06
-    per target on 600 training rows), the constants may differ by 20% (the
+    per target on 600 training rows; the spec's ``recovery_atol`` for a
+    mixture, whose many outputs overfit 600 rows), the constants may differ by 20% (the
     Gamma's shape, the noisiest, by 11%). Standardizing targets and mapping
     the output back (``raw_affine``, ``rescale_constants``) are on this path.
     """
@@ -532,7 +545,7 @@ def test_regressor_recovers_the_generating_distribution(name, k):
     log_likelihood = reg.log_likelihood(raw[test], y_fit[test])
     assert log_likelihood.shape == (n // 2,)
     true_log_likelihood = -truth.nll(y[test], raw[test])
-    assert log_likelihood.mean() > true_log_likelihood.mean() - 0.1 * k
+    assert log_likelihood.mean() > true_log_likelihood.mean() - spec.recovery_atol * k
     for attribute, value in constants.items():
         assert_allclose(getattr(reg.distribution_, attribute), value, rtol=0.2)
 
@@ -592,4 +605,6 @@ def test_the_layout_follows_from_the_declared_parameters(name, k):
         elif role == "log_scale":
             assert_array_equal(col_scale[block], 1.0)
             assert_allclose(col_shift[block], np.log(scale))
-            assert_allclose(start[0, block], np.log(np.std(y, axis=0)))
+            if type(dist).intercept_only_raw is Distribution.intercept_only_raw:
+                # The default start (a mixture's components start elsewhere).
+                assert_allclose(start[0, block], np.log(np.std(y, axis=0)))

@@ -27,6 +27,7 @@ from sklearn_mle_nn import MLEAutoencoder, MLERegressor
 from sklearn_mle_nn.distributions import (
     DISTRIBUTIONS,
     Distribution,
+    GaussianMixture,
     HeteroscedasticGaussian,
     StudentT,
 )
@@ -618,3 +619,145 @@ def test_multiclass_predict_distribution_draws_one_hot_labels():
     assert_array_equal(draws.sum(axis=1), np.ones(5))
     many = dist.rvs(size=(20000, 5), random_state=0)
     assert_allclose(many.mean(axis=0), clf.predict_proba(X[:5]), atol=0.015)
+
+
+# ---- mixtures: multimodal targets, excess zeros ----------------------------
+
+
+def _two_branches(n, seed=0):
+    """``y = +-sin(x)`` plus noise of 0.1: two interleaved branches."""
+    rng = np.random.RandomState(seed)
+    x = rng.uniform(-3, 3, n)
+    y = rng.choice([-1.0, 1.0], n) * np.sin(x) + 0.1 * rng.standard_normal(n)
+    return x[:, np.newaxis], y
+
+
+def _branches_log_likelihood(X, y):
+    """The true model's log-likelihood: an even mixture of the branches."""
+    branch = np.sin(X[:, 0])
+    return np.log(
+        0.5 * stats.norm.pdf(y, branch, 0.1) + 0.5 * stats.norm.pdf(y, -branch, 0.1)
+    )
+
+
+def test_gaussian_mixture_fits_two_interleaved_branches():
+    """On y = +-sin(x) + noise the mixture's held-out log-likelihood beats
+    the heteroscedastic Gaussian's by far (measured: 0.14 against -0.90
+    nats per row, the true model's 0.21), its draws fall on both branches,
+    and its mean (predict) lies between them, near 0."""
+    X, y = _two_branches(2000)
+    train, test = slice(0, 1000), slice(1000, None)
+    params = dict(hidden_layer_sizes=(32, 32), random_state=0, max_iter=300)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mixture = MLERegressor(distribution=GaussianMixture(n_components=3), **params)
+        mixture.fit(X[train], y[train])
+        gaussian = MLERegressor(distribution="heteroscedastic_gaussian", **params)
+        gaussian.fit(X[train], y[train])
+    mixture_ll = mixture.log_likelihood(X[test], y[test]).mean()
+    gaussian_ll = gaussian.log_likelihood(X[test], y[test]).mean()
+    true_ll = _branches_log_likelihood(X[test], y[test]).mean()
+    assert mixture_ll > gaussian_ll + 0.7
+    assert mixture_ll > true_ll - 0.15
+
+    branch = np.sin(X[test, 0])
+    apart = np.abs(branch) > 0.5  # where the branches are well apart
+    draws = mixture.sample(X[test][apart], n_samples=40, random_state=0)
+    upper = np.abs(draws - branch[apart, np.newaxis]) < 0.3
+    lower = np.abs(draws + branch[apart, np.newaxis]) < 0.3
+    assert 0.4 < upper.mean() < 0.6 and 0.4 < lower.mean() < 0.6
+    assert (upper | lower).mean() > 0.95
+    mean = mixture.predict(X[test][apart])
+    assert np.all(np.abs(mean) < np.abs(branch[apart]))
+    dist = mixture.predict_distribution(X[test])
+    assert_allclose(dist.mean(), mixture.predict(X[test]), rtol=1e-6)
+    assert_allclose(
+        dist.logpdf(y[test]), mixture.log_likelihood(X[test], y[test]), rtol=1e-6
+    )
+
+
+def test_grid_search_picks_the_mixture_s_components():
+    """GridSearchCV over distribution__n_components, by held-out
+    log-likelihood, prefers two or more components on two branches."""
+    X, y = _two_branches(600, seed=1)
+    search = GridSearchCV(
+        MLERegressor(
+            distribution=GaussianMixture(),
+            hidden_layer_sizes=(32,),
+            max_iter=150,
+            random_state=0,
+        ),
+        {"distribution__n_components": [1, 2]},
+        scoring=log_likelihood_scorer,
+        cv=2,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(X, y)
+    assert search.best_params_ == {"distribution__n_components": 2}
+    scores = search.cv_results_["mean_test_score"]
+    assert scores[1] > scores[0] + 0.3
+
+
+def _zero_inflated_counts(n, seed=0):
+    """Counts of rate exp(0.5 + 0.5 x0 - 0.3 x1), 60% of them structural zeros."""
+    rng = np.random.RandomState(seed)
+    X = rng.standard_normal((n, 3))
+    rate = np.exp(0.5 + 0.5 * X[:, 0] - 0.3 * X[:, 1])
+    structural = rng.uniform(size=n) < 0.6
+    y = np.where(structural, 0, rng.poisson(rate)).astype(float)
+    true_ll = np.where(
+        y == 0,
+        np.log(0.6 + 0.4 * np.exp(-rate)),
+        np.log(0.4) + stats.poisson.logpmf(y, rate),
+    )
+    return X, y, true_ll
+
+
+def test_zero_inflated_poisson_fits_excess_zeros():
+    """On counts with 60% structural zeros, the zero-inflated Poisson's
+    held-out log-likelihood is within noise of the true model's (measured:
+    0.014 nats per row below it, with a standard error of 0.027 on the
+    mean) and well above the Poisson's (by 0.31); GridSearchCV over the
+    distribution picks it."""
+    X, y, true_ll = _zero_inflated_counts(4000)
+    train, test = slice(0, 2000), slice(2000, None)
+    fits = {}
+    for name in ["poisson", "zero_inflated_poisson"]:
+        reg = MLERegressor(distribution=name, hidden_layer_sizes=(16,), random_state=0)
+        fits[name] = reg.fit(X[train], y[train]).log_likelihood(X[test], y[test])
+    standard_error = fits["zero_inflated_poisson"].std() / np.sqrt(len(true_ll[test]))
+    assert fits["zero_inflated_poisson"].mean() > true_ll[test].mean() - standard_error
+    assert fits["zero_inflated_poisson"].mean() > fits["poisson"].mean() + 0.2
+
+    search = GridSearchCV(
+        MLERegressor(hidden_layer_sizes=(16,), random_state=0),
+        {"distribution": ["poisson", "zero_inflated_poisson"]},
+        scoring=log_likelihood_scorer,
+        cv=2,
+    ).fit(X[train], y[train])
+    assert search.best_params_ == {"distribution": "zero_inflated_poisson"}
+
+
+def test_zero_inflated_poisson_predicts_its_mixture():
+    """predict is (1 - pi) lambda, the mean of predict_distribution (a point
+    mass at 0 and a Poisson), whose pmf is the likelihood and whose zeros
+    outnumber a Poisson's of the same mean; draws are counts."""
+    X, y, _ = _zero_inflated_counts(1000, seed=2)
+    reg = MLERegressor(
+        distribution="zero_inflated_poisson", hidden_layer_sizes=(16,), random_state=0
+    ).fit(X, y)
+    dist = reg.predict_distribution(X[:50])
+    mean, std = reg.predict(X[:50], return_std=True)
+    assert_allclose(dist.mean(), mean, rtol=1e-6)
+    assert_allclose(dist.std(), std, rtol=1e-6)
+    assert_allclose(
+        np.log(dist.pmf(y[:50])), reg.log_likelihood(X[:50], y[:50]), rtol=1e-6
+    )
+    assert np.all(dist.pmf(0) > stats.poisson.pmf(0, mean))
+    assert_allclose(dist.cdf(dist.ppf(0.5)) >= 0.5, True)
+    draws = reg.sample(X[:50], n_samples=200, random_state=0)
+    assert draws.shape == (50, 200)
+    assert_array_equal(draws, np.round(draws))
+    assert abs((draws == 0).mean() - dist.pmf(0).mean()) < 0.03
+    assert np.isneginf(reg.log_likelihood(X[:1], [0.5])[0])

@@ -9,6 +9,8 @@ ORDER = [
     "plot_regression_uncertainty.py",
     "plot_grid_search_distribution.py",
     "plot_custom_distribution.py",
+    "plot_gaussian_mixture.py",
+    "plot_zero_inflated_counts.py",
     "plot_mse_vs_cross_entropy.py",
     "plot_digits_autoencoder.py",
     "plot_anomaly_detection.py",
