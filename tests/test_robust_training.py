@@ -410,7 +410,9 @@ def test_max_iter_cut_off_warns_and_says_when_worse_than_intercept_only():
     (from given weights: a new fit would give way to the intercept-only model
     it started from)."""
     model = MLERegressor(random_state=0).fit(X, Y_REAL)
-    model.set_params(warm_start=True, max_iter=2, **_OVERSHOOTS)
+    model.set_params(
+        warm_start=True, max_iter=2, **{**_OVERSHOOTS, "learning_rate_init": 10.0}
+    )
     with pytest.warns(ConvergenceWarning, match="still worse than the intercept-only"):
         model.fit(X, Y_REAL)
     learning = MLERegressor(
