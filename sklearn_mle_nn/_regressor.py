@@ -194,11 +194,12 @@ class MLERegressor(RegressorMixin, BaseMLE):
         return X, Y
 
     def _validation_score(self, distribution, raw, Y, sample_weight, loss_offset):
-        if not distribution.predicts_spread:
+        if not distribution.predicts_spread and distribution.validated_by_mean:
             # As scikit-learn's MLPRegressor: the network predicts the mean.
             return r2_score(Y, distribution.mean(raw), sample_weight=sample_weight)
-        # R² sees only the mean: a network that also predicts the spread is
-        # judged by the held-out log-likelihood of the targets as given.
+        # R² sees only the mean: a network that also predicts the spread, or
+        # whose mean needs a constant fitted after training, is judged by the
+        # held-out log-likelihood of the targets as given.
         nll = np.average(distribution.nll(Y, raw), weights=sample_weight)
         return -float(nll + loss_offset)
 

@@ -144,6 +144,12 @@ class Distribution(BaseEstimator):
     #: them as root-mean-squares (variances), 1 as means (mean absolute
     #: deviations). Any other constant is the latest chunk's.
     pooled_constants = {}
+    #: Whether early stopping may judge a network that predicts no spread
+    #: by the R² of its mean on the held-out rows (scikit-learn's
+    #: MLPRegressor's rule): not where the mean depends on a constant that
+    #: training holds and fits only afterwards (the log-normal's sigma); the
+    #: held-out log-likelihood judges those.
+    validated_by_mean = True
     #: What the targets must be, for error messages and the docs.
     support = "real numbers"
     #: Whether a target row is one label, one-hot over its columns: only a
@@ -517,8 +523,13 @@ class LocationScale(Distribution):
         self.scale_ = (self.scale_ * scale).astype(self.scale_.dtype)
         return self
 
+    def _location(self, raw):
+        """The location: the link of the first raw block (the mean of the
+        symmetric families, not of a transformed one such as the log-normal)."""
+        return Distribution.mean(self, raw)
+
     def scipy_distribution(self, raw):
-        location = self.mean(raw)
+        location = self._location(raw)
         return self._frozen(location, np.broadcast_to(self._scale, location.shape))
 
     def _frozen(self, location, scale):
@@ -556,7 +567,7 @@ class Gaussian(LocationScale):
     scale_attribute = "sigma_"
 
     def nll(self, y, raw):
-        z = (y - self.mean(raw)) / self._scale
+        z = (y - self._location(raw)) / self._scale
         log_scale = np.sum(np.log(np.broadcast_to(self._scale, (y.shape[1],))))
         return (
             0.5 * np.einsum("ij,ij->i", z, z) + log_scale + 0.5 * y.shape[1] * _LOG_2PI
@@ -592,16 +603,16 @@ class Gaussian(LocationScale):
         return float(0.5 * squares + 0.5 * y.shape[1] * _LOG_2PI * total_weight)
 
     def fit_constants(self, y, raw, sample_weight=None):
-        residual = y - self.mean(raw)
+        residual = y - self._location(raw)
         variance = np.average(residual * residual, axis=0, weights=sample_weight)
         self.scale_ = _floor_spread(np.sqrt(variance), raw.dtype)
         return self
 
     def std(self, raw):
-        return np.broadcast_to(self._scale, self.mean(raw).shape).astype(raw.dtype)
+        return np.broadcast_to(self._scale, self._location(raw).shape).astype(raw.dtype)
 
     def sample(self, raw, n_samples, random_state):
-        mean = self.mean(raw)
+        mean = self._location(raw)
         scale = np.broadcast_to(self._scale, mean.shape[-1:])[:, np.newaxis]
         noise = random_state.standard_normal(mean.shape + (n_samples,))
         return (mean[..., np.newaxis] + scale * noise).astype(raw.dtype, copy=False)
@@ -612,6 +623,89 @@ class Gaussian(LocationScale):
     def compiled_loss(self):
         # The kernel holds the scale at 1, as training does before it is fitted.
         return None if hasattr(self, "scale_") else ("gaussian_loss", (0.5 * _LOG_2PI,))
+
+
+class LogNormal(Gaussian):
+    """Log-normal likelihood for positive targets: log y is Gaussian.
+
+    *Domain*: y > 0 (prices, incomes, concentrations: a spread that grows
+    with the level, a long right tail). The network gives ``mu``, the mean
+    of ``log y`` (identity link); ``sigma``, the standard deviation of
+    ``log y``, is a constant per target (``sigma_``). It is the
+    :class:`Gaussian` of ``log y``: ``NLL = 0.5 ((log y - mu) / sigma)**2 +
+    log(sigma) + 0.5 log(2 pi) + log y``, the last term the Jacobian that
+    makes it a density of ``y``, and ``d NLL / d mu = (mu - log y) /
+    sigma**2``. Training holds ``sigma = 1`` on ``log y`` as given (a
+    change of ``y``'s units only shifts ``log y``, which the intercept
+    absorbs); :meth:`fit_constants` then sets ``sigma_`` to the
+    root-mean-square residual of ``log y``, at least :data:`SPREAD_FLOOR`.
+    The mean is ``exp(mu + sigma**2 / 2)``, what ``predict`` gives; the
+    median is ``exp(mu)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.stats import lognorm
+    >>> from sklearn_mle_nn.distributions import LogNormal
+    >>> y, raw = np.array([[1.5], [0.2]]), np.array([[0.3], [-1.0]])
+    >>> dist = LogNormal()
+    >>> dist.scale_ = np.array([0.5])
+    >>> expected = -lognorm.logpdf(y, 0.5, scale=np.exp(raw)).ravel()
+    >>> bool(np.allclose(dist.nll(y, raw), expected))
+    True
+    >>> dist.mean(raw).ravel().round(4)
+    array([1.5296, 0.4169])
+    """
+
+    name = "lognormal"
+    links = ("identity",)
+    support = "positive numbers (y > 0)"
+    # An affine map of y is no map of log y: a change of units only shifts
+    # log y, which the intercept-only start absorbs.
+    standardize_targets = False
+    # Its mean exp(mu + sigma**2 / 2) needs the sigma fitted after training:
+    # the R² of the mean at the sigma training holds (1) would stop early at
+    # a shrunken network (coefficients 0.67 of the true 1 on log-normal data).
+    validated_by_mean = False
+
+    def nll(self, y, raw):
+        log_y = np.log(y)
+        return super().nll(log_y, raw) + np.sum(log_y, axis=1)
+
+    def gradient(self, y, raw, out=None):
+        return super().gradient(np.log(y), raw, out=out)
+
+    # Not the Gaussian's shortcut: it would take the log of log y.
+    nll_and_gradient = Distribution.nll_and_gradient
+
+    def check_target(self, y, what="targets"):
+        _check_positive(y, what, self.name)
+
+    def intercept_only_raw(self, y, sample_weight=None):
+        return super().intercept_only_raw(np.log(y), sample_weight)
+
+    def fit_constants(self, y, raw, sample_weight=None):
+        return super().fit_constants(np.log(y), raw, sample_weight)
+
+    def mean(self, raw):
+        return np.exp(self._location(raw) + 0.5 * np.square(self._scale)).astype(
+            raw.dtype, copy=False
+        )
+
+    def std(self, raw):
+        spread = np.sqrt(np.expm1(np.square(self._scale)))
+        return (self.mean(raw) * spread).astype(raw.dtype, copy=False)
+
+    def sample(self, raw, n_samples, random_state):
+        return np.exp(super().sample(raw, n_samples, random_state))
+
+    def _frozen(self, location, scale):
+        return stats.lognorm(scale, scale=np.exp(location))
+
+    def compiled_loss(self):
+        # The Gaussian's kernel would fit log y but report the NLL without
+        # its Jacobian: a log-normal trains on numpy.
+        return None
 
 
 class HeteroscedasticGaussian(Distribution):
@@ -1247,6 +1341,7 @@ DISTRIBUTIONS = {
     cls.name: cls
     for cls in (
         Gaussian,
+        LogNormal,
         HeteroscedasticGaussian,
         Laplace,
         StudentT,

@@ -194,6 +194,16 @@ BUILT_IN_SPECS = {
         ),
         constants=_some([2.0, 0.5, 1.5]),
     ),
+    "lognormal": Spec(
+        make=DISTRIBUTIONS["lognormal"],
+        targets=lambda rng, n, k: rng.lognormal(0.3, 0.8, (n, k)),
+        raw=_normal_raw(0.5, centre=0.3),
+        reference=lambda raw, params, constants: stats.lognorm(
+            np.broadcast_to(_scale(constants), raw.shape), scale=np.exp(raw)
+        ),
+        constants=_some([0.8, 0.5, 1.2]),
+        invalid_targets=lambda rng, n, k: -rng.lognormal(0.3, 0.8, (n, k)),
+    ),
     "heteroscedastic_gaussian": Spec(
         make=DISTRIBUTIONS["heteroscedastic_gaussian"],
         targets=_normal_raw(2.0),
