@@ -146,9 +146,11 @@ class Distribution(BaseEstimator):
     pooled_constants = {}
     #: Whether early stopping may judge a network that predicts no spread
     #: by the R² of its mean on the held-out rows (scikit-learn's
-    #: MLPRegressor's rule): not where the mean depends on a constant that
-    #: training holds and fits only afterwards (the log-normal's sigma); the
-    #: held-out log-likelihood judges those.
+    #: MLPRegressor's rule): not where the R² misjudges the fit, because the
+    #: mean depends on a constant that training holds and fits only
+    #: afterwards (the log-normal's sigma) or because a few large targets
+    #: dominate the squared error (overdispersed counts); the held-out
+    #: log-likelihood judges those.
     validated_by_mean = True
     #: What the targets must be, for error messages and the docs.
     support = "real numbers"
@@ -1148,6 +1150,146 @@ class Gamma(Distribution):
         return {"shape_": self.shape_} if hasattr(self, "shape_") else {}
 
 
+class NegativeBinomial(Distribution):
+    """Negative binomial likelihood for overdispersed counts (NB2).
+
+    *Domain*: y >= 0 (counts whose variance exceeds their mean: visits,
+    claims, species counts). *Link*: exp, ``mean = exp(raw)`` (the default;
+    the canonical link of the NB2, ``log(mean / (mean + r))``, depends on the
+    dispersion). The dispersion ``r`` is a constant per target, the variance
+    ``mean + mean**2 / r``: large ``r`` is the Poisson. ``NLL = log Gamma(r)
+    + log(y!) - log Gamma(y + r) + (r + y) log(r + mean) - r log r - y
+    log(mean)`` and ``d NLL / d raw = r (mean - y) / (r + mean)``.
+
+    Training cannot hold ``r`` at 1 (the geometric distribution, far more
+    dispersed than most counts): the training copy holds the dispersion of
+    the intercept-only model, fitted by maximum likelihood on the training
+    counts by the first :meth:`intercept_only_raw` (with which every fit
+    starts; a stream keeps its first chunk's). :meth:`fit_constants` then
+    fits ``dispersion_`` by maximum likelihood given the network's means,
+    in ``[1e-6, 1e8]``. Non-integer targets are fitted by the same NLL, with
+    ``log(y!)`` as ``gammaln(y + 1)``, but :meth:`log_likelihood` gives them
+    ``-inf``, as ``scipy.stats.nbinom``'s ``logpmf`` does.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.stats import nbinom
+    >>> from sklearn_mle_nn.distributions import NegativeBinomial
+    >>> y, raw = np.array([[3.0], [0.0]]), np.array([[1.0], [-0.5]])
+    >>> dist = NegativeBinomial()
+    >>> dist.dispersion_ = np.array([2.0])
+    >>> mean = np.exp(raw)
+    >>> expected = -nbinom.logpmf(y, 2.0, 2.0 / (2.0 + mean)).ravel()
+    >>> bool(np.allclose(dist.nll(y, raw), expected))
+    True
+    """
+
+    name = "negative_binomial"
+    canonical_link = None
+    default_link = "exp"
+    links = ("exp",)
+    support = "counts (y >= 0)"
+    # 1 / r is the excess of the variance over the mean in units of the
+    # squared mean, a mean over the samples (as in its moment estimate):
+    # pooled as a mean, r as a harmonic mean.
+    pooled_constants = {"dispersion_": -1}
+    # The R² of overdispersed counts follows a few large ones: it stopped
+    # at coefficients 0.5 of the true 1 (dispersions 0.5 to 5).
+    validated_by_mean = False
+
+    @property
+    def _dispersion(self):
+        """The fitted dispersion, else the one training holds (the
+        intercept-only model's; 1 before it is known)."""
+        return getattr(self, "dispersion_", getattr(self, "_training_dispersion", 1.0))
+
+    def _raw(self, raw):
+        return np.minimum(raw, _LOG_LIMIT)
+
+    def mean(self, raw):
+        return np.exp(self._raw(raw))
+
+    def nll(self, y, raw):
+        # In float64 whatever the network's dtype, as the Poisson's: with
+        # large counts the terms are large and cancel.
+        raw = self._raw(np.asarray(raw, dtype=np.float64))
+        y = np.asarray(y, dtype=np.float64)
+        r = np.asarray(self._dispersion, dtype=np.float64)
+        log_r = np.log(r)
+        per_target = (
+            gammaln(r)
+            + gammaln(y + 1)
+            - gammaln(y + r)
+            + (r + y) * np.logaddexp(log_r, raw)
+            - r * log_r
+            - y * raw
+        )
+        return np.sum(per_target, axis=1)
+
+    def gradient(self, y, raw, out=None):
+        r = np.asarray(self._dispersion, dtype=raw.dtype)
+        # mean / (r + mean), without overflow.
+        out = expit(self._raw(raw) - np.log(r), out=out)
+        out *= r + y
+        return np.subtract(out, y, out=out)
+
+    def log_likelihood(self, y, raw):
+        counts = np.all(y == np.round(y), axis=1)
+        return np.where(counts, -self.nll(y, raw), -np.inf)
+
+    def check_target(self, y, what="targets"):
+        if np.min(y) < 0:
+            raise ValueError(
+                f"The {self.name} likelihood needs {what} >= 0 (counts); got "
+                f"values down to {np.min(y):g}."
+            )
+
+    def intercept_only_raw(self, y, sample_weight=None):
+        mean = np.average(y, axis=0, weights=sample_weight)
+        if not hasattr(self, "_training_dispersion"):
+            # The first intercept-only model is that of the training data:
+            # training holds its dispersion.
+            self._training_dispersion = _nb_dispersion(
+                y, np.broadcast_to(mean, y.shape), sample_weight
+            )
+        return np.log(np.maximum(mean, np.finfo(float).tiny))[np.newaxis, :]
+
+    def raw_curvature(self, y, sample_weight=None):
+        # The Fisher information r mean / (r + mean) in raw at the
+        # intercept-only mean: it grows with the counts, as the Poisson's
+        # (the limit r -> inf), so that steps do not.
+        mean = np.average(y, axis=0, weights=sample_weight)
+        r = np.broadcast_to(self._dispersion, mean.shape)
+        return float(np.max(r * mean / (r + mean)))
+
+    def fit_constants(self, y, raw, sample_weight=None):
+        mean = self.mean(np.asarray(raw, dtype=float))
+        self.dispersion_ = _nb_dispersion(y, mean, sample_weight).astype(raw.dtype)
+        return self
+
+    def std(self, raw):
+        mean = self.mean(raw)
+        return np.sqrt(mean + mean * mean / self._dispersion).astype(raw.dtype)
+
+    def sample(self, raw, n_samples, random_state):
+        mean = self.mean(raw)
+        r = np.broadcast_to(self._dispersion, mean.shape)[..., np.newaxis]
+        p = r / (r + mean[..., np.newaxis])
+        draws = random_state.negative_binomial(r, p, mean.shape + (n_samples,))
+        return draws.astype(raw.dtype)
+
+    def scipy_distribution(self, raw):
+        mean = self.mean(raw)
+        r = np.broadcast_to(self._dispersion, mean.shape)
+        return stats.nbinom(r, r / (r + mean))
+
+    def estimator_attributes(self):
+        if hasattr(self, "dispersion_"):
+            return {"dispersion_": self.dispersion_}
+        return {}
+
+
 class Bernoulli(Distribution):
     """Independent Bernoulli likelihood, one probability per target.
 
@@ -1347,6 +1489,7 @@ DISTRIBUTIONS = {
         StudentT,
         Poisson,
         Gamma,
+        NegativeBinomial,
         Bernoulli,
         Categorical,
     )
@@ -1530,6 +1673,60 @@ def _gamma_shape(deviance, max_iter=50):
         if np.all(np.abs(step) < 1e-12):
             break
     return np.exp(log_shape)
+
+
+#: The range of the negative binomial's fitted dispersion: beyond the
+#: ceiling its variance differs from the Poisson's by less than
+#: ``mean**2 / 1e8``; the floor keeps ``log Gamma(r)`` finite.
+_DISPERSION_RANGE = (1e-6, 1e8)
+
+
+def _nb_dispersion(y, mean, sample_weight=None, max_iter=100):
+    """Maximum-likelihood NB2 dispersion ``r`` per column at the means ``mean``.
+
+    Newton's method on ``log r`` from the moment estimate ``mean(mu**2) /
+    (mean((y - mu)**2) - mean(mu))``, every column at once, with steps of at
+    most 1 (a plain step uphill where the log-likelihood is not concave), in
+    :data:`_DISPERSION_RANGE`. Counts no more dispersed than a Poisson's
+    give the ceiling: the likelihood rises towards the Poisson.
+    """
+    y = np.asarray(y, dtype=float)
+    mean = np.asarray(mean, dtype=float)
+    low, high = np.log(_DISPERSION_RANGE[0]), np.log(_DISPERSION_RANGE[1])
+    excess = np.average((y - mean) ** 2 - mean, axis=0, weights=sample_weight)
+    squares = np.average(mean * mean, axis=0, weights=sample_weight)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        start = np.where(excess > 0, squares / excess, np.exp(high))
+    log_r = np.clip(np.log(np.maximum(start, np.exp(low))), low, high)
+    for _ in range(max_iter):
+        r = np.exp(log_r)
+        total = r + mean
+        slope = np.average(
+            digamma(y + r) - digamma(r) + np.log(r / total) + (mean - y) / total,
+            axis=0,
+            weights=sample_weight,
+        )
+        curvature = np.average(
+            polygamma(1, y + r)
+            - polygamma(1, r)
+            + mean / (r * total)
+            + (y - mean) / total**2,
+            axis=0,
+            weights=sample_weight,
+        )
+        # In log r: first and second derivatives of the mean log-likelihood.
+        gradient = r * slope
+        hessian = r * r * curvature + gradient
+        step = np.where(
+            hessian < 0, -gradient / np.minimum(hessian, -1e-300), np.sign(gradient)
+        )
+        step = np.clip(step, -1.0, 1.0)
+        updated = np.clip(log_r + step, low, high)
+        converged = np.all(np.abs(updated - log_r) < 1e-12)
+        log_r = updated
+        if converged:
+            break
+    return np.exp(log_r)
 
 
 def _check_positive(y, what, name):
