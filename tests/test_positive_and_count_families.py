@@ -253,3 +253,33 @@ def test_an_autoencoder_of_counts():
     assert model.distribution_.dispersion_.shape == (5,)
     poisson = MLEAutoencoder(distribution="poisson", **params).fit(X[train])
     assert model.score_samples(X[test]).mean() > poisson.score_samples(X[test]).mean()
+
+
+@pytest.mark.parametrize(
+    "distribution, data",
+    [
+        ("lognormal", _lognormal_data),
+        ("gamma", _gamma_data),
+        ("negative_binomial", _count_data),
+    ],
+)
+def test_float32_fits_give_float32_and_float64_results(distribution, data):
+    """float32 data train in float32 to the float64 fit's model (log-likelihood
+    within 1e-5 relative), with float32 weights, predictions and constants."""
+    X, y = data(0, n=600)
+    fits = {
+        dtype: MLERegressor(
+            distribution=distribution, hidden_layer_sizes=(8,), random_state=0
+        ).fit(X.astype(dtype), y.astype(dtype))
+        for dtype in (np.float64, np.float32)
+    }
+    single = fits[np.float32]
+    assert single.coefs_[0].dtype == np.float32
+    mean, std = single.predict(X.astype(np.float32), return_std=True)
+    assert mean.dtype == std.dtype == np.float32
+    (constant,) = single.distribution_.estimator_attributes().values()
+    assert constant.dtype == np.float32
+    log_likelihoods = [
+        fits[dtype].log_likelihood(X, y).mean() for dtype in (np.float64, np.float32)
+    ]
+    assert_allclose(*log_likelihoods, rtol=1e-5)
