@@ -30,7 +30,7 @@ from typing import NamedTuple
 
 import numpy as np
 from scipy import optimize, stats
-from scipy.special import expit, gammaln, log_softmax, logsumexp
+from scipy.special import digamma, expit, gammaln, log_softmax, logsumexp, polygamma
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
@@ -518,8 +518,13 @@ class LocationScale(Distribution):
         self.scale_ = (self.scale_ * scale).astype(self.scale_.dtype)
         return self
 
+    def _location(self, raw):
+        """The location: the link of the first raw block (the mean of the
+        symmetric families, not of a transformed one such as the log-normal)."""
+        return Distribution.mean(self, raw)
+
     def scipy_distribution(self, raw):
-        location = self.mean(raw)
+        location = self._location(raw)
         return self._frozen(location, np.broadcast_to(self._scale, location.shape))
 
     def _frozen(self, location, scale):
@@ -557,7 +562,7 @@ class Gaussian(LocationScale):
     scale_attribute = "sigma_"
 
     def nll(self, y, raw):
-        z = (y - self.mean(raw)) / self._scale
+        z = (y - self._location(raw)) / self._scale
         log_scale = np.sum(np.log(np.broadcast_to(self._scale, (y.shape[1],))))
         return (
             0.5 * np.einsum("ij,ij->i", z, z) + log_scale + 0.5 * y.shape[1] * _LOG_2PI
@@ -593,16 +598,16 @@ class Gaussian(LocationScale):
         return float(0.5 * squares + 0.5 * y.shape[1] * _LOG_2PI * total_weight)
 
     def fit_constants(self, y, raw, sample_weight=None):
-        residual = y - self.mean(raw)
+        residual = y - self._location(raw)
         variance = np.average(residual * residual, axis=0, weights=sample_weight)
         self.scale_ = _floor_spread(np.sqrt(variance), raw.dtype)
         return self
 
     def std(self, raw):
-        return np.broadcast_to(self._scale, self.mean(raw).shape).astype(raw.dtype)
+        return np.broadcast_to(self._scale, self._location(raw).shape).astype(raw.dtype)
 
     def sample(self, raw, n_samples, random_state):
-        mean = self.mean(raw)
+        mean = self._location(raw)
         scale = np.broadcast_to(self._scale, mean.shape[-1:])[:, np.newaxis]
         noise = random_state.standard_normal(mean.shape + (n_samples,))
         return (mean[..., np.newaxis] + scale * noise).astype(raw.dtype, copy=False)
@@ -613,6 +618,85 @@ class Gaussian(LocationScale):
     def compiled_loss(self):
         # The kernel holds the scale at 1, as training does before it is fitted.
         return None if hasattr(self, "scale_") else ("gaussian_loss", (0.5 * _LOG_2PI,))
+
+
+class LogNormal(Gaussian):
+    """Log-normal likelihood for positive targets: log y is Gaussian.
+
+    *Domain*: y > 0 (prices, incomes, concentrations: a spread that grows
+    with the level, a long right tail). The network gives ``mu``, the mean
+    of ``log y`` (identity link); ``sigma``, the standard deviation of
+    ``log y``, is a constant per target (``sigma_``). It is the
+    :class:`Gaussian` of ``log y``: ``NLL = 0.5 ((log y - mu) / sigma)**2 +
+    log(sigma) + 0.5 log(2 pi) + log y``, the last term the Jacobian that
+    makes it a density of ``y``, and ``d NLL / d mu = (mu - log y) /
+    sigma**2``. Training holds ``sigma = 1`` on ``log y`` as given (a
+    change of ``y``'s units only shifts ``log y``, which the intercept
+    absorbs); :meth:`fit_constants` then sets ``sigma_`` to the
+    root-mean-square residual of ``log y``, at least :data:`SPREAD_FLOOR`.
+    The mean is ``exp(mu + sigma**2 / 2)``, what ``predict`` gives; the
+    median is ``exp(mu)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.stats import lognorm
+    >>> from sklearn_mle_nn.distributions import LogNormal
+    >>> y, raw = np.array([[1.5], [0.2]]), np.array([[0.3], [-1.0]])
+    >>> dist = LogNormal()
+    >>> dist.scale_ = np.array([0.5])
+    >>> expected = -lognorm.logpdf(y, 0.5, scale=np.exp(raw)).ravel()
+    >>> bool(np.allclose(dist.nll(y, raw), expected))
+    True
+    >>> dist.mean(raw).ravel().round(4)
+    array([1.5296, 0.4169])
+    """
+
+    name = "lognormal"
+    links = ("identity",)
+    support = "positive numbers (y > 0)"
+    # An affine map of y is no map of log y: a change of units only shifts
+    # log y, which the intercept-only start absorbs.
+    standardize_targets = False
+
+    def nll(self, y, raw):
+        log_y = np.log(y)
+        return super().nll(log_y, raw) + np.sum(log_y, axis=1)
+
+    def gradient(self, y, raw, out=None):
+        return super().gradient(np.log(y), raw, out=out)
+
+    # Not the Gaussian's shortcut: it would take the log of log y.
+    nll_and_gradient = Distribution.nll_and_gradient
+
+    def check_target(self, y, what="targets"):
+        _check_positive(y, what, self.name)
+
+    def intercept_only_raw(self, y, sample_weight=None):
+        return super().intercept_only_raw(np.log(y), sample_weight)
+
+    def fit_constants(self, y, raw, sample_weight=None):
+        return super().fit_constants(np.log(y), raw, sample_weight)
+
+    def mean(self, raw):
+        return np.exp(self._location(raw) + 0.5 * np.square(self._scale)).astype(
+            raw.dtype, copy=False
+        )
+
+    def std(self, raw):
+        spread = np.sqrt(np.expm1(np.square(self._scale)))
+        return (self.mean(raw) * spread).astype(raw.dtype, copy=False)
+
+    def sample(self, raw, n_samples, random_state):
+        return np.exp(super().sample(raw, n_samples, random_state))
+
+    def _frozen(self, location, scale):
+        return stats.lognorm(scale, scale=np.exp(location))
+
+    def compiled_loss(self):
+        # The Gaussian's kernel would fit log y but report the NLL without
+        # its Jacobian: a log-normal trains on numpy.
+        return None
 
 
 class HeteroscedasticGaussian(Distribution):
@@ -954,6 +1038,242 @@ class Poisson(Distribution):
 
     def compiled_loss(self):
         return "poisson_loss", ()
+
+
+class Gamma(Distribution):
+    """Gamma likelihood for positive targets, with the log link.
+
+    *Domain*: y > 0 (amounts, durations, claim sizes: a spread that grows
+    with the mean). *Link*: exp, ``mean = exp(raw)`` (the default; the
+    gamma's canonical link, ``-1 / mean``, does not map onto positive
+    means). The shape ``a`` is a constant per target: training holds it at
+    1, the exponential, where ``d NLL / d raw = a (1 - y / mean)`` is the
+    relative residual, free of the targets' units; :meth:`fit_constants`
+    then fits ``shape_`` by maximum likelihood. ``NLL = a (y / mean + log
+    mean - log a) + log Gamma(a) - (a - 1) log y``; the variance is ``mean**2
+    / a``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.stats import gamma
+    >>> from sklearn_mle_nn.distributions import Gamma
+    >>> y, raw = np.array([[1.5], [0.2]]), np.array([[0.3], [-1.0]])
+    >>> dist = Gamma()
+    >>> dist.shape_ = np.array([2.0])
+    >>> expected = -gamma.logpdf(y, 2.0, scale=np.exp(raw) / 2.0).ravel()
+    >>> bool(np.allclose(dist.nll(y, raw), expected))
+    True
+    """
+
+    name = "gamma"
+    canonical_link = None
+    default_link = "exp"
+    links = ("exp",)
+    support = "positive numbers (y > 0)"
+
+    @property
+    def _shape(self):
+        """The fitted shape, or 1 (the exponential), the value training holds."""
+        return getattr(self, "shape_", 1.0)
+
+    def _raw(self, raw):
+        return np.clip(raw, -_LOG_LIMIT, _LOG_LIMIT)
+
+    def mean(self, raw):
+        return np.exp(self._raw(raw))
+
+    def nll(self, y, raw):
+        a, raw = self._shape, self._raw(raw)
+        per_target = a * (y * np.exp(-raw) + raw - np.log(a)) + gammaln(a)
+        return np.sum(per_target - (a - 1) * np.log(y), axis=1)
+
+    def gradient(self, y, raw, out=None):
+        out = np.multiply(y, np.exp(-self._raw(raw)), out=out)
+        np.subtract(1.0, out, out=out)
+        out *= np.asarray(self._shape, dtype=out.dtype)
+        return out
+
+    def check_target(self, y, what="targets"):
+        _check_positive(y, what, self.name)
+
+    def intercept_only_raw(self, y, sample_weight=None):
+        # The weighted mean is the maximum-likelihood mean whatever the shape.
+        return np.log(np.average(y, axis=0, weights=sample_weight))[np.newaxis, :]
+
+    def fit_constants(self, y, raw, sample_weight=None):
+        ratio = np.asarray(y, dtype=float) / self.mean(np.asarray(raw, dtype=float))
+        deviance = np.average(ratio - np.log(ratio) - 1, axis=0, weights=sample_weight)
+        self.shape_ = _gamma_shape(deviance).astype(raw.dtype)
+        return self
+
+    def pool_constants(self, earlier, earlier_weight, weight):
+        # The shape is a function of the mean half-deviance of the
+        # residual ratios (log a - digamma(a)), a weighted mean over the
+        # samples: pooled exactly as a mean, as the Laplace's scale.
+        shapes = [np.asarray(d.shape_, dtype=float) for d in (earlier, self)]
+        deviance = (
+            earlier_weight * _gamma_half_deviance(shapes[0])
+            + weight * _gamma_half_deviance(shapes[1])
+        ) / (earlier_weight + weight)
+        self.shape_ = _gamma_shape(deviance).astype(self.shape_.dtype)
+        return self
+
+    def std(self, raw):
+        return (self.mean(raw) / np.sqrt(self._shape)).astype(raw.dtype, copy=False)
+
+    def sample(self, raw, n_samples, random_state):
+        mean = self.mean(raw)
+        shape = np.broadcast_to(self._shape, mean.shape)[..., np.newaxis]
+        draws = random_state.gamma(
+            shape, mean[..., np.newaxis] / shape, mean.shape + (n_samples,)
+        )
+        return draws.astype(raw.dtype)
+
+    def scipy_distribution(self, raw):
+        mean = self.mean(raw)
+        shape = np.broadcast_to(self._shape, mean.shape)
+        return stats.gamma(shape, scale=mean / shape)
+
+    def estimator_attributes(self):
+        return {"shape_": self.shape_} if hasattr(self, "shape_") else {}
+
+
+class NegativeBinomial(Distribution):
+    """Negative binomial likelihood for overdispersed counts (NB2).
+
+    *Domain*: y >= 0 (counts whose variance exceeds their mean: visits,
+    claims, species counts). *Link*: exp, ``mean = exp(raw)`` (the default;
+    the canonical link of the NB2, ``log(mean / (mean + r))``, depends on the
+    dispersion). The dispersion ``r`` is a constant per target, the variance
+    ``mean + mean**2 / r``: large ``r`` is the Poisson. ``NLL = log Gamma(r)
+    + log(y!) - log Gamma(y + r) + (r + y) log(r + mean) - r log r - y
+    log(mean)`` and ``d NLL / d raw = r (mean - y) / (r + mean)``.
+
+    Training cannot hold ``r`` at 1 (the geometric distribution, far more
+    dispersed than most counts): the training copy holds the dispersion of
+    the intercept-only model, fitted by maximum likelihood on the training
+    counts by the first :meth:`intercept_only_raw` (with which every fit
+    starts; a stream keeps its first chunk's). :meth:`fit_constants` then
+    fits ``dispersion_`` by maximum likelihood given the network's means,
+    in ``[1e-6, 1e8]``. Non-integer targets are fitted by the same NLL, with
+    ``log(y!)`` as ``gammaln(y + 1)``, but :meth:`log_likelihood` gives them
+    ``-inf``, as ``scipy.stats.nbinom``'s ``logpmf`` does.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.stats import nbinom
+    >>> from sklearn_mle_nn.distributions import NegativeBinomial
+    >>> y, raw = np.array([[3.0], [0.0]]), np.array([[1.0], [-0.5]])
+    >>> dist = NegativeBinomial()
+    >>> dist.dispersion_ = np.array([2.0])
+    >>> mean = np.exp(raw)
+    >>> expected = -nbinom.logpmf(y, 2.0, 2.0 / (2.0 + mean)).ravel()
+    >>> bool(np.allclose(dist.nll(y, raw), expected))
+    True
+    """
+
+    name = "negative_binomial"
+    canonical_link = None
+    default_link = "exp"
+    links = ("exp",)
+    support = "counts (y >= 0)"
+    # 1 / r is the excess of the variance over the mean in units of the
+    # squared mean, a mean over the samples (as in its moment estimate):
+    # pooled as a mean, r as a harmonic mean.
+    pooled_constants = {"dispersion_": -1}
+
+    @property
+    def _dispersion(self):
+        """The fitted dispersion, else the one training holds (the
+        intercept-only model's; 1 before it is known)."""
+        return getattr(self, "dispersion_", getattr(self, "_training_dispersion", 1.0))
+
+    def _raw(self, raw):
+        return np.minimum(raw, _LOG_LIMIT)
+
+    def mean(self, raw):
+        return np.exp(self._raw(raw))
+
+    def nll(self, y, raw):
+        # In float64 whatever the network's dtype, as the Poisson's: with
+        # large counts the terms are large and cancel.
+        raw = self._raw(np.asarray(raw, dtype=np.float64))
+        y = np.asarray(y, dtype=np.float64)
+        r = np.asarray(self._dispersion, dtype=np.float64)
+        log_r = np.log(r)
+        per_target = (
+            gammaln(r)
+            + gammaln(y + 1)
+            - gammaln(y + r)
+            + (r + y) * np.logaddexp(log_r, raw)
+            - r * log_r
+            - y * raw
+        )
+        return np.sum(per_target, axis=1)
+
+    def gradient(self, y, raw, out=None):
+        r = np.asarray(self._dispersion, dtype=raw.dtype)
+        # mean / (r + mean), without overflow.
+        out = expit(self._raw(raw) - np.log(r), out=out)
+        out *= r + y
+        return np.subtract(out, y, out=out)
+
+    def log_likelihood(self, y, raw):
+        counts = np.all(y == np.round(y), axis=1)
+        return np.where(counts, -self.nll(y, raw), -np.inf)
+
+    def check_target(self, y, what="targets"):
+        if np.min(y) < 0:
+            raise ValueError(
+                f"The {self.name} likelihood needs {what} >= 0 (counts); got "
+                f"values down to {np.min(y):g}."
+            )
+
+    def intercept_only_raw(self, y, sample_weight=None):
+        mean = np.average(y, axis=0, weights=sample_weight)
+        if not hasattr(self, "_training_dispersion"):
+            # The first intercept-only model is that of the training data:
+            # training holds its dispersion.
+            self._training_dispersion = _nb_dispersion(
+                y, np.broadcast_to(mean, y.shape), sample_weight
+            )
+        return np.log(np.maximum(mean, np.finfo(float).tiny))[np.newaxis, :]
+
+    def raw_curvature(self, y, sample_weight=None):
+        # The Fisher information r mean / (r + mean) in raw at the
+        # intercept-only mean: it grows with the counts, as the Poisson's
+        # (the limit r -> inf), so that steps do not.
+        mean = np.average(y, axis=0, weights=sample_weight)
+        r = np.broadcast_to(self._dispersion, mean.shape)
+        return float(np.max(r * mean / (r + mean)))
+
+    def fit_constants(self, y, raw, sample_weight=None):
+        mean = self.mean(np.asarray(raw, dtype=float))
+        self.dispersion_ = _nb_dispersion(y, mean, sample_weight).astype(raw.dtype)
+        return self
+
+    def std(self, raw):
+        mean = self.mean(raw)
+        return np.sqrt(mean + mean * mean / self._dispersion).astype(raw.dtype)
+
+    def sample(self, raw, n_samples, random_state):
+        mean = self.mean(raw)
+        r = np.broadcast_to(self._dispersion, mean.shape)[..., np.newaxis]
+        p = r / (r + mean[..., np.newaxis])
+        draws = random_state.negative_binomial(r, p, mean.shape + (n_samples,))
+        return draws.astype(raw.dtype)
+
+    def scipy_distribution(self, raw):
+        mean = self.mean(raw)
+        r = np.broadcast_to(self._dispersion, mean.shape)
+        return stats.nbinom(r, r / (r + mean))
+
+    def estimator_attributes(self):
+        if hasattr(self, "dispersion_"):
+            return {"dispersion_": self.dispersion_}
+        return {}
 
 
 class Bernoulli(Distribution):
@@ -1573,10 +1893,13 @@ DISTRIBUTIONS = {
     cls.name: cls
     for cls in (
         Gaussian,
+        LogNormal,
         HeteroscedasticGaussian,
         Laplace,
         StudentT,
         Poisson,
+        Gamma,
+        NegativeBinomial,
         Bernoulli,
         Categorical,
         GaussianMixture,
@@ -1724,6 +2047,109 @@ def _t_scales(residual, df, sample_weight, max_iter=100):
         if np.all(np.abs(step) < 1e-12):
             break
     return np.where(perfect, 0.0, np.exp(theta))
+
+
+#: The largest shape :func:`_gamma_shape` fits: a coefficient of variation
+#: ``1 / sqrt(shape)`` of :data:`SPREAD_FLOOR`, the floor of every spread.
+_MAX_GAMMA_SHAPE = SPREAD_FLOOR**-2
+
+
+def _gamma_half_deviance(shape):
+    """``log a - digamma(a)``: the mean half-deviance that shape ``a`` fits."""
+    return np.log(shape) - digamma(shape)
+
+
+def _gamma_shape(deviance, max_iter=50):
+    """Maximum-likelihood gamma shape per column from the weighted mean of
+    ``r - log r - 1`` over the ratios ``r = y / mean``.
+
+    The shape solves ``log a - digamma(a) = deviance``; the left side falls
+    from infinity to 0 as ``a`` grows. Newton's method in ``log a`` starts
+    at Minka's closed-form approximation, within 1.5% of the root, and
+    converges in a few steps. A deviance near 0 (a near-perfect fit) gives
+    at most :data:`_MAX_GAMMA_SHAPE`.
+    """
+    deviance = np.maximum(np.asarray(deviance, dtype=float), 1e-300)
+    shape = (3 - deviance + np.sqrt((deviance - 3) ** 2 + 24 * deviance)) / (
+        12 * deviance
+    )
+    shape = np.minimum(shape, _MAX_GAMMA_SHAPE)
+    log_shape = np.log(shape)
+    for _ in range(max_iter):
+        shape = np.exp(log_shape)
+        excess = _gamma_half_deviance(shape) - deviance
+        # d/d log a of log a - digamma(a): 1 - a trigamma(a) < 0.
+        slope = 1 - shape * polygamma(1, shape)
+        step = np.clip(-excess / np.minimum(slope, -1e-300), -1.0, 1.0)
+        log_shape = np.minimum(log_shape + step, np.log(_MAX_GAMMA_SHAPE))
+        if np.all(np.abs(step) < 1e-12):
+            break
+    return np.exp(log_shape)
+
+
+#: The range of the negative binomial's fitted dispersion: beyond the
+#: ceiling its variance differs from the Poisson's by less than
+#: ``mean**2 / 1e8``; the floor keeps ``log Gamma(r)`` finite.
+_DISPERSION_RANGE = (1e-6, 1e8)
+
+
+def _nb_dispersion(y, mean, sample_weight=None, max_iter=100):
+    """Maximum-likelihood NB2 dispersion ``r`` per column at the means ``mean``.
+
+    Newton's method on ``log r`` from the moment estimate ``mean(mu**2) /
+    (mean((y - mu)**2) - mean(mu))``, every column at once, with steps of at
+    most 1 (a plain step uphill where the log-likelihood is not concave), in
+    :data:`_DISPERSION_RANGE`. Counts no more dispersed than a Poisson's
+    give the ceiling: the likelihood rises towards the Poisson.
+    """
+    y = np.asarray(y, dtype=float)
+    mean = np.asarray(mean, dtype=float)
+    low, high = np.log(_DISPERSION_RANGE[0]), np.log(_DISPERSION_RANGE[1])
+    excess = np.average((y - mean) ** 2 - mean, axis=0, weights=sample_weight)
+    squares = np.average(mean * mean, axis=0, weights=sample_weight)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        start = np.where(excess > 0, squares / excess, np.exp(high))
+    log_r = np.clip(np.log(np.maximum(start, np.exp(low))), low, high)
+    for _ in range(max_iter):
+        r = np.exp(log_r)
+        total = r + mean
+        slope = np.average(
+            digamma(y + r) - digamma(r) + np.log(r / total) + (mean - y) / total,
+            axis=0,
+            weights=sample_weight,
+        )
+        curvature = np.average(
+            polygamma(1, y + r)
+            - polygamma(1, r)
+            + mean / (r * total)
+            + (y - mean) / total**2,
+            axis=0,
+            weights=sample_weight,
+        )
+        # In log r: first and second derivatives of the mean log-likelihood.
+        gradient = r * slope
+        hessian = r * r * curvature + gradient
+        step = np.where(
+            hessian < 0, -gradient / np.minimum(hessian, -1e-300), np.sign(gradient)
+        )
+        step = np.clip(step, -1.0, 1.0)
+        updated = np.clip(log_r + step, low, high)
+        converged = np.all(np.abs(updated - log_r) < 1e-12)
+        log_r = updated
+        if converged:
+            break
+    return np.exp(log_r)
+
+
+def _check_positive(y, what, name):
+    low = np.min(y)
+    if not low > 0:
+        # The likelihood's name, not the parameter's repr: an instance and
+        # its name are refused alike.
+        raise ValueError(
+            f"The {name} likelihood needs {what} > 0 (positive numbers); got "
+            f"values down to {low:g}."
+        )
 
 
 def _check_unit_interval(y, what, name):

@@ -101,10 +101,14 @@ def _relative_difference(a, b):
     return np.linalg.norm(a - b) / np.linalg.norm(b)
 
 
-#: The distributions that declare a loss kernel; the others train on numpy.
+#: The registered distributions that declare a loss kernel, and the others,
+#: which train on numpy whatever the path asked for.
 WITH_KERNEL = sorted(
-    name for name, cls in DISTRIBUTIONS.items() if cls().compiled_loss() is not None
+    name
+    for name, cls in DISTRIBUTIONS.items()
+    if _compiled._declared_loss(cls()) is not None
 )
+NUMPY_ONLY = sorted(set(DISTRIBUTIONS) - set(WITH_KERNEL))
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -387,13 +391,26 @@ def test_a_kernel_that_does_not_exist_is_named():
 
 
 def test_every_declared_kernel_exists():
-    for cls in DISTRIBUTIONS.values():
-        declared = cls().compiled_loss()
-        if declared is None:  # trains on numpy
-            continue
-        kernel, constants = declared
+    for name in WITH_KERNEL:
+        kernel, constants = DISTRIBUTIONS[name]().compiled_loss()
         assert kernel in _compiled.LOSS_KERNELS
         assert all(isinstance(value, float) for value in constants)
+
+
+@pytest.mark.parametrize("distribution", NUMPY_ONLY)
+def test_a_distribution_without_a_kernel_trains_on_numpy(distribution, monkeypatch):
+    """A distribution that declares no kernel trains on numpy with the
+    compiled path enabled and forced."""
+    X, y = _data(distribution, np.float64)
+    monkeypatch.setattr(_compiled, "ENABLED", True)
+    kernels_for, kernels = _compiled.kernels_for, []
+    monkeypatch.setattr(
+        _compiled, "kernels_for", lambda *args: kernels.append(kernels_for(*args))
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        _estimator(distribution, "tanh", "adam").fit(X, y)
+    assert kernels == [None]
 
 
 @pytest.mark.parametrize("df", [0.7, 2.5, 40.0])

@@ -131,7 +131,7 @@ def _bad_fits(name):
             name, r"sample_weight\.shape", sample_weight=np.ones(4)
         ),
         "unknown-distribution": BadFit(
-            name, "'distribution' parameter", set_params={"distribution": "gamma"}
+            name, "'distribution' parameter", set_params={"distribution": "no_such_law"}
         ),
     }
     if supervised:
