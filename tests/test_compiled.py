@@ -397,22 +397,6 @@ def test_every_declared_kernel_exists():
         assert all(isinstance(value, float) for value in constants)
 
 
-@pytest.mark.parametrize("distribution", NUMPY_ONLY)
-def test_a_distribution_without_a_kernel_trains_on_numpy(distribution, monkeypatch):
-    """A distribution that declares no kernel trains on numpy with the
-    compiled path enabled and forced."""
-    X, y = _data(distribution, np.float64)
-    monkeypatch.setattr(_compiled, "ENABLED", True)
-    kernels_for, kernels = _compiled.kernels_for, []
-    monkeypatch.setattr(
-        _compiled, "kernels_for", lambda *args: kernels.append(kernels_for(*args))
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        _estimator(distribution, "tanh", "adam").fit(X, y)
-    assert kernels == [None]
-
-
 @pytest.mark.parametrize("df", [0.7, 2.5, 40.0])
 def test_student_t_degrees_of_freedom_reach_the_kernel(df, monkeypatch):
     """Student's t's df travels in the kernel's constants array."""
