@@ -3,7 +3,8 @@
 Fits the three estimators on bundled scikit-learn datasets next to their
 scikit-learn counterparts, a variational autoencoder next to scikit-learn's
 density models, runs a grid search over the likelihood, draws samples, and
-writes a figure.
+writes a figure: the autoencoders' digits and the calibration display of the
+regressor's predicted distribution on held-out data.
 """
 
 # Authors: The sklearn_mle_nn developers
@@ -22,10 +23,11 @@ from sklearn.linear_model import BayesianRidge
 from sklearn.metrics import log_loss, mean_squared_error
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.neural_network import MLPClassifier, MLPRegressor
-from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from . import MLEAutoencoder, MLEClassifier, MLERegressor
+from .metrics import PredictiveCalibrationDisplay
+from .pipeline import make_pipeline
 
 
 def _gaussian_nll(model, X_train, y_train, X_test, y_test):
@@ -35,9 +37,11 @@ def _gaussian_nll(model, X_train, y_train, X_test, y_test):
 
 
 def regression_rows():
+    """The rows of the diabetes regressors, and the held-out data with our
+    fitted pipeline (for the calibration display of the figure)."""
     X, y = load_diabetes(return_X_y=True)
     X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
-    rows = []
+    rows, ours = [], None
     for model in (
         MLERegressor(random_state=0),
         MLPRegressor(random_state=0),
@@ -45,14 +49,15 @@ def regression_rows():
     ):
         pipe = make_pipeline(StandardScaler(), model).fit(X_train, y_train)
         if isinstance(model, MLERegressor):
-            nll = -model.log_likelihood(pipe[0].transform(X_test), y_test).mean()
+            nll = -pipe.log_likelihood(X_test, y_test).mean()
+            ours = (pipe, X_test, y_test)
         else:
             nll = _gaussian_nll(pipe, X_train, y_train, X_test, y_test)
         rows.append(
             ("diabetes", type(model).__name__, "R2", pipe.score(X_test, y_test))
         )
         rows.append(("diabetes", type(model).__name__, "NLL", nll))
-    return rows
+    return rows, ours
 
 
 def classification_rows():
@@ -135,7 +140,7 @@ def draw_samples():
         print(f"  {truth:6.1f}  {mean:6.1f}  " + " ".join(f"{d:6.1f}" for d in row))
 
 
-def write_figure(path, autoencoder, X_test, vae, varying):
+def write_figure(path, autoencoder, X_test, vae, varying, regression):
     try:
         import matplotlib
 
@@ -155,18 +160,26 @@ def write_figure(path, autoencoder, X_test, vae, varying):
             varying,
         ),
     }
-    fig, axes = plt.subplots(4, 8, figsize=(8, 4.4))
+    fig = plt.figure(figsize=(8, 7.6), layout="constrained")
+    digits, calibration = fig.subfigures(2, 1, height_ratios=[4.4, 3.2])
+    axes = digits.subplots(4, 8)
     for row_axes, (title, values) in zip(axes, rows.items()):
         for ax, image in zip(row_axes, values):
             ax.imshow(image.reshape(8, 8), cmap="gray_r", vmin=0, vmax=1)
             ax.set_xticks([])
             ax.set_yticks([])
         row_axes[0].set_ylabel(title)
-    fig.suptitle(
+    digits.suptitle(
         "MLEAutoencoder (Bernoulli): digits, reconstruction means, samples;\n"
         "variational (Gaussian): new digits from the prior"
     )
-    fig.tight_layout()
+    # Is the predicted distribution right? Coverage of its central intervals
+    # against their level, and the PIT histogram (flat when it is).
+    pipe, X_held_out, y_held_out = regression
+    PredictiveCalibrationDisplay.from_estimator(
+        pipe, X_held_out, y_held_out, ax=calibration.subplots(1, 2), name="ours"
+    )
+    calibration.suptitle("MLERegressor (Gaussian), held-out diabetes")
     fig.savefig(path, dpi=100)
     print(f"\nFigure written to {Path(path).resolve()}")
 
@@ -190,7 +203,8 @@ def main(argv=None):
     print("Held-out results, sklearn_mle_nn next to scikit-learn (defaults):\n")
     ae_rows, autoencoder, X_test = autoencoder_rows()
     vae_rows, vae, varying = density_rows()
-    print_table(regression_rows() + classification_rows() + ae_rows + vae_rows)
+    regression, held_out = regression_rows()
+    print_table(regression + classification_rows() + ae_rows + vae_rows)
 
     search = grid_search()
     print("\nGridSearchCV over the likelihood (breast cancer, 3-fold accuracy):")
@@ -201,7 +215,7 @@ def main(argv=None):
     print(f"  best: {search.best_params_['mleclassifier__distribution']}")
 
     draw_samples()
-    write_figure(args.figure, autoencoder, X_test, vae, varying)
+    write_figure(args.figure, autoencoder, X_test, vae, varying, held_out)
 
 
 if __name__ == "__main__":
