@@ -251,9 +251,8 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
                 snapshot=lambda: self._snapshot(network, model, problem, plan),
             )
             plan = self._fit_plan(
-                model, problem, continuing, incremental, coefs_init, random_state
+                model, problem, continuing, incremental, coefs_init, random_state, tasks
             )
-            plan.tasks = tasks
             result = fit(model, problem, plan)
             attributes = self._fitted_attributes(
                 network, model, model.params, result.distribution
@@ -300,7 +299,9 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             _check_user_distribution(network.distribution, Y, sample_weight)
         return X, Y, sample_weight, network
 
-    def _fit_plan(self, model, problem, continuing, incremental, coefs_init, rng):
+    def _fit_plan(
+        self, model, problem, continuing, incremental, coefs_init, rng, tasks
+    ):
         """What this call of fit asks of training (:class:`_training.FitPlan`)."""
         sample_weight = problem.sample_weight
         early_stopping = self._uses_early_stopping(
@@ -313,7 +314,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             optimizer=self._make_or_resume_optimizer(model, incremental and continuing),
             history=self._resume_history(continuing, incremental, early_stopping),
             random_state=rng,
-            tasks=None,
+            tasks=tasks,
             alpha=self.alpha,
             batch_size=self.batch_size,
             shuffle=self.shuffle,
