@@ -595,20 +595,20 @@ def _choose_network(model, problem, plan, recovery, null_loss, batches):
 def _final_network(model, problem, plan, reference, may_fall_back):
     """The fitted distribution of the network that ends the fit, and its mean
     training NLL, after it gave way to the intercept-only model if it must."""
-    fell_back = False
+    final, fell_back = None, False
     if may_fall_back:
-        distribution, loss = final_pass(model, problem, model.params, plan)
-        if not _worse_than(loss, reference, problem, model.distribution):
-            plan.tasks.fit_ends()
-            return distribution, loss
-        _keep_intercept_only(model, problem, loss, reference)
-        fell_back = True
+        final = final_pass(model, problem, model.params, plan)
+        if _worse_than(final[1], reference, problem, model.distribution):
+            _keep_intercept_only(model, problem, final[1], reference)
+            final, fell_back = None, True
     # After the best weights are restored, before the model's weights move
     # to the data space for good.
     plan.tasks.fit_ends()
-    # The intercept-only model kept is the training rows' own maximum-
-    # likelihood fit: the validation rows do not change it.
-    return final_pass(model, problem, model.params, plan, calibrate=not fell_back)
+    if final is None:
+        # The intercept-only model kept is the training rows' own maximum-
+        # likelihood fit: the validation rows do not change it.
+        final = final_pass(model, problem, model.params, plan, calibrate=not fell_back)
+    return final
 
 
 def final_pass(model, problem, params, plan, calibrate=True):
