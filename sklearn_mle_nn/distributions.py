@@ -959,7 +959,27 @@ class StudentT(LocationScale):
         return "student_t_loss", (float(constant), df)
 
 
-class Poisson(Distribution):
+class _Counts(Distribution):
+    """A likelihood of counts: targets of at least 0, a non-integer one of
+    probability 0 (it is fitted all the same, as a rate, by the same NLL, as
+    scikit-learn's Poisson deviance takes it; its log-likelihood is -inf, as
+    the ``logpmf`` of :meth:`scipy_distribution` says)."""
+
+    support = "counts (y >= 0)"
+
+    def log_likelihood(self, y, raw):
+        counts = np.all(y == np.round(y), axis=1)
+        return np.where(counts, -self.nll(y, raw), -np.inf)
+
+    def check_target(self, y, what="targets"):
+        if np.min(y) < 0:
+            raise ValueError(
+                f"The {self.name} likelihood needs {what} >= 0 (counts); got "
+                f"values down to {np.min(y):g}."
+            )
+
+
+class Poisson(_Counts):
     """Poisson likelihood for counts, with the log link.
 
     *Domain*: y >= 0 (counts). *Link*: exp (canonical): ``rate =
@@ -985,7 +1005,6 @@ class Poisson(Distribution):
     name = "poisson"
     canonical_link = "exp"
     links = ("exp",)
-    support = "counts (y >= 0)"
 
     def _raw(self, raw):
         return np.minimum(raw, _LOG_LIMIT)
@@ -1004,17 +1023,6 @@ class Poisson(Distribution):
     def gradient(self, y, raw, out=None):
         out = np.exp(self._raw(raw), out=out)
         return np.subtract(out, y, out=out)
-
-    def log_likelihood(self, y, raw):
-        counts = np.all(y == np.round(y), axis=1)
-        return np.where(counts, -self.nll(y, raw), -np.inf)
-
-    def check_target(self, y, what="targets"):
-        if np.min(y) < 0:
-            raise ValueError(
-                f"distribution='poisson' needs {what} >= 0 (counts); got values "
-                f"down to {np.min(y):g}."
-            )
 
     def intercept_only_raw(self, y, sample_weight=None):
         mean = np.average(y, axis=0, weights=sample_weight)
@@ -1139,7 +1147,7 @@ class Gamma(Distribution):
         return {"shape_": self.shape_} if hasattr(self, "shape_") else {}
 
 
-class NegativeBinomial(Distribution):
+class NegativeBinomial(_Counts):
     """Negative binomial likelihood for overdispersed counts (NB2).
 
     *Domain*: y >= 0 (counts whose variance exceeds their mean: visits,
@@ -1178,7 +1186,6 @@ class NegativeBinomial(Distribution):
     canonical_link = None
     default_link = "exp"
     links = ("exp",)
-    support = "counts (y >= 0)"
     # 1 / r is the excess of the variance over the mean in units of the
     # squared mean, a mean over the samples (as in its moment estimate):
     # pooled as a mean, r as a harmonic mean.
@@ -1219,17 +1226,6 @@ class NegativeBinomial(Distribution):
         out = expit(self._raw(raw) - np.log(r), out=out)
         out *= r + y
         return np.subtract(out, y, out=out)
-
-    def log_likelihood(self, y, raw):
-        counts = np.all(y == np.round(y), axis=1)
-        return np.where(counts, -self.nll(y, raw), -np.inf)
-
-    def check_target(self, y, what="targets"):
-        if np.min(y) < 0:
-            raise ValueError(
-                f"The {self.name} likelihood needs {what} >= 0 (counts); got "
-                f"values down to {np.min(y):g}."
-            )
 
     def intercept_only_raw(self, y, sample_weight=None):
         mean = np.average(y, axis=0, weights=sample_weight)
@@ -1616,7 +1612,7 @@ class GaussianMixture(Distribution):
         return np.concatenate(blocks, axis=0).reshape(1, -1)
 
 
-class ZeroInflatedPoisson(Distribution):
+class ZeroInflatedPoisson(_Counts):
     """Poisson counts with a probability of a structural zero, per row.
 
     For counts with more zeros than a Poisson allows (fish caught by a
@@ -1654,7 +1650,6 @@ class ZeroInflatedPoisson(Distribution):
     canonical_link = None
     default_link = "exp"
     links = ("exp",)
-    support = "counts (y >= 0)"
 
     def _rate_and_logit(self, raw):
         log_rate, logit = self.split(raw)
@@ -1688,17 +1683,6 @@ class ZeroInflatedPoisson(Distribution):
         rate_grad[...] = (1 - structural) * np.exp(log_rate) - y
         logit_grad[...] = expit(logit) - structural
         return out
-
-    def log_likelihood(self, y, raw):
-        counts = np.all(y == np.round(y), axis=1)
-        return np.where(counts, -self.nll(y, raw), -np.inf)
-
-    def check_target(self, y, what="targets"):
-        if np.min(y) < 0:
-            raise ValueError(
-                f"distribution={self.name!r} needs {what} >= 0 (counts); got "
-                f"values down to {np.min(y):g}."
-            )
 
     def mean(self, raw):
         log_rate, logit = self._rate_and_logit(raw)
