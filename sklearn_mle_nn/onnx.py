@@ -468,16 +468,9 @@ def _convert_classifier(scope, operator, container):
     index = graph.node("ArgMax", [probabilities], axis=1, keepdims=0)
     classes = np.asarray(get_label_classes(scope, model))
     if _label_type(classes) == "string":
-        graph.node(
-            "LabelEncoder",
-            [index],
-            output=label,
-            op_domain="ai.onnx.ml",
-            op_version=2,
-            keys_int64s=list(range(len(classes))),
-            values_strings=[str(value) for value in classes],
-        )
-        return
+        values = {"values_strings": [str(value) for value in classes]}
+    else:
+        values = {"values_int64s": [int(value) for value in classes]}
     graph.node(
         "LabelEncoder",
         [index],
@@ -485,7 +478,7 @@ def _convert_classifier(scope, operator, container):
         op_domain="ai.onnx.ml",
         op_version=2,
         keys_int64s=list(range(len(classes))),
-        values_int64s=[int(value) for value in classes],
+        **values,
     )
 
 
