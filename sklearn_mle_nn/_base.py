@@ -330,6 +330,18 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             given_start=continuing or coefs_init is not None,
             incremental=incremental,
             starts_at_intercept_only=self._output_starts_at_intercept_only,
+            starts_at_linear_model=self._starts_at_linear_model(
+                continuing or coefs_init is not None
+            ),
+        )
+
+    def _starts_at_linear_model(self, given_start):
+        """Whether a new network starts at the linear model (``start``; the
+        autoencoder has no such parameter: its start is PCA's)."""
+        return (
+            getattr(self, "start", None) == "linear"
+            and not given_start
+            and all(name == "relu" for _, name in self._hidden_layers())
         )
 
     def _snapshot(self, network, model, problem, plan):

@@ -6,6 +6,7 @@
 import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import (
     check_array,
@@ -51,6 +52,19 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
         classes) is used on them, and any other is refused at ``fit``. ``fit``
         never changes it; the fitted copy is ``distribution_``.
 
+    start : {'linear', 'intercept_only'}, default='linear'
+        Where a new network starts. 'linear': at the distribution's own
+        linear model of the training rows (its penalized maximum-likelihood
+        fit, as ``LogisticRegression`` gives), carried by two rectifier
+        units per mean output (``z = relu(z) - relu(-z)``), the other units
+        adding nothing at the start; with early stopping, the held-out rows
+        score the start too, and it is kept unless an epoch does better. It
+        needs ``activation='relu'`` and hidden layers of at least two units
+        per class output; otherwise, and with 'intercept_only', the network
+        starts at the intercept-only model (zero output weights), as
+        scikit-learn's MLP would with its output layer set to the best
+        constant.
+
     {solver_parameters}
 
     Attributes
@@ -86,12 +100,18 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
     (2, 4)
     """
 
+    _parameter_constraints: dict = {
+        **BaseMLE._parameter_constraints,
+        "start": [StrOptions({"linear", "intercept_only"})],
+    }
+
     def __init__(
         self,
         hidden_layer_sizes=(100,),
         activation="relu",
         *,
         distribution="bernoulli",
+        start="linear",
         standardize_inputs=True,
         solver="sgd",
         alpha=0.1,
@@ -117,6 +137,7 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.distribution = distribution
+        self.start = start
         self.standardize_inputs = standardize_inputs
         self.solver = solver
         self.alpha = alpha

@@ -75,10 +75,10 @@ standardize_inputs : bool, default=@standardize_inputs@
 
     early_stopping : bool or 'auto', default=@early_stopping@
         Whether ``fit`` holds out ``validation_fraction`` of the training
-        data, stops when its score (R² for the regressor, or the mean
-        log-likelihood when the network also predicts the spread; accuracy
-        for the classifier; mean log-likelihood for the autoencoder) stops
-        improving, and keeps the weights of the best score. 'auto' does so
+        data, stops when its score (the mean log-likelihood of the held-out
+        rows, for every estimator) stops improving, and keeps the weights of
+        the best score (the regressor's and classifier's linear start, see
+        ``start``, is scored too). 'auto' does so
         when the validation set would hold at least 10 samples (of positive
         ``sample_weight``). When the
         network also predicts the spread ('heteroscedastic_gaussian'), the
@@ -132,8 +132,9 @@ loss_ : float or None
         accuracy; ``score`` still does.)
 
     best_validation_score_ : float or None
-        The best of ``validation_scores_``: the held-out log-likelihood of
-        the network that early stopping kept.
+        The held-out log-likelihood of the network that early stopping kept:
+        the best of ``validation_scores_``, or the linear start's score
+        (``start='linear'``) when no epoch scored better.
 
     n_iter_ : int
         Number of epochs run by the latest ``fit``; with ``partial_fit``, the

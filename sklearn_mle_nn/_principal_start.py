@@ -16,16 +16,13 @@ starts its embedding at the principal components.
 import numpy as np
 from sklearn.utils.extmath import randomized_svd
 
-#: What a hidden unit of each activation passes on of its pair's score: a
-#: pair carries ``+u`` and ``-u``; ``u`` is ``(a - b)`` for ReLU units (one
-#: of them is zero), ``(a - b) / 2`` for linear ones.
-_PAIR_WEIGHT = {"relu": 1.0, "identity": 0.5}
+from ._linear_start import PAIR_WEIGHT, embed_linear_path
 
 
 def can_start_at_principal_subspace(activation, hidden_sizes, n_components, n_features):
     """Whether the network contains the linear autoencoder exactly."""
     return (
-        activation in _PAIR_WEIGHT
+        activation in PAIR_WEIGHT
         and n_components <= n_features
         and all(units >= 2 * n_components for units in hidden_sizes)
     )
@@ -76,37 +73,15 @@ def embed_principal_subspace(coefs, intercepts, activation, encoder, decoder):
     keep their random incoming weights (and the decoder's first layer its
     random weights from the code) so that they learn from the first step.
     """
-    E, e = encoder
-    D, d = decoder
-    k = E.shape[1]
-    pair = _PAIR_WEIGHT[activation]
-    n_layers = len(coefs)
-    if n_layers == 2:  # no hidden layer: the code is the scores
+    if len(coefs) == 2:  # no hidden layer: the code is the scores
+        E, e = encoder
+        D, d = decoder
         coefs[0][...], intercepts[0][...] = E, e
         coefs[1][:, : D.shape[1]], intercepts[1][: D.shape[1]] = D, d
         return
-    code_layer = n_layers // 2 - 1  # the weights into the code
-    # Two units per score: +I on the first k, -I on the next k.
-    signs = np.concatenate([np.eye(k), -np.eye(k)], axis=1)
-    for i, (W, b) in enumerate(zip(coefs, intercepts)):
-        if i == 0:
-            W[:, : 2 * k] = E @ signs
-            b[: 2 * k] = e @ signs
-        elif i == n_layers - 1:
-            W[:, : D.shape[1]] = 0
-            W[: 2 * k, : D.shape[1]] = pair * signs.T @ D
-            b[: D.shape[1]] = d
-        elif i == code_layer:
-            W[...] = 0
-            W[: 2 * k] = pair * signs.T
-            b[...] = 0
-        elif i == code_layer + 1:
-            W[:, : 2 * k] = signs
-            b[: 2 * k] = 0
-        else:
-            W[:, : 2 * k] = 0
-            W[: 2 * k, : 2 * k] = pair * signs.T @ signs
-            b[: 2 * k] = 0
+    embed_linear_path(
+        coefs, intercepts, activation, encoder, decoder, code_layer=len(coefs) // 2 - 1
+    )
 
 
 def linear_autoencoder(network, Y, sample_weight, n_components):

@@ -56,6 +56,19 @@ class MLERegressor(RegressorMixin, BaseMLE):
         'bernoulli'. ``distribution='gaussian', out_activation='logistic'`` is
         the squared error on a sigmoid output.
 
+    start : {'linear', 'intercept_only'}, default='linear'
+        Where a new network starts. 'linear': at the distribution's own
+        linear model of the training rows (its penalized maximum-likelihood
+        fit, as ``Ridge`` for 'gaussian' or ``PoissonRegressor`` for
+        'poisson'), carried by two rectifier units per mean output
+        (``z = relu(z) - relu(-z)``), the other units adding nothing at the
+        start; with early stopping, the held-out rows score the start too,
+        and it is kept unless an epoch does better. It needs
+        ``activation='relu'`` and hidden layers of at least two units per
+        mean output; otherwise, and with 'intercept_only', the network starts
+        at the intercept-only model (zero output weights), as scikit-learn's
+        MLP would with its output layer set to the best constant.
+
     {solver_parameters}
 
     Attributes
@@ -99,6 +112,7 @@ class MLERegressor(RegressorMixin, BaseMLE):
     _parameter_constraints: dict = {
         **BaseMLE._parameter_constraints,
         "out_activation": [StrOptions(set(HIDDEN_ACTIVATIONS)), None],
+        "start": [StrOptions({"linear", "intercept_only"})],
     }
 
     def __init__(
@@ -108,6 +122,7 @@ class MLERegressor(RegressorMixin, BaseMLE):
         *,
         distribution="gaussian",
         out_activation=None,
+        start="linear",
         standardize_inputs=True,
         solver="sgd",
         alpha=0.05,
@@ -134,6 +149,7 @@ class MLERegressor(RegressorMixin, BaseMLE):
         self.activation = activation
         self.distribution = distribution
         self.out_activation = out_activation
+        self.start = start
         self.standardize_inputs = standardize_inputs
         self.solver = solver
         self.alpha = alpha

@@ -22,6 +22,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
+from . import _linear_start
 from ._steps import (
     EVALUATION_SEED,
     BatchSource,
@@ -300,6 +301,7 @@ class ConvergenceMonitor:
         self.verbose = verbose
         self.average_decay = average_decay
         self.best_params = None
+        self.start_score = -np.inf
         self.average = None
         # The average trails the weights by decay / (1 - decay) epochs (the
         # mean age of what it holds: nine at 0.9). An improvement of the
@@ -345,7 +347,19 @@ class ConvergenceMonitor:
             history.no_improvement_count = 0
         if score > history.best_validation_score or self.best_params is None:
             history.best_validation_score = max(score, history.best_validation_score)
-            self.best_params = scored.copy()
+            if score > self.start_score:
+                self.best_params = scored.copy()
+
+    def keep_start(self, params):
+        """Keep ``params`` (a start that is a model of its own) unless an
+        epoch scores better; the stopping rule counts the epochs' scores
+        only, so that training gets its patience to improve on the start."""
+        self.start_score = self.validation(params)
+        self.best_params = params.copy()
+
+    def kept_score(self, history):
+        """The validation score of the parameters kept."""
+        return max(history.best_validation_score, self.start_score)
 
     def _averaged(self, params):
         """The running average of the weights, with this epoch's added."""
@@ -415,6 +429,9 @@ class FitPlan:
     incremental: bool = False
     #: A new network's output layer is the intercept-only model.
     starts_at_intercept_only: bool = True
+    #: A new network of rectifiers starts at the distribution's linear model
+    #: (:mod:`._linear_start`), fitted on the training rows.
+    starts_at_linear_model: bool = False
 
     @property
     def n_epochs(self):
@@ -460,6 +477,7 @@ def fit(model, problem, plan):
         )
     if monitor.best_params is not None:
         model.params[...] = monitor.best_params
+        plan.history.best_validation_score = monitor.kept_score(plan.history)
     may_fall_back = _choose_network(
         model, problem, plan, recovery, null_loss, training[1]
     )
@@ -522,6 +540,14 @@ def _prepare_epochs(model, problem, plan, null_loss, start_loss):
         )
         problem.validation = validation
     batch_size = resolve_batch_size(plan.batch_size, X.shape[0])
+    if plan.starts_at_linear_model:
+        _start_at_linear_model(
+            model, X, Y, sample_weight, penalty=plan.alpha / batch_size
+        )
+        if not plan.early_stopping and model.start is None:
+            # Without held-out rows, the training rows judge: the linear
+            # model is kept if training ends worse on them.
+            model.start = model.params.copy()
     step = MiniBatchStep(
         model,
         plan.optimizer,
@@ -549,6 +575,10 @@ def _prepare_epochs(model, problem, plan, null_loss, start_loss):
         # A warm-started fit starts from the weights that scored the best
         # validation score so far: an epoch must beat them to replace them.
         monitor.best_params = model.params.copy()
+    elif plan.early_stopping and plan.starts_at_linear_model:
+        # The linear start is a model of its own: an epoch must beat it on
+        # the held-out rows to replace it.
+        monitor.keep_start(model.params)
     recovery = Recovery(
         model.params,
         null_loss,
@@ -556,6 +586,25 @@ def _prepare_epochs(model, problem, plan, null_loss, start_loss):
         plan.learning_rate_init,
     )
     return (step, batches), recovery, monitor
+
+
+def _start_at_linear_model(model, X, Y, sample_weight, penalty):
+    """Start a new network of rectifiers at the distribution's penalized
+    linear model of the training rows (:mod:`._linear_start`), when its
+    layers are wide enough to carry it; the start stays the intercept-only
+    model where the linear model fits no better."""
+    distribution = model.distribution
+    columns = _linear_start.linear_columns(distribution, Y.shape[1], model.held)
+    if columns is None or not _linear_start.can_carry(
+        model.layout.layer_units[1:-1], columns.size
+    ):
+        return
+    coefs, intercepts = model.split()
+    fitted = _linear_start.fit_linear_mean(
+        distribution, X, Y, sample_weight, intercepts[-1], columns, penalty
+    )
+    if fitted is not None:
+        _linear_start.embed_linear_mean(coefs, intercepts, *fitted, columns)
 
 
 def _choose_network(model, problem, plan, recovery, null_loss, batches):

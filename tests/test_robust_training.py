@@ -230,10 +230,16 @@ def test_strong_penalty_is_not_taken_for_a_blow_up():
     a posteriori fit under so strong a prior, not an error."""
     model = MLERegressor(random_state=0, alpha=100.0).fit(X, Y_REAL)
     assert np.isfinite(model.predict(X)).all()
-    assert model.loss_curve_[0] > 10  # the penalty dominates the objective
-    held = MLERegressor(random_state=0, alpha=1e4).fit(X, Y_REAL)
-    predictions = held.predict(X)
-    assert np.std(predictions) < 1e-2 * np.std(Y_REAL)
+    # The penalty dominates the objective (of random weights: the linear
+    # start's are the penalized fit's, and smaller).
+    held = MLERegressor(random_state=0, alpha=100.0, start="intercept_only")
+    assert held.fit(X, Y_REAL).loss_curve_[0] > 10
+    # Held at zero from either start; the intercept-only start's constant is
+    # the mean of all the rows (the linear start's, of the training split).
+    for start in ("linear", "intercept_only"):
+        held = MLERegressor(random_state=0, alpha=1e4, start=start).fit(X, Y_REAL)
+        predictions = held.predict(X)
+        assert np.std(predictions) < 1e-2 * np.std(Y_REAL)
     assert abs(predictions.mean() - Y_REAL.mean()) < 1e-2 * np.std(Y_REAL)
 
 
@@ -331,8 +337,11 @@ def _stops_before_learning(make, **params):
 
 
 #: Steps far too large for the data, no penalty to hold them back, and a
-#: stopping rule that gives up after an epoch without progress.
+#: stopping rule that gives up after an epoch without progress; from the
+#: intercept-only start (a linear start is kept as the start is: see
+#: test_training.py).
 _OVERSHOOTS = {
+    "start": "intercept_only",
     "alpha": 0,
     "learning_rate_init": 30.0,
     "momentum": 0.99,
@@ -376,7 +385,7 @@ def test_a_fit_that_stops_worse_than_intercept_only_raises_and_keeps_the_model(m
     """From given weights (warm_start), a fit that stops worse than both its
     start and the intercept-only model has failed: it raises, and the fitted
     model stays as it was."""
-    fitted = make(random_state=0).fit(X, y)
+    fitted = make(random_state=0, start="intercept_only").fit(X, y)
     state = copy.deepcopy(vars(fitted))
     predictions = fitted.predict(X)
     fitted.set_params(warm_start=True, **_OVERSHOOTS)
@@ -409,7 +418,7 @@ def test_max_iter_cut_off_warns_and_says_when_worse_than_intercept_only():
     """Cut off by max_iter, the fit warns as scikit-learn's does, and says more
     (from given weights: a new fit would give way to the intercept-only model
     it started from)."""
-    model = MLERegressor(random_state=0).fit(X, Y_REAL)
+    model = MLERegressor(random_state=0, start="intercept_only").fit(X, Y_REAL)
     model.set_params(
         warm_start=True, max_iter=2, **{**_OVERSHOOTS, "learning_rate_init": 10.0}
     )
@@ -475,7 +484,11 @@ def test_pure_noise_does_not_raise_once_training_has_learned(distribution):
         X_fit, y_fit = _noise(seed, 200)
         with warnings.catch_warnings(record=True) as record:
             warnings.simplefilter("always", ConvergenceWarning)
-            model = MLERegressor(distribution=distribution, random_state=seed)
+            # The fallback under test is from the intercept-only start (the
+            # linear start on noise is kept by the validation rows instead).
+            model = MLERegressor(
+                distribution=distribution, random_state=seed, start="intercept_only"
+            )
             model.fit(X_fit, y_fit)
         if distribution == "gaussian":
             # sigma_ is the training residuals' spread: the same likelihood
@@ -540,7 +553,10 @@ def test_a_spread_that_falls_apart_late_is_restored_to_its_best_epoch(capsys):
     # The seed of 40 (from the intercept-only start) on which it happens.
     X_fit, y_fit = _noise(30, 50)
     model = MLERegressor(
-        distribution="heteroscedastic_gaussian", random_state=30, verbose=True
+        distribution="heteroscedastic_gaussian",
+        random_state=30,
+        verbose=True,
+        start="intercept_only",
     )
     model.fit(X_fit, y_fit)
     assert "the weights of its best epoch" in capsys.readouterr().out

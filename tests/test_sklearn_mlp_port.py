@@ -68,8 +68,10 @@ LBFGS = "lbfgs: this library is mini-batch SGD by design"
 STOPS_WELL = 3
 
 #: scikit-learn's MLP defaults where ours differ (see the estimators' docs);
-#: scikit-learn trains on the features exactly as given.
+#: scikit-learn trains on the features exactly as given, from a random start
+#: (ours: its output layer at the intercept-only model, not the linear one).
 SKLEARN_MLP_DEFAULTS = {
+    "start": "intercept_only",
     "solver": "adam",
     "learning_rate_init": 0.001,
     "batch_size": "auto",
