@@ -31,7 +31,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy import optimize, stats
 from scipy.special import digamma, expit, gammaln, log_softmax, logsumexp, polygamma
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 
@@ -1147,7 +1147,97 @@ class Gamma(Distribution):
         return {"shape_": self.shape_} if hasattr(self, "shape_") else {}
 
 
-class NegativeBinomial(_Counts):
+class _NegativeBinomialCounts(_Counts):
+    """Counts whose count model is the negative binomial NB2: the mean
+    ``mu = exp(raw)`` (exp link; the canonical one depends on ``r``) and a
+    dispersion ``r`` per target, the variance ``mu + mu**2 / r``.
+
+    What :class:`NegativeBinomial` and :class:`ZeroInflatedNegativeBinomial`
+    share: the count model's log-probability, its gradient, draws and
+    ``scipy.stats`` family, and the dispersion, a constant that training
+    holds, :meth:`fit_constants` fits and a stream pools (see
+    :class:`NegativeBinomial`).
+    """
+
+    canonical_link = None
+    default_link = "exp"
+    links = ("exp",)
+    # 1 / r is the excess of the variance over the mean in units of the
+    # squared mean, a mean over the samples (as in its moment estimate):
+    # pooled as a mean, r as a harmonic mean.
+    pooled_constants = {"dispersion_": -1}
+    #: The count model's ``scipy.stats`` family; see :meth:`_count_arguments`.
+    _count_family = stats.nbinom
+
+    @property
+    def _dispersion(self):
+        """The fitted dispersion, else the one training holds (the
+        intercept-only model's; 1 before it is known)."""
+        return getattr(self, "dispersion_", getattr(self, "_training_dispersion", 1.0))
+
+    def _count_log_pmf(self, y, log_mean):
+        """``log NB(y; mu, r)`` per target, in float64 whatever the network's
+        dtype, as the Poisson's: with large counts the terms are large and
+        cancel."""
+        y, log_mean, r = (
+            np.asarray(values, dtype=np.float64)
+            for values in (y, log_mean, self._dispersion)
+        )
+        log_r = np.log(r)
+        nll = (
+            gammaln(r)
+            + gammaln(y + 1)
+            - gammaln(y + r)
+            + (r + y) * np.logaddexp(log_r, log_mean)
+            - r * log_r
+            - y * log_mean
+        )
+        return -nll
+
+    def _count_log_zero(self, mean):
+        """``log NB(0; mu, r) = -r log(1 + mu / r)``."""
+        r = np.asarray(self._dispersion, dtype=np.float64)
+        return -r * np.log1p(mean / r)
+
+    def _count_gradient(self, y, log_mean, out=None):
+        """``d -log NB(y; mu, r) / d log(mu) = r (mu - y) / (r + mu)``."""
+        r = np.asarray(self._dispersion, dtype=log_mean.dtype)
+        # mu / (r + mu), without overflow.
+        out = expit(log_mean - np.log(r), out=out)
+        out *= r + y
+        return np.subtract(out, y, out=out)
+
+    @property
+    def _count_overdispersion(self):
+        """``c`` of the count model's variance ``mu + c mu**2``: ``1 / r``."""
+        return 1 / np.asarray(self._dispersion)
+
+    def _count_draws(self, mean, n_samples, random_state):
+        """Draws of shape ``mean.shape + (n_samples,)``."""
+        r = np.broadcast_to(self._dispersion, mean.shape)[..., np.newaxis]
+        p = r / (r + mean[..., np.newaxis])
+        return random_state.negative_binomial(r, p, mean.shape + (n_samples,))
+
+    def _count_arguments(self, mean):
+        """``scipy.stats.nbinom``'s arguments ``(r, r / (r + mu))``."""
+        r = np.broadcast_to(self._dispersion, mean.shape)
+        return r, r / (r + mean)
+
+    def raw_curvature(self, y, sample_weight=None):
+        # The Fisher information r mean / (r + mean) in raw at the
+        # intercept-only mean: it grows with the counts, as the Poisson's
+        # (the limit r -> inf), so that steps do not.
+        mean = np.average(y, axis=0, weights=sample_weight)
+        r = np.broadcast_to(self._dispersion, mean.shape)
+        return float(np.max(r * mean / (r + mean)))
+
+    def estimator_attributes(self):
+        if hasattr(self, "dispersion_"):
+            return {"dispersion_": self.dispersion_}
+        return {}
+
+
+class NegativeBinomial(_NegativeBinomialCounts):
     """Negative binomial likelihood for overdispersed counts (NB2).
 
     *Domain*: y >= 0 (counts whose variance exceeds their mean: visits,
@@ -1183,19 +1273,6 @@ class NegativeBinomial(_Counts):
     """
 
     name = "negative_binomial"
-    canonical_link = None
-    default_link = "exp"
-    links = ("exp",)
-    # 1 / r is the excess of the variance over the mean in units of the
-    # squared mean, a mean over the samples (as in its moment estimate):
-    # pooled as a mean, r as a harmonic mean.
-    pooled_constants = {"dispersion_": -1}
-
-    @property
-    def _dispersion(self):
-        """The fitted dispersion, else the one training holds (the
-        intercept-only model's; 1 before it is known)."""
-        return getattr(self, "dispersion_", getattr(self, "_training_dispersion", 1.0))
 
     def _raw(self, raw):
         return np.minimum(raw, _LOG_LIMIT)
@@ -1204,28 +1281,10 @@ class NegativeBinomial(_Counts):
         return np.exp(self._raw(raw))
 
     def nll(self, y, raw):
-        # In float64 whatever the network's dtype, as the Poisson's: with
-        # large counts the terms are large and cancel.
-        raw = self._raw(np.asarray(raw, dtype=np.float64))
-        y = np.asarray(y, dtype=np.float64)
-        r = np.asarray(self._dispersion, dtype=np.float64)
-        log_r = np.log(r)
-        per_target = (
-            gammaln(r)
-            + gammaln(y + 1)
-            - gammaln(y + r)
-            + (r + y) * np.logaddexp(log_r, raw)
-            - r * log_r
-            - y * raw
-        )
-        return np.sum(per_target, axis=1)
+        return -np.sum(self._count_log_pmf(y, self._raw(raw)), axis=1)
 
     def gradient(self, y, raw, out=None):
-        r = np.asarray(self._dispersion, dtype=raw.dtype)
-        # mean / (r + mean), without overflow.
-        out = expit(self._raw(raw) - np.log(r), out=out)
-        out *= r + y
-        return np.subtract(out, y, out=out)
+        return self._count_gradient(y, self._raw(raw), out=out)
 
     def intercept_only_raw(self, y, sample_weight=None):
         mean = np.average(y, axis=0, weights=sample_weight)
@@ -1237,14 +1296,6 @@ class NegativeBinomial(_Counts):
             )
         return np.log(np.maximum(mean, np.finfo(float).tiny))[np.newaxis, :]
 
-    def raw_curvature(self, y, sample_weight=None):
-        # The Fisher information r mean / (r + mean) in raw at the
-        # intercept-only mean: it grows with the counts, as the Poisson's
-        # (the limit r -> inf), so that steps do not.
-        mean = np.average(y, axis=0, weights=sample_weight)
-        r = np.broadcast_to(self._dispersion, mean.shape)
-        return float(np.max(r * mean / (r + mean)))
-
     def fit_constants(self, y, raw, sample_weight=None):
         mean = self.mean(np.asarray(raw, dtype=float))
         self.dispersion_ = _nb_dispersion(y, mean, sample_weight).astype(raw.dtype)
@@ -1255,21 +1306,11 @@ class NegativeBinomial(_Counts):
         return np.sqrt(mean + mean * mean / self._dispersion).astype(raw.dtype)
 
     def sample(self, raw, n_samples, random_state):
-        mean = self.mean(raw)
-        r = np.broadcast_to(self._dispersion, mean.shape)[..., np.newaxis]
-        p = r / (r + mean[..., np.newaxis])
-        draws = random_state.negative_binomial(r, p, mean.shape + (n_samples,))
+        draws = self._count_draws(self.mean(raw), n_samples, random_state)
         return draws.astype(raw.dtype)
 
     def scipy_distribution(self, raw):
-        mean = self.mean(raw)
-        r = np.broadcast_to(self._dispersion, mean.shape)
-        return stats.nbinom(r, r / (r + mean))
-
-    def estimator_attributes(self):
-        if hasattr(self, "dispersion_"):
-            return {"dispersion_": self.dispersion_}
-        return {}
+        return self._count_family(*self._count_arguments(self.mean(raw)))
 
 
 class Bernoulli(Distribution):
@@ -1612,7 +1653,125 @@ class GaussianMixture(Distribution):
         return np.concatenate(blocks, axis=0).reshape(1, -1)
 
 
-class ZeroInflatedPoisson(_Counts):
+class _ZeroInflated(_Counts):
+    """Counts of a count model, with a probability of a structural zero per
+    row: what :class:`ZeroInflatedPoisson` and
+    :class:`ZeroInflatedNegativeBinomial` share.
+
+    *Parameters per target*: the log of the count model's mean ``mu`` (exp
+    link, the first block) and the logit of the probability ``pi`` of a
+    structural zero. With ``f`` the count model's probabilities, ``p(0) = pi
+    + (1 - pi) f(0)`` (by log-sum-exp, from the raw outputs) and ``p(y) = (1
+    - pi) f(y)`` for ``y > 0``. With ``q`` the posterior probability that a
+    zero is structural (0 for ``y > 0``), ``d NLL / d logit = pi - q`` and
+    ``d NLL / d log(mu)`` is ``1 - q`` times the count model's. The mean is
+    ``(1 - pi) mu``, the variance ``(1 - pi) mu (1 + (pi + c) mu)`` for a
+    count model of variance ``mu + c mu**2``.
+
+    A subclass gives its count model: ``_count_log_pmf(y, log_mean)`` (per
+    target), ``_count_log_zero(mean)``, ``_count_gradient(y, log_mean)``
+    (of ``-log f(y)``), ``_count_overdispersion`` (``c``),
+    ``_count_draws(mean, n_samples, random_state)``, and its ``scipy.stats``
+    family (``_count_family``) with ``_count_arguments(mean)``, which at
+    ``mean = 0`` must give a point mass at 0.
+    """
+
+    canonical_link = None
+    default_link = "exp"
+    links = ("exp",)
+
+    def _mean_and_logit(self, raw):
+        log_mean, logit = self.split(raw)
+        return np.minimum(log_mean, _LOG_LIMIT), logit
+
+    def _log_probabilities(self, y, raw):
+        """``log p(y)`` and ``q``, the posterior probability of a structural
+        zero (0 where ``y > 0``), per target."""
+        log_mean, logit = self._mean_and_logit(raw)
+        log_zero, log_not_zero = -np.logaddexp(0, -logit), -np.logaddexp(0, logit)
+        zero = y == 0
+        # At y = 0: log(pi + (1 - pi) f(0)).
+        log_p = np.where(
+            zero,
+            np.logaddexp(
+                log_zero, log_not_zero + self._count_log_zero(np.exp(log_mean))
+            ),
+            log_not_zero + self._count_log_pmf(y, log_mean),
+        )
+        # log q <= 0 at a zero; elsewhere the bound keeps exp() finite.
+        structural = np.where(zero, np.exp(np.minimum(log_zero - log_p, 0.0)), 0.0)
+        return log_p, structural
+
+    def nll(self, y, raw):
+        return -np.sum(self._log_probabilities(y, raw)[0], axis=1)
+
+    def gradient(self, y, raw, out=None):
+        out = np.empty_like(raw) if out is None else out
+        log_mean, logit = self._mean_and_logit(raw)
+        structural = self._log_probabilities(y, raw)[1]
+        mean_grad, logit_grad = self.split(out)
+        mean_grad[...] = (1 - structural) * self._count_gradient(y, log_mean)
+        logit_grad[...] = expit(logit) - structural
+        return out
+
+    def mean(self, raw):
+        log_mean, logit = self._mean_and_logit(raw)
+        return expit(-logit) * np.exp(log_mean)
+
+    def std(self, raw):
+        log_mean, logit = self._mean_and_logit(raw)
+        mean, zero = np.exp(log_mean), expit(logit)
+        spread = (zero + self._count_overdispersion) * mean
+        return np.sqrt((1 - zero) * mean * (1 + spread)).astype(raw.dtype, copy=False)
+
+    def sample(self, raw, n_samples, random_state):
+        log_mean, logit = self._mean_and_logit(raw)
+        counts = self._count_draws(np.exp(log_mean), n_samples, random_state)
+        structural = (
+            random_state.random_sample(counts.shape) < expit(logit)[..., np.newaxis]
+        )
+        return np.where(structural, 0, counts).astype(raw.dtype)
+
+    def scipy_distribution(self, raw):
+        """A :class:`ComponentMixture` of a point mass at 0 (the count model
+        of mean 0) and the count model, weighted ``pi`` and ``1 - pi``, of
+        shape ``(n_samples, n_targets)`` (``pmf``, ``logpmf``, ``cdf``,
+        ``ppf``, ``interval``, ``mean``, ``std``, ``rvs``)."""
+        log_mean, logit = self._mean_and_logit(raw)
+        zero = expit(logit)
+        return ComponentMixture(
+            self._count_family,
+            [
+                self._count_arguments(np.zeros_like(log_mean)),
+                self._count_arguments(np.exp(log_mean)),
+            ],
+            np.stack([zero, 1 - zero], axis=-1),
+        )
+
+    def intercept_only_raw(self, y, sample_weight=None):
+        """The constant model's maximum likelihood, at the count model's
+        constants (see :func:`_zero_inflated_constant`)."""
+        mean = np.average(y, axis=0, weights=sample_weight)
+        zeros = np.average(y == 0, axis=0, weights=sample_weight)
+        n_targets = len(mean)
+
+        def log_count_zero(count_mean, j):
+            # Target j's: the count model's constants differ by target.
+            return self._count_log_zero(np.full(n_targets, count_mean))[j]
+
+        count_mean, zero = np.array(
+            [
+                _zero_inflated_constant(m, f, functools.partial(log_count_zero, j=j))
+                for j, (m, f) in enumerate(zip(mean, zeros))
+            ]
+        ).T
+        with np.errstate(divide="ignore"):
+            logit = np.clip(np.log(zero) - np.log1p(-zero), -_LOG_LIMIT, _LOG_LIMIT)
+        log_mean = np.log(np.maximum(count_mean, np.finfo(float).tiny))
+        return np.concatenate([log_mean, logit])[np.newaxis, :]
+
+
+class ZeroInflatedPoisson(_ZeroInflated):
     """Poisson counts with a probability of a structural zero, per row.
 
     For counts with more zeros than a Poisson allows (fish caught by a
@@ -1647,85 +1806,114 @@ class ZeroInflatedPoisson(_Counts):
 
     name = "zero_inflated_poisson"
     parameters = (Parameter("rate"), Parameter("zero_logit", "shape"))
-    canonical_link = None
-    default_link = "exp"
-    links = ("exp",)
+    _count_family = stats.poisson
+    _count_overdispersion = 0.0
+    # As the Poisson's: the rate's curvature is about the mean count.
+    raw_curvature = Poisson.raw_curvature
 
-    def _rate_and_logit(self, raw):
-        log_rate, logit = self.split(raw)
-        return np.minimum(log_rate, _LOG_LIMIT), logit
+    def _count_log_pmf(self, y, log_rate):
+        return y * log_rate - np.exp(log_rate) - gammaln(y + 1)
 
-    def _log_probabilities(self, y, raw):
-        """``log p(y)`` and ``q``, the posterior probability of a structural
-        zero (0 where ``y > 0``), per target."""
-        log_rate, logit = self._rate_and_logit(raw)
-        rate = np.exp(log_rate)
-        log_zero, log_not_zero = -np.logaddexp(0, -logit), -np.logaddexp(0, logit)
-        log_poisson = y * log_rate - rate - gammaln(y + 1)
-        zero = y == 0
-        # At y = 0: log(pi + (1 - pi) exp(-rate)).
-        log_p = np.where(
-            zero,
-            np.logaddexp(log_zero, log_not_zero - rate),
-            log_not_zero + log_poisson,
-        )
-        structural = np.where(zero, np.exp(log_zero - log_p), 0.0)
-        return log_p, structural
+    def _count_log_zero(self, rate):
+        return -rate
 
-    def nll(self, y, raw):
-        return -np.sum(self._log_probabilities(y, raw)[0], axis=1)
+    def _count_gradient(self, y, log_rate):
+        return np.exp(log_rate) - y
 
-    def gradient(self, y, raw, out=None):
-        out = np.empty_like(raw) if out is None else out
-        log_rate, logit = self._rate_and_logit(raw)
-        structural = self._log_probabilities(y, raw)[1]
-        rate_grad, logit_grad = self.split(out)
-        rate_grad[...] = (1 - structural) * np.exp(log_rate) - y
-        logit_grad[...] = expit(logit) - structural
-        return out
+    def _count_draws(self, rate, n_samples, random_state):
+        return random_state.poisson(rate[..., np.newaxis], rate.shape + (n_samples,))
 
-    def mean(self, raw):
-        log_rate, logit = self._rate_and_logit(raw)
-        return expit(-logit) * np.exp(log_rate)
+    def _count_arguments(self, rate):
+        return (rate,)
 
-    def std(self, raw):
-        log_rate, logit = self._rate_and_logit(raw)
-        rate, zero = np.exp(log_rate), expit(logit)
-        # Var = (1 - pi) lambda (1 + pi lambda).
-        return np.sqrt((1 - zero) * rate * (1 + zero * rate))
 
-    def sample(self, raw, n_samples, random_state):
-        log_rate, logit = self._rate_and_logit(raw)
-        shape = log_rate.shape + (n_samples,)
-        counts = random_state.poisson(np.exp(log_rate)[..., np.newaxis], shape)
-        structural = random_state.random_sample(shape) < expit(logit)[..., np.newaxis]
-        return np.where(structural, 0, counts).astype(raw.dtype)
+class ZeroInflatedNegativeBinomial(_NegativeBinomialCounts, _ZeroInflated):
+    """Negative binomial counts with a probability of a structural zero, per
+    row.
 
-    def scipy_distribution(self, raw):
-        """A :class:`ComponentMixture` of a point mass at 0 (a Poisson of
-        rate 0) and the Poisson, weighted ``pi`` and ``1 - pi``, of shape
-        ``(n_samples, n_targets)`` (``pmf``, ``logpmf``, ``cdf``, ``ppf``,
-        ``interval``, ``mean``, ``std``, ``rvs``)."""
-        log_rate, logit = self._rate_and_logit(raw)
-        zero = expit(logit)
-        return ComponentMixture(
-            stats.poisson,
-            [(np.zeros_like(log_rate),), (np.exp(log_rate),)],
-            np.stack([zero, 1 - zero], axis=-1),
-        )
+    For counts with excess zeros *and* a variance beyond the Poisson's among
+    the rest (doctor visits of people who never see a doctor and of those
+    who do, some of them often). *Domain*: y >= 0 (counts). *Parameters per
+    target*: the mean ``mu`` of the negative binomial NB2 (exp link, the
+    first block) and the logit of the probability ``pi`` of a structural
+    zero; the dispersion ``r`` is a constant per target, as in
+    :class:`NegativeBinomial` (training holds the intercept-only model's,
+    ``dispersion_`` is fitted by maximum likelihood after training, a stream
+    pools ``1 / r`` as a mean). ``p(0) = pi + (1 - pi) (r / (r + mu))**r``,
+    ``p(y) = (1 - pi) NB(y; mu, r)`` for ``y > 0``, by log-sum-exp from the
+    raw outputs. With ``q`` the posterior probability that a zero is
+    structural (0 for ``y > 0``), ``d NLL / d logit = pi - q`` and ``d NLL /
+    d log(mu) = (1 - q) r (mu - y) / (r + mu)``. :meth:`mean` is ``(1 - pi)
+    mu``, the variance ``(1 - pi) mu (1 + (pi + 1 / r) mu)``. The
+    intercept-only start is the constant model's maximum likelihood, the
+    dispersion included (``pi = 0``, the negative binomial, where the zeros
+    are not in excess); large ``r`` is the zero-inflated Poisson.
+    Non-integer targets are fitted with ``log(y!)`` as ``gammaln(y + 1)``
+    but get ``-inf`` from :meth:`log_likelihood`. No compiled kernel: it
+    trains on numpy.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy import stats
+    >>> from sklearn_mle_nn.distributions import ZeroInflatedNegativeBinomial
+    >>> raw = np.array([[np.log(3.0), 0.0]])  # mean 3, pi = 0.5
+    >>> zinb = ZeroInflatedNegativeBinomial()
+    >>> zinb.dispersion_ = np.array([1.5])
+    >>> nll = zinb.nll(np.array([[0.0], [2.0]]), np.repeat(raw, 2, axis=0))
+    >>> count = stats.nbinom(1.5, 1.5 / (1.5 + 3.0))
+    >>> p0, p2 = 0.5 + 0.5 * count.pmf(0), 0.5 * count.pmf(2)
+    >>> bool(np.allclose(nll, -np.log([p0, p2])))
+    True
+    """
+
+    name = "zero_inflated_negative_binomial"
+    parameters = (Parameter("mean"), Parameter("zero_logit", "shape"))
 
     def intercept_only_raw(self, y, sample_weight=None):
-        mean = np.average(y, axis=0, weights=sample_weight)
-        zeros = np.average(y == 0, axis=0, weights=sample_weight)
-        rate, zero = _zero_inflated_poisson_fit(mean, zeros)
-        with np.errstate(divide="ignore"):
-            logit = np.clip(np.log(zero) - np.log1p(-zero), -_LOG_LIMIT, _LOG_LIMIT)
-        log_rate = np.log(np.maximum(rate, np.finfo(float).tiny))
-        return np.concatenate([log_rate, logit])[np.newaxis, :]
+        if not hasattr(self, "_training_dispersion"):
+            # The first intercept-only model is that of the training data:
+            # training holds its dispersion.
+            self._training_dispersion = self._constant_dispersion(y, sample_weight)
+        return super().intercept_only_raw(y, sample_weight)
 
-    def raw_curvature(self, y, sample_weight=None):
-        # As the Poisson's: the rate's curvature is about the mean count.
-        return float(np.max(np.average(y, axis=0, weights=sample_weight)))
+    def _constant_dispersion(self, y, sample_weight=None):
+        """The dispersion of the constant model of maximum likelihood, per
+        target: the best constant mean and zero probability at ``r`` have a
+        closed form (up to a root), so the likelihood is maximised over
+        ``log r`` alone, on a grid of steps of 1 over the range of
+        :data:`_DISPERSION_RANGE`, then by Brent's method about the best
+        point of the grid. The counts' distinct values, weighted, stand for
+        the rows."""
+        low, high = np.log(_DISPERSION_RANGE)
+        grid = np.linspace(low, high, int(np.ceil(high - low)) + 1)
+        dispersion = np.empty(y.shape[1])
+        for j in range(y.shape[1]):
+            values, index = np.unique(y[:, j], return_inverse=True)
+            weights = np.bincount(index, weights=sample_weight, minlength=len(values))
+            values = values[:, np.newaxis]
+
+            def mean_nll(log_r, values=values, weights=weights):
+                probe = clone(self)
+                probe._training_dispersion = np.exp([log_r])
+                raw = probe.intercept_only_raw(values, weights)
+                raw = np.repeat(raw, len(values), axis=0)
+                return probe.nll(values, raw) @ weights / weights.sum()
+
+            best = int(np.argmin([mean_nll(log_r) for log_r in grid]))
+            bounds = grid[max(best - 1, 0)], grid[min(best + 1, len(grid) - 1)]
+            result = optimize.minimize_scalar(
+                mean_nll, bounds=bounds, method="bounded", options={"xatol": 1e-10}
+            )
+            dispersion[j] = np.exp(result.x)
+        return dispersion
+
+    def fit_constants(self, y, raw, sample_weight=None):
+        log_mean, logit = self._mean_and_logit(np.asarray(raw, dtype=float))
+        self.dispersion_ = _nb_dispersion(
+            y, np.exp(log_mean), sample_weight, zero=expit(logit)
+        ).astype(raw.dtype)
+        return self
 
 
 class ComponentMixture(MixtureDistribution):
@@ -1850,26 +2038,28 @@ def _fit_normal_mixture(y, n_components, sample_weight=None, max_iter=500, tol=1
     return means, scales, weights / weights.sum(axis=0)
 
 
-def _zero_inflated_poisson_fit(mean, zeros):
-    """Maximum-likelihood constant rate and zero probability of each column.
+def _zero_inflated_constant(mean, zeros, log_count_zero):
+    """Maximum-likelihood constant count mean and zero probability of one
+    target of a zero-inflated count model.
 
-    With ``m`` the mean count and ``f`` the fraction of zeros, the zeros are
-    in excess of a Poisson's when ``f > exp(-m)``; the rate then solves
-    ``m (1 - exp(-rate)) = rate (1 - f)`` and ``pi = 1 - m / rate``.
-    Otherwise the best constant is the Poisson itself: ``pi = 0``.
+    With ``m`` the mean count, ``f`` the fraction of zeros and ``p0(mu) =
+    exp(log_count_zero(mu))`` the count model's probability of 0 at mean
+    ``mu``, the zeros are in excess when ``f > p0(m)``: the model then
+    gives 0 the probability ``f`` and the positive counts the mean they
+    have, so ``mu`` solves ``m (1 - p0(mu)) = mu (1 - f)`` and ``pi = 1 - m
+    / mu``. Otherwise the best constant is the count model itself: ``pi =
+    0``.
     """
-    rate, zero = np.array(mean, dtype=float), np.zeros(len(mean))
-    for j, (m, f) in enumerate(zip(mean, zeros)):
-        if m <= 0:  # only zeros: every zero structural
-            rate[j], zero[j] = 1.0, 1.0
-        elif f > np.exp(-m) and f < 1:
+    if mean <= 0:  # only zeros: every zero structural
+        return 1.0, 1.0
+    if zeros > np.exp(log_count_zero(mean)) and zeros < 1:
 
-            def excess(r, m=m, f=f):
-                return m * -np.expm1(-r) - r * (1 - f)
+        def excess(rate):
+            return mean * -np.expm1(log_count_zero(rate)) - rate * (1 - zeros)
 
-            rate[j] = optimize.brentq(excess, m, m / (1 - f), xtol=1e-14, rtol=1e-15)
-            zero[j] = 1 - m / rate[j]
-    return rate, zero
+        rate = optimize.brentq(excess, mean, mean / (1 - zeros), xtol=1e-14, rtol=1e-15)
+        return rate, 1 - mean / rate
+    return mean, 0.0
 
 
 #: Distribution classes by the name the ``distribution`` parameter uses.
@@ -1888,6 +2078,7 @@ DISTRIBUTIONS = {
         Categorical,
         GaussianMixture,
         ZeroInflatedPoisson,
+        ZeroInflatedNegativeBinomial,
     )
 }
 
@@ -2077,7 +2268,7 @@ def _gamma_shape(deviance, max_iter=50):
 _DISPERSION_RANGE = (1e-6, 1e8)
 
 
-def _nb_dispersion(y, mean, sample_weight=None, max_iter=100):
+def _nb_dispersion(y, mean, sample_weight=None, zero=None, max_iter=100):
     """Maximum-likelihood NB2 dispersion ``r`` per column at the means ``mean``.
 
     Newton's method on ``log r`` from the moment estimate ``mean(mu**2) /
@@ -2085,31 +2276,50 @@ def _nb_dispersion(y, mean, sample_weight=None, max_iter=100):
     most 1 (a plain step uphill where the log-likelihood is not concave), in
     :data:`_DISPERSION_RANGE`. Counts no more dispersed than a Poisson's
     give the ceiling: the likelihood rises towards the Poisson.
+
+    With ``zero``, each row's probability ``pi`` of a structural zero, it is
+    the zero-inflated likelihood's: a zero is the negative binomial's with
+    probability ``1 - q`` (``q`` its posterior probability of being
+    structural), which scales its score in ``r`` by ``1 - q`` and adds ``q
+    score**2`` to its curvature (before the scaling); the moment estimate
+    takes the mean ``(1 - pi) mu`` and the variance the structural zeros add.
     """
     y = np.asarray(y, dtype=float)
     mean = np.asarray(mean, dtype=float)
+    inflated = zero is not None
+    zero = np.asarray(zero, dtype=float) if inflated else 0.0
+    keep = 1 - zero
     low, high = np.log(_DISPERSION_RANGE[0]), np.log(_DISPERSION_RANGE[1])
-    excess = np.average((y - mean) ** 2 - mean, axis=0, weights=sample_weight)
-    squares = np.average(mean * mean, axis=0, weights=sample_weight)
+    # Beyond the variance (1 - pi) mu (1 + pi mu), the NB's (1 - pi) mu**2 / r.
+    excess = np.average(
+        (y - keep * mean) ** 2 - keep * mean * (1 + zero * mean),
+        axis=0,
+        weights=sample_weight,
+    )
+    squares = np.average(keep * mean * mean, axis=0, weights=sample_weight)
     with np.errstate(divide="ignore", invalid="ignore"):
         start = np.where(excess > 0, squares / excess, np.exp(high))
     log_r = np.clip(np.log(np.maximum(start, np.exp(low))), low, high)
     for _ in range(max_iter):
         r = np.exp(log_r)
         total = r + mean
-        slope = np.average(
-            digamma(y + r) - digamma(r) + np.log(r / total) + (mean - y) / total,
-            axis=0,
-            weights=sample_weight,
-        )
-        curvature = np.average(
+        score = digamma(y + r) - digamma(r) + np.log(r / total) + (mean - y) / total
+        curvature = (
             polygamma(1, y + r)
             - polygamma(1, r)
             + mean / (r * total)
-            + (y - mean) / total**2,
-            axis=0,
-            weights=sample_weight,
+            + (y - mean) / total**2
         )
+        if inflated:
+            # q = pi / (pi + (1 - pi) NB(0)), with NB(0) = (r / total)**r.
+            count_zero = keep * np.exp(r * np.log(r / total))
+            structural = np.where(
+                y == 0, zero / np.maximum(zero + count_zero, np.finfo(float).tiny), 0.0
+            )
+            curvature = (1 - structural) * (curvature + structural * score**2)
+            score = (1 - structural) * score
+        slope = np.average(score, axis=0, weights=sample_weight)
+        curvature = np.average(curvature, axis=0, weights=sample_weight)
         # In log r: first and second derivatives of the mean log-likelihood.
         gradient = r * slope
         hessian = r * r * curvature + gradient

@@ -254,6 +254,27 @@ def _zero_inflated_reference(raw, params, constants):
     )
 
 
+def _zero_inflated_nb_targets(rng, n, k):
+    """Negative binomial counts of mean 4 and dispersion 1.5, with 60%
+    structural zeros."""
+    counts = rng.negative_binomial(1.5, 1.5 / (1.5 + 4.0), (n, k))
+    return np.where(rng.uniform(size=(n, k)) < 0.6, 0.0, counts)
+
+
+def _zero_inflated_nb_reference(raw, params, constants):
+    """A point mass at 0 (a Poisson of rate 0) and an NB2, by hand."""
+    log_mean, logit = np.split(raw, 2, axis=1)
+    r = np.broadcast_to(_scale(constants, "dispersion_"), log_mean.shape)
+    zero = 1 / (1 + np.exp(-logit))
+    return MixtureDistribution(
+        [
+            stats.poisson(np.zeros_like(log_mean)),
+            stats.nbinom(r, r / (r + np.exp(log_mean))),
+        ],
+        np.stack([zero, 1 - zero], axis=-1),
+    )
+
+
 BUILT_IN_SPECS = {
     "gaussian": Spec(
         make=DISTRIBUTIONS["gaussian"],
@@ -371,6 +392,18 @@ BUILT_IN_SPECS = {
         ),
         reference=_zero_inflated_reference,
         invalid_targets=lambda rng, n, k: -rng.poisson(2.0, (n, k)) - 1.0,
+    ),
+    "zero_inflated_negative_binomial": Spec(
+        make=DISTRIBUTIONS["zero_inflated_negative_binomial"],
+        targets=_zero_inflated_nb_targets,
+        raw=lambda rng, n, k: np.hstack(
+            [rng.uniform(1.5, 3.0, (n, k)), rng.uniform(-2.0, 1.0, (n, k))]
+        ),
+        reference=_zero_inflated_nb_reference,
+        constants=lambda k: {"dispersion_": np.array([1.5, 1.0, 2.0][:k])},
+        invalid_targets=lambda rng, n, k: -rng.poisson(2.0, (n, k)) - 1.0,
+        # As the negative binomial's: 1 / r pooled as a mean.
+        pool_rtol=0.05,
     ),
 }
 

@@ -72,9 +72,14 @@ def _regression_targets(distribution, y):
 
 #: Built-in distributions whose mean is not the link of one raw block (a
 #: log-normal's exp(mu + sigma**2 / 2), a mixture's weighted means, the
-#: zero-inflated Poisson's (1 - pi) lambda): the converter refuses them by
+#: zero-inflated counts' (1 - pi) mu): the converter refuses them by
 #: name (see test_a_mean_the_converter_does_not_know_is_refused_by_name).
-NOT_EXPORTED = {"lognormal", "gaussian_mixture", "zero_inflated_poisson"}
+NOT_EXPORTED = {
+    "lognormal",
+    "gaussian_mixture",
+    "zero_inflated_poisson",
+    "zero_inflated_negative_binomial",
+}
 
 
 def _regressor_distributions():
