@@ -649,13 +649,10 @@ class _SurvivalTimes(Distribution):
             terms = event_term(y, raw, constant)
         else:
             time, event = np.abs(y), y > 0
-            # Both are computed on every row: the other's overflow is unused.
-            with np.errstate(over="ignore", under="ignore", divide="ignore"):
-                terms = np.where(
-                    event,
-                    event_term(time, raw, constant),
-                    censored_term(time, raw, constant),
-                )
+            constant = np.broadcast_to(np.asarray(constant, dtype=float), y.shape)
+            terms = np.empty(y.shape)
+            for rows, term in ((event, event_term), (~event, censored_term)):
+                terms[rows] = term(time[rows], raw[rows], constant[rows])
         return terms.astype(raw.dtype, copy=False)
 
     def _nll_terms(self, y, raw, constant):
