@@ -493,7 +493,8 @@ class Distribution(BaseEstimator):
         happened by ``t``) is encoded as ``-t``; its likelihood is the
         survival function ``P(Y > t)`` instead of the density. The
         regressor encodes scikit-survival's structured ``y`` so. Only the
-        likelihoods of survival times (:class:`_SurvivalTimes`) have it.
+        likelihoods of positive times have it: :class:`LogNormal`,
+        :class:`Gamma` and :class:`Weibull`.
         """
         if not censored:
             return self
@@ -867,7 +868,9 @@ class LogNormal(_SurvivalTimes, Gaussian):
     absorbs); :meth:`fit_constants` then sets ``sigma_`` to the
     root-mean-square residual of ``log y``, at least :data:`SPREAD_FLOOR`.
     The mean is ``exp(mu + sigma**2 / 2)``, what ``predict`` gives; the
-    median is ``exp(mu)``.
+    median is ``exp(mu)``. A censored time's term is ``-log Phi((mu - log
+    t) / sigma)``, its survival function (:meth:`with_censoring`); on
+    censored targets training holds the intercept-only model's sigma.
 
     Examples
     --------
@@ -1313,7 +1316,9 @@ class Gamma(_SurvivalTimes):
     relative residual, free of the targets' units; :meth:`fit_constants`
     then fits ``shape_`` by maximum likelihood. ``NLL = a (y / mean + log
     mean - log a) + log Gamma(a) - (a - 1) log y``; the variance is ``mean**2
-    / a``.
+    / a``. A censored time's term is ``-log Q(a, a t / mean)``, the
+    regularized upper incomplete gamma function (:meth:`with_censoring`); on
+    censored targets training holds the intercept-only model's shape.
 
     Examples
     --------
@@ -1425,8 +1430,9 @@ class Weibull(_SurvivalTimes):
     mean``, free of the targets' units) and the mean it learns stays the
     mean once :meth:`fit_constants` fits ``shape_`` by maximum likelihood
     (Brent's method on ``log k``, given the means). On censored targets
-    training holds the intercept-only model's shape instead (see
-    :class:`_SurvivalTimes`). A covariate that multiplies the times
+    training holds the intercept-only model's shape instead, and a censored
+    time's term is the cumulative hazard ``e`` (:meth:`with_censoring`). A
+    covariate that multiplies the times
     multiplies the mean: the model is an accelerated failure time model.
     The median is ``lambda log(2)**(1/k)``.
 

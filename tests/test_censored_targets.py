@@ -11,12 +11,14 @@ pair; scikit-survival, an optional extra, is only a second reference.
 # SPDX-License-Identifier: BSD-3-Clause
 
 import itertools
+import warnings
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 from scipy import optimize, stats
 from scipy.special import gammaincc, gammaln
+from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_mle_nn import MLERegressor
 from sklearn_mle_nn.distributions import DISTRIBUTIONS, _log_gamma_sf
@@ -370,3 +372,29 @@ def test_concordance_index_is_scikit_survivals():
     risk = rng.normal(size=300).round(1)
     expected = metrics.concordance_index_censored(event, time, risk)[0]
     assert_allclose(concordance_index(event, time, risk), expected)
+
+
+@pytest.mark.parametrize("name", SURVIVAL)
+def test_features_of_noise_end_no_worse_than_the_censored_constant_model(name):
+    """Features that tell nothing: the fit ends no worse on the training
+    data than the best constant model of the censored times (a pair of
+    raw output and constant, by Nelder-Mead on scipy's logpdf and logsf),
+    by more than the intercept-only check's tolerance (0.01 nats): training
+    starts at that model and falls back to it by the censored likelihood."""
+    rng = np.random.RandomState(8)
+    X = rng.standard_normal((300, 3))
+    time = rng.weibull(1.5, 300) * 3.0
+    event = rng.uniform(size=300) < 0.6
+    y = _structured(event, time)
+
+    def mean_nll(point):
+        frozen = _reference(name, point[0], np.exp(point[1]))
+        return -np.mean(np.where(event, frozen.logpdf(time), frozen.logsf(time)))
+
+    best = optimize.minimize(
+        mean_nll, [1.0, 0.0], method="Nelder-Mead", options={"xatol": 1e-8}
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg = MLERegressor(distribution=name, random_state=0).fit(X, y)
+    assert -reg.log_likelihood(X, y).mean() <= best.fun + 0.01
