@@ -543,12 +543,10 @@ class MLERegressor(RegressorMixin, BaseMLE):
         >>> reg.score(X, y) > 0.9
         True
         """
-        survival = survival_times(y)
-        if survival is None:
+        cindex = survival_score(self, X, y, sample_weight)
+        if cindex is None:
             return super().score(X, y, sample_weight=sample_weight)
-        time, event = survival
-        # A longer predicted time is a lower risk.
-        return concordance_index(event, time, -self.predict(X), sample_weight)
+        return cindex
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -558,6 +556,18 @@ class MLERegressor(RegressorMixin, BaseMLE):
     def _shape_outputs(self, values):
         # n_outputs_ counts targets; raw outputs may be more (a spread each).
         return values.ravel() if self.n_outputs_ == 1 else values
+
+
+def survival_score(estimator, X, y, sample_weight=None):
+    """The concordance index of the risk ``-estimator.predict(X)`` on
+    survival data ``y``, as scikit-survival's estimators score; None when
+    ``y`` is not survival data (the estimator's R² applies)."""
+    survival = survival_times(y)
+    if survival is None:
+        return None
+    time, event = survival
+    # A longer predicted time is a lower risk.
+    return concordance_index(event, time, -estimator.predict(X), sample_weight)
 
 
 def survival_times(y):

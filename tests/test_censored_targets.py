@@ -398,3 +398,23 @@ def test_features_of_noise_end_no_worse_than_the_censored_constant_model(name):
         warnings.simplefilter("ignore", ConvergenceWarning)
         reg = MLERegressor(distribution=name, random_state=0).fit(X, y)
     assert -reg.log_likelihood(X, y).mean() <= best.fun + 0.01
+
+
+def test_an_ensemble_of_survival_models():
+    """Members fitted on censored times: the mixture's log-likelihood is the
+    log of the mean of the members' densities and survival functions, its
+    score the concordance index of -predict(X), as the regressor's."""
+    from sklearn_mle_nn import MLEEnsembleRegressor
+
+    X, y, _ = _weibull_survival_data(6, n=400)
+    member = MLERegressor(distribution="weibull", hidden_layer_sizes=())
+    ensemble = MLEEnsembleRegressor(member, n_estimators=3, random_state=0)
+    ensemble.fit(X, y)
+    frozen = [m.predict_distribution(X) for m in ensemble.estimators_]
+    density = np.mean(
+        [np.where(y["event"], f.pdf(y["time"]), f.sf(y["time"])) for f in frozen],
+        axis=0,
+    )
+    assert_allclose(ensemble.log_likelihood(X, y), np.log(density), rtol=1e-6)
+    expected = concordance_index(y["event"], y["time"], -ensemble.predict(X))
+    assert ensemble.score(X, y) == expected > 0.6
