@@ -418,3 +418,20 @@ def test_an_ensemble_of_survival_models():
     assert_allclose(ensemble.log_likelihood(X, y), np.log(density), rtol=1e-6)
     expected = concordance_index(y["event"], y["time"], -ensemble.predict(X))
     assert ensemble.score(X, y) == expected > 0.6
+
+
+def test_a_censored_model_keeps_its_kind_through_pickle():
+    """The fitted likelihood stays in censored mode (early stopping and the
+    constants were judged by the censored likelihood: early_stopping='auto'
+    holds out 10% here), and a pickled model continues on censored times."""
+    import pickle
+
+    X, y, _ = _weibull_survival_data(7, n=300)
+    reg = MLERegressor(distribution="gamma", hidden_layer_sizes=(), random_state=0)
+    reg.fit(X, y)
+    assert reg.distribution_.censored and reg.validation_scores_
+    loaded = pickle.loads(pickle.dumps(reg))
+    assert_allclose(loaded.log_likelihood(X, y), reg.log_likelihood(X, y))
+    loaded.partial_fit(X, y)
+    with pytest.raises(ValueError, match="fitted on censored times"):
+        loaded.partial_fit(X, y["time"])
