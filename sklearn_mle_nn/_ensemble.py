@@ -24,7 +24,7 @@ from ._base import VALIDATION, _check_n_samples, _restore_on_error
 from ._classifier import MLEClassifier
 from ._mixture import MixtureDistribution
 from ._persistence import VersionedState
-from ._regressor import MLERegressor
+from ._regressor import MLERegressor, survival_score
 
 
 class _BaseEnsemble(VersionedState, BaseEstimator):
@@ -284,6 +284,32 @@ class MLEEnsembleRegressor(RegressorMixin, _BaseEnsemble):
         mean = means.mean(axis=0)
         variance = np.mean(stds**2 + (means - mean) ** 2, axis=0)
         return mean, np.sqrt(variance)
+
+    def score(self, X, y, sample_weight=None):
+        """R² of the mixture's mean, as :meth:`MLERegressor.score`; on
+        censored times, the concordance index of ``-predict(X)``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), or \
+                structured array of shape (n_samples,)
+            True targets, or censored times (scikit-survival's structured
+            ``y``).
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples.
+
+        Returns
+        -------
+        score : float
+        """
+        cindex = survival_score(self, X, y, sample_weight)
+        if cindex is None:
+            return super().score(X, y, sample_weight=sample_weight)
+        return cindex
 
     def predict_interval(self, X, coverage=0.9):
         """Central interval of the mixture that holds ``coverage`` of its mass.

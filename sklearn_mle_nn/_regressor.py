@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._activations import HIDDEN_ACTIVATIONS
 from ._base import VALIDATION, BaseMLE, first_column
 from ._docstrings import fill_docstring
+from .metrics import concordance_index
 
 
 @fill_docstring
@@ -88,6 +89,10 @@ class MLERegressor(RegressorMixin, BaseMLE):
         The fitted scale of 'laplace' (the mean absolute residual) and
         'student_t'. Set only with those; pooled as ``sigma_`` by
         ``partial_fit``.
+
+    shape_ : ndarray of shape (n_outputs,)
+        The fitted shape of 'gamma' and 'weibull', by maximum likelihood.
+        Set only with those.
 
     {training_attributes}
 
@@ -175,6 +180,48 @@ class MLERegressor(RegressorMixin, BaseMLE):
     # ---- what the shared core asks of a regressor --------------------------
 
     def _validate_targets(self, X, y, *, reset, classes=None):
+        X, Y, censored = self._targets(X, y, reset=reset)
+        if reset:
+            self._censored_targets = censored
+        elif censored != getattr(self, "_censored_targets", False):
+            fitted = "censored times" if not censored else "plain targets"
+            raise ValueError(
+                f"This {type(self).__name__} was fitted on {fitted}; continued "
+                "training (warm_start, partial_fit) takes the same kind of y. "
+                "Plain times are censored times that are all events: "
+                "pass them as a structured array whose event field is all True."
+            )
+        if censored and not np.any(Y > 0):
+            raise ValueError(
+                "Every time in y is censored: the likelihood then grows without "
+                "bound as the predicted times do. At least one event is needed."
+            )
+        return X, Y
+
+    def _targets(self, X, y, *, reset):
+        """Validated ``X``, the network targets ``Y`` and whether ``y`` is
+        censored: scikit-survival's structured ``y`` gives one column of
+        times, a censored time ``t`` as ``-t`` (see
+        ``Distribution.with_censoring``)."""
+        survival = survival_times(y)
+        if survival is None:
+            X, Y = self._real_targets(X, y, reset=reset)
+            return X, Y, False
+        time, event = survival
+        X, time = validate_data(
+            self, X, time, reset=reset, y_numeric=True, **VALIDATION
+        )
+        if reset:
+            self._y_ndim = 1
+        elif self.n_outputs_ != 1:
+            raise ValueError(
+                f"y is one column of survival times, but this "
+                f"{type(self).__name__} was fitted on {self.n_outputs_}."
+            )
+        Y = np.where(event, time, -time).astype(X.dtype, copy=False)
+        return X, Y[:, np.newaxis], True
+
+    def _real_targets(self, X, y, *, reset):
         targets = y
         try:
             X, y = validate_data(
@@ -208,6 +255,10 @@ class MLERegressor(RegressorMixin, BaseMLE):
             )
         return X, Y
 
+    def _build_distribution(self):
+        # Set by _validate_targets of the data this network is defined for.
+        return super()._build_distribution().with_censoring(self._censored_targets)
+
     # ---- public API --------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -219,9 +270,14 @@ class MLERegressor(RegressorMixin, BaseMLE):
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             The input data. float32 input is trained in float32.
 
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), or \
+                structured array of shape (n_samples,)
             The targets: real numbers for 'gaussian', values in [0, 1] for
-            'bernoulli'.
+            'bernoulli'. For 'weibull', 'lognormal' and 'gamma', also
+            right-censored times as scikit-survival's structured array
+            (``sksurv.util.Surv.from_arrays(event, time)``): a boolean event
+            indicator first, the time second; censored rows contribute
+            their survival function to the likelihood.
 
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights of the samples in the likelihood.
@@ -444,8 +500,10 @@ class MLERegressor(RegressorMixin, BaseMLE):
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             The input data.
 
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            The targets.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), or \
+                structured array of shape (n_samples,)
+            The targets; censored times as in :meth:`fit`, whose rows give
+            ``log S(t_i | x_i)``, the log of the survival function.
 
         Returns
         -------
@@ -461,22 +519,29 @@ class MLERegressor(RegressorMixin, BaseMLE):
         (4,)
         """
         check_is_fitted(self)
-        X, Y = self._validate_targets(X, y, reset=False)
-        self.distribution_.check_target(Y)
-        return self._network_log_likelihood(X, Y)
+        X, Y, censored = self._targets(X, y, reset=False)
+        # Whatever the model was fitted on: y says whether it is censored.
+        distribution = self.distribution_.with_censoring(censored)
+        distribution.check_target(Y)
+        return distribution.log_likelihood(Y, self._raw(X))
 
     def score(self, X, y, sample_weight=None):
         """Coefficient of determination R² of ``predict(X)`` against ``y``.
 
-        For the likelihood of the targets, see :meth:`log_likelihood`.
+        For the likelihood of the targets, see :meth:`log_likelihood`. On
+        censored times (scikit-survival's structured ``y``), the
+        concordance index of the risk ``-predict(X)``
+        (:func:`~sklearn_mle_nn.metrics.concordance_index`), as
+        scikit-survival's estimators score.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             The input data.
 
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            True targets.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), or \
+                structured array of shape (n_samples,)
+            True targets, or censored times.
 
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the samples.
@@ -484,7 +549,7 @@ class MLERegressor(RegressorMixin, BaseMLE):
         Returns
         -------
         score : float
-            R², averaged uniformly over outputs.
+            R², averaged uniformly over outputs; or the concordance index.
 
         Examples
         --------
@@ -494,7 +559,10 @@ class MLERegressor(RegressorMixin, BaseMLE):
         >>> reg.score(X, y) > 0.9
         True
         """
-        return super().score(X, y, sample_weight=sample_weight)
+        cindex = survival_score(self, X, y, sample_weight)
+        if cindex is None:
+            return super().score(X, y, sample_weight=sample_weight)
+        return cindex
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -504,3 +572,49 @@ class MLERegressor(RegressorMixin, BaseMLE):
     def _shape_outputs(self, values):
         # n_outputs_ counts targets; raw outputs may be more (a spread each).
         return values.ravel() if self.n_outputs_ == 1 else values
+
+
+def survival_score(estimator, X, y, sample_weight=None):
+    """The concordance index of the risk ``-estimator.predict(X)`` on
+    survival data ``y``, as scikit-survival's estimators score; None when
+    ``y`` is not survival data (the estimator's R² applies)."""
+    survival = survival_times(y)
+    if survival is None:
+        return None
+    time, event = survival
+    # A longer predicted time is a lower risk.
+    return concordance_index(event, time, -estimator.predict(X), sample_weight)
+
+
+def survival_times(y):
+    """``(time, event)`` of scikit-survival's structured ``y``, else None.
+
+    As scikit-survival's ``check_y_survival``: a 1-D structured array of two
+    fields, whatever their names, the event indicator (boolean) first and
+    the time (a number) second, as ``sksurv.util.Surv.from_arrays(event,
+    time)`` makes. Any other structured array is refused; an array without
+    fields is not survival data (None).
+    """
+    dtype = getattr(y, "dtype", None)
+    if not isinstance(y, np.ndarray) or dtype.names is None:
+        return None
+    fields = [dtype.fields[name][0] for name in dtype.names]
+    if (
+        y.ndim != 1
+        or len(fields) != 2
+        or fields[0].kind != "b"
+        or fields[1].kind not in "iuf"
+    ):
+        described = ", ".join(
+            f"{name}: {dtype.fields[name][0]}" for name in dtype.names
+        )
+        raise ValueError(
+            "A structured y must be scikit-survival's survival data: one "
+            "dimension, two fields, a boolean event indicator first and the "
+            f"time of the event or of censoring second; got {y.ndim} "
+            f"dimension(s) of fields ({described})."
+        )
+    event_field, time_field = dtype.names
+    return np.asarray(y[time_field], dtype=float), np.asarray(
+        y[event_field], dtype=bool
+    )

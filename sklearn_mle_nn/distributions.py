@@ -23,6 +23,7 @@ function): the derivative of the link cancels.
 # Authors: The sklearn_mle_nn developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import copy
 import functools
 import math
 from numbers import Integral, Real
@@ -30,7 +31,16 @@ from typing import NamedTuple
 
 import numpy as np
 from scipy import optimize, stats
-from scipy.special import digamma, expit, gammaln, log_softmax, logsumexp, polygamma
+from scipy.special import (
+    digamma,
+    expit,
+    gammaincc,
+    gammaln,
+    log_ndtr,
+    log_softmax,
+    logsumexp,
+    polygamma,
+)
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
@@ -475,6 +485,36 @@ class Distribution(BaseEstimator):
         that the training likelihood must be measured again after it."""
         return type(self).calibrate is not Distribution.calibrate
 
+    def with_censoring(self, censored=True):
+        """A copy that takes right-censored targets (or, with
+        ``censored=False``, this one).
+
+        In censored targets a censored time ``t`` (the event had not
+        happened by ``t``) is encoded as ``-t``; its likelihood is the
+        survival function ``P(Y > t)`` instead of the density. The
+        regressor encodes scikit-survival's structured ``y`` so. Only the
+        likelihoods of positive times have it: :class:`LogNormal`,
+        :class:`Gamma` and :class:`Weibull`.
+        """
+        if not censored:
+            return self
+        names = sorted(
+            name
+            for name, cls in DISTRIBUTIONS.items()
+            if issubclass(cls, _SurvivalTimes)
+        )
+        raise ValueError(
+            f"distribution={self.name or type(self).__name__!r} cannot fit "
+            "censored targets (a structured y of event indicators and times): "
+            "that needs the survival function of a likelihood of positive "
+            f"times; use one of {names}."
+        )
+
+    @property
+    def censored(self):
+        """Whether negative targets are censored times (:meth:`with_censoring`)."""
+        return False
+
     def compiled_loss(self):
         """The compiled kernel of the NLL and its gradient, or None.
 
@@ -533,6 +573,199 @@ class LocationScale(Distribution):
 
     def estimator_attributes(self):
         return {self.scale_attribute: self.scale_} if hasattr(self, "scale_") else {}
+
+
+class _SurvivalTimes(Distribution):
+    """Base of the likelihoods of positive times that may be right-censored.
+
+    A family is its per-target terms: the NLL of an observed time
+    (``_event_nll``, ``-log f``), of a censored one (``_censored_nll``,
+    ``-log S``, the survival function) and their gradients in the raw
+    output, each at a given value of its constant (a shape or a spread,
+    ``constant_attribute``). In censored targets (:meth:`with_censoring`)
+    a row ``-t`` is a time ``t`` censored, and takes ``-log S(t)``; the
+    training loop does not know: it sees one NLL and its gradient.
+
+    Censoring breaks the independence of the mean and the constant that
+    lets plain targets train at a constant of 1: the fit of the mean to a
+    censored row depends on the spread assumed. Training on censored
+    targets holds the constant at that of the intercept-only model, fitted
+    with its raw output by maximum likelihood on the censored targets (the
+    first :meth:`intercept_only_raw`, with which every fit starts);
+    :meth:`fit_constants` then fits it by maximum likelihood, censored rows
+    by their survival function, given the network's outputs.
+    """
+
+    support = "positive numbers (y > 0)"
+    #: The fitted constant, by name.
+    constant_attribute = "shape_"
+    #: The range of the constant's natural log that :meth:`fit_constants`
+    #: searches.
+    log_constant_bounds = (-8.0, 8.0)
+
+    @property
+    def _constant(self):
+        """The fitted constant, else the one training holds (1 before the
+        intercept-only model of censored targets fixes it)."""
+        return getattr(
+            self, self.constant_attribute, getattr(self, "_training_constant", 1.0)
+        )
+
+    @property
+    def censored(self):
+        return getattr(self, "_censored", False)
+
+    def with_censoring(self, censored=True):
+        resolved = copy.deepcopy(self)
+        resolved._censored = bool(censored)
+        return resolved
+
+    # ---- the family's terms, per target --------------------------------
+
+    def _event_nll(self, time, raw, constant):
+        raise NotImplementedError
+
+    def _censored_nll(self, time, raw, constant):
+        raise NotImplementedError
+
+    def _event_gradient(self, time, raw, constant):
+        raise NotImplementedError
+
+    def _censored_gradient(self, time, raw, constant):
+        raise NotImplementedError
+
+    def _plain_intercept_only_raw(self, y, sample_weight):
+        raise NotImplementedError
+
+    def _fisher_information(self, constant):
+        """``d^2 NLL / d raw^2`` of an observed time at its best raw output."""
+        return 1.0
+
+    # ---- the likelihood ----------------------------------------------------
+
+    def _terms(self, event_term, censored_term, y, raw, constant):
+        """Per-target terms, in the raw outputs' dtype: ``event_term`` of
+        every observed time, ``censored_term`` of every censored one."""
+        if not self.censored:
+            terms = event_term(y, raw, constant)
+        else:
+            time, event = np.abs(y), y > 0
+            constant = np.broadcast_to(np.asarray(constant, dtype=float), y.shape)
+            terms = np.empty(y.shape)
+            for rows, term in ((event, event_term), (~event, censored_term)):
+                terms[rows] = term(time[rows], raw[rows], constant[rows])
+        return terms.astype(raw.dtype, copy=False)
+
+    def _nll_terms(self, y, raw, constant):
+        return self._terms(self._event_nll, self._censored_nll, y, raw, constant)
+
+    def nll(self, y, raw):
+        return np.sum(self._nll_terms(y, raw, self._constant), axis=1)
+
+    def gradient(self, y, raw, out=None):
+        gradient = self._terms(
+            self._event_gradient, self._censored_gradient, y, raw, self._constant
+        )
+        return gradient if out is None else _assign(out, gradient)
+
+    def check_target(self, y, what="targets"):
+        # A censored time is encoded negative: its magnitude is the time.
+        _check_positive(np.abs(y) if self.censored else y, what, self.name)
+
+    def raw_curvature(self, y, sample_weight=None):
+        return float(np.max(self._fisher_information(np.asarray(self._constant))))
+
+    # ---- constants ---------------------------------------------------------
+
+    def intercept_only_raw(self, y, sample_weight=None):
+        if not self.censored:
+            return self._plain_intercept_only_raw(y, sample_weight)
+        if not hasattr(self, "_training_constant"):
+            # The first intercept-only model is that of the training data:
+            # training holds its constant.
+            self._training_constant = self._best_constant_model(y, sample_weight)
+        return np.array(
+            [
+                self._best_raw(y[:, [j]], sample_weight, constant)
+                for j, constant in enumerate(self._constants(y.shape[1]))
+            ]
+        )[np.newaxis, :]
+
+    def fit_constants(self, y, raw, sample_weight=None):
+        y, raw = np.asarray(y, dtype=float), np.asarray(raw, dtype=float)
+        fitted = [
+            self._best_constant(y[:, [j]], raw[:, [j]], sample_weight)
+            for j in range(y.shape[1])
+        ]
+        setattr(self, self.constant_attribute, np.array(fitted, dtype=raw.dtype))
+        return self
+
+    def estimator_attributes(self):
+        name = self.constant_attribute
+        return {name: getattr(self, name)} if hasattr(self, name) else {}
+
+    def _constants(self, n_targets):
+        return np.broadcast_to(np.asarray(self._constant, dtype=float), (n_targets,))
+
+    def _mean_nll(self, y, raw, constant, sample_weight):
+        """Weighted mean NLL of one column at ``constant``."""
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            terms = self._nll_terms(y, raw, constant)[:, 0]
+        value = np.average(terms, weights=sample_weight)
+        return value if np.isfinite(value) else np.inf
+
+    def _best_raw(self, y, sample_weight, constant):
+        """The maximum-likelihood constant raw output of one column at
+        ``constant``: the NLL is convex in it; bounded Brent from the
+        plain model's raw output of the times."""
+        start = float(self._plain_intercept_only_raw(np.abs(y), sample_weight)[0, 0])
+        low, high = max(start - 20, -_LOG_LIMIT), min(start + 20, _LOG_LIMIT)
+
+        def mean_nll(value):
+            raw = np.full_like(y, value)
+            return self._mean_nll(y, raw, constant, sample_weight)
+
+        result = optimize.minimize_scalar(
+            mean_nll, bounds=(low, high), method="bounded", options={"xatol": 1e-10}
+        )
+        return result.x
+
+    def _best_constant(self, y, raw, sample_weight):
+        """The maximum-likelihood constant of one column given its raw outputs."""
+
+        def mean_nll(log_constant):
+            return self._mean_nll(y, raw, np.exp(log_constant), sample_weight)
+
+        result = optimize.minimize_scalar(
+            mean_nll,
+            bounds=self.log_constant_bounds,
+            method="bounded",
+            options={"xatol": 1e-10},
+        )
+        return np.exp(result.x)
+
+    def _best_constant_model(self, y, sample_weight):
+        """The constant of the intercept-only model of every column, fitted
+        with its raw output (profiled out) by maximum likelihood."""
+        constants = []
+        for j in range(y.shape[1]):
+            column = y[:, [j]]
+
+            def profile(log_constant, column=column):
+                constant = np.exp(log_constant)
+                raw = np.full_like(
+                    column, self._best_raw(column, sample_weight, constant)
+                )
+                return self._mean_nll(column, raw, constant, sample_weight)
+
+            result = optimize.minimize_scalar(
+                profile,
+                bounds=self.log_constant_bounds,
+                method="bounded",
+                options={"xatol": 1e-8},
+            )
+            constants.append(np.exp(result.x))
+        return np.array(constants)
 
 
 class Gaussian(LocationScale):
@@ -620,7 +853,7 @@ class Gaussian(LocationScale):
         return None if hasattr(self, "scale_") else ("gaussian_loss", (0.5 * _LOG_2PI,))
 
 
-class LogNormal(Gaussian):
+class LogNormal(_SurvivalTimes, Gaussian):
     """Log-normal likelihood for positive targets: log y is Gaussian.
 
     *Domain*: y > 0 (prices, incomes, concentrations: a spread that grows
@@ -635,7 +868,9 @@ class LogNormal(Gaussian):
     absorbs); :meth:`fit_constants` then sets ``sigma_`` to the
     root-mean-square residual of ``log y``, at least :data:`SPREAD_FLOOR`.
     The mean is ``exp(mu + sigma**2 / 2)``, what ``predict`` gives; the
-    median is ``exp(mu)``.
+    median is ``exp(mu)``. A censored time's term is ``-log Phi((mu - log
+    t) / sigma)``, its survival function (:meth:`with_censoring`); on
+    censored targets training holds the intercept-only model's sigma.
 
     Examples
     --------
@@ -659,24 +894,46 @@ class LogNormal(Gaussian):
     # log y, which the intercept-only start absorbs.
     standardize_targets = False
 
-    def nll(self, y, raw):
-        log_y = np.log(y)
-        return super().nll(log_y, raw) + np.sum(log_y, axis=1)
+    constant_attribute = "scale_"
+    # sigma in log units: from the spread floor to 1e3.
+    log_constant_bounds = (math.log(SPREAD_FLOOR), math.log(1e3))
 
-    def gradient(self, y, raw, out=None):
-        return super().gradient(np.log(y), raw, out=out)
+    @property
+    def _scale(self):
+        return self._constant
+
+    def _event_nll(self, time, raw, scale):
+        log_time = np.log(time)
+        z = (log_time - raw) / scale
+        return 0.5 * z * z + np.log(scale) + 0.5 * _LOG_2PI + log_time
+
+    def _censored_nll(self, time, raw, scale):
+        # -log S(t) = -log Phi(-(log t - mu) / sigma), without cancellation.
+        return -log_ndtr((raw - np.log(time)) / scale)
+
+    def _event_gradient(self, time, raw, scale):
+        return (raw - np.log(time)) / np.square(scale)
+
+    def _censored_gradient(self, time, raw, scale):
+        # -phi(w) / (sigma Phi(-w)), the inverse Mills ratio, in logs.
+        w = (np.log(time) - raw) / scale
+        return -np.exp(-0.5 * w * w - 0.5 * _LOG_2PI - log_ndtr(-w)) / scale
+
+    def _fisher_information(self, scale):
+        return 1 / np.square(scale)
 
     # Not the Gaussian's shortcut: it would take the log of log y.
     nll_and_gradient = Distribution.nll_and_gradient
 
-    def check_target(self, y, what="targets"):
-        _check_positive(y, what, self.name)
-
-    def intercept_only_raw(self, y, sample_weight=None):
-        return super().intercept_only_raw(np.log(y), sample_weight)
+    def _plain_intercept_only_raw(self, y, sample_weight):
+        return Gaussian.intercept_only_raw(self, np.log(y), sample_weight)
 
     def fit_constants(self, y, raw, sample_weight=None):
-        return super().fit_constants(np.log(y), raw, sample_weight)
+        if self.censored:
+            return super().fit_constants(y, raw, sample_weight)
+        return Gaussian.fit_constants(self, np.log(y), raw, sample_weight)
+
+    estimator_attributes = Gaussian.estimator_attributes
 
     def mean(self, raw):
         return np.exp(self._location(raw) + 0.5 * np.square(self._scale)).astype(
@@ -1048,7 +1305,7 @@ class Poisson(_Counts):
         return "poisson_loss", ()
 
 
-class Gamma(Distribution):
+class Gamma(_SurvivalTimes):
     """Gamma likelihood for positive targets, with the log link.
 
     *Domain*: y > 0 (amounts, durations, claim sizes: a spread that grows
@@ -1059,7 +1316,9 @@ class Gamma(Distribution):
     relative residual, free of the targets' units; :meth:`fit_constants`
     then fits ``shape_`` by maximum likelihood. ``NLL = a (y / mean + log
     mean - log a) + log Gamma(a) - (a - 1) log y``; the variance is ``mean**2
-    / a``.
+    / a``. A censored time's term is ``-log Q(a, a t / mean)``, the
+    regularized upper incomplete gamma function (:meth:`with_censoring`); on
+    censored targets training holds the intercept-only model's shape.
 
     Examples
     --------
@@ -1080,10 +1339,15 @@ class Gamma(Distribution):
     links = ("exp",)
     support = "positive numbers (y > 0)"
 
+    # Shapes from 1e-4 to the largest that _gamma_shape fits
+    # (_MAX_GAMMA_SHAPE).
+    log_constant_bounds = (math.log(1e-4), -2 * math.log(SPREAD_FLOOR))
+
     @property
     def _shape(self):
-        """The fitted shape, or 1 (the exponential), the value training holds."""
-        return getattr(self, "shape_", 1.0)
+        """The fitted shape, else the one training holds: 1 (the
+        exponential), or that of censored targets' intercept-only model."""
+        return self._constant
 
     def _raw(self, raw):
         return np.clip(raw, -_LOG_LIMIT, _LOG_LIMIT)
@@ -1091,25 +1355,32 @@ class Gamma(Distribution):
     def mean(self, raw):
         return np.exp(self._raw(raw))
 
-    def nll(self, y, raw):
-        a, raw = self._shape, self._raw(raw)
-        per_target = a * (y * np.exp(-raw) + raw - np.log(a)) + gammaln(a)
-        return np.sum(per_target - (a - 1) * np.log(y), axis=1)
+    def _event_nll(self, time, raw, a):
+        raw = self._raw(raw)
+        per_target = a * (time * np.exp(-raw) + raw - np.log(a)) + gammaln(a)
+        return per_target - (a - 1) * np.log(time)
 
-    def gradient(self, y, raw, out=None):
-        out = np.multiply(y, np.exp(-self._raw(raw)), out=out)
-        np.subtract(1.0, out, out=out)
-        out *= np.asarray(self._shape, dtype=out.dtype)
-        return out
+    def _censored_nll(self, time, raw, a):
+        return -_log_gamma_sf(a, a * time * np.exp(-self._raw(raw)))
 
-    def check_target(self, y, what="targets"):
-        _check_positive(y, what, self.name)
+    def _event_gradient(self, time, raw, a):
+        return a * (1 - time * np.exp(-self._raw(raw)))
 
-    def intercept_only_raw(self, y, sample_weight=None):
+    def _censored_gradient(self, time, raw, a):
+        # d log Q(a, x) / d raw = x**a exp(-x) / (Gamma(a) Q(a, x)), x = a t / mean.
+        x = a * time * np.exp(-self._raw(raw))
+        return -np.exp(a * np.log(x) - x - gammaln(a) - _log_gamma_sf(a, x))
+
+    def _fisher_information(self, a):
+        return a
+
+    def _plain_intercept_only_raw(self, y, sample_weight):
         # The weighted mean is the maximum-likelihood mean whatever the shape.
         return np.log(np.average(y, axis=0, weights=sample_weight))[np.newaxis, :]
 
     def fit_constants(self, y, raw, sample_weight=None):
+        if self.censored:
+            return super().fit_constants(y, raw, sample_weight)
         ratio = np.asarray(y, dtype=float) / self.mean(np.asarray(raw, dtype=float))
         deviance = np.average(ratio - np.log(ratio) - 1, axis=0, weights=sample_weight)
         self.shape_ = _gamma_shape(deviance).astype(raw.dtype)
@@ -1143,8 +1414,123 @@ class Gamma(Distribution):
         shape = np.broadcast_to(self._shape, mean.shape)
         return stats.gamma(shape, scale=mean / shape)
 
-    def estimator_attributes(self):
-        return {"shape_": self.shape_} if hasattr(self, "shape_") else {}
+
+class Weibull(_SurvivalTimes):
+    """Weibull likelihood for positive times, the classic of survival analysis.
+
+    *Domain*: y > 0 (times to an event: failure, death, churn), possibly
+    right-censored. *Link*: exp, ``mean = exp(raw)`` (as the gamma's). The
+    shape ``k`` is a constant per target: ``k < 1`` a hazard that falls
+    with time, ``k = 1`` the exponential's constant hazard, ``k > 1`` one
+    that rises. With ``lambda = mean / Gamma(1 + 1/k)`` the scale and ``e =
+    (y / lambda)**k``, ``NLL = e - log k - k log(y / lambda) + log y``; the
+    survival function is ``exp(-e)``. The raw output is the log of the
+    mean, not of ``lambda``, so that training can hold ``k`` at 1 (the
+    exponential, where the scale is the mean and ``d NLL / d raw = 1 - y /
+    mean``, free of the targets' units) and the mean it learns stays the
+    mean once :meth:`fit_constants` fits ``shape_`` by maximum likelihood
+    (Brent's method on ``log k``, given the means). On censored targets
+    training holds the intercept-only model's shape instead, and a censored
+    time's term is the cumulative hazard ``e`` (:meth:`with_censoring`). A
+    covariate that multiplies the times
+    multiplies the mean: the model is an accelerated failure time model.
+    The median is ``lambda log(2)**(1/k)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.special import gamma
+    >>> from scipy.stats import weibull_min
+    >>> from sklearn_mle_nn.distributions import Weibull
+    >>> y, raw = np.array([[1.5], [0.2]]), np.array([[0.3], [-1.0]])
+    >>> dist = Weibull()
+    >>> dist.shape_ = np.array([2.0])
+    >>> scale = np.exp(raw) / gamma(1 + 1 / 2.0)
+    >>> expected = -weibull_min.logpdf(y, 2.0, scale=scale).ravel()
+    >>> bool(np.allclose(dist.nll(y, raw), expected))
+    True
+    >>> dist.mean(raw).ravel().round(4)
+    array([1.3499, 0.3679])
+    """
+
+    name = "weibull"
+    canonical_link = None
+    default_link = "exp"
+    links = ("exp",)
+    # The spread of log y is pi / (sqrt(6) k): 1 / k**2 pooled as its
+    # variance.
+    pooled_constants = {"shape_": -2}
+    # Shapes from 3e-4 to a coefficient of variation of about
+    # SPREAD_FLOOR (1.28 / k).
+    log_constant_bounds = (-8.0, math.log(1.28 / SPREAD_FLOOR))
+
+    @property
+    def _shape(self):
+        """The fitted shape, else the one training holds (1, or that of
+        censored targets' intercept-only model)."""
+        return self._constant
+
+    def _raw(self, raw):
+        return np.clip(raw, -_LOG_LIMIT, _LOG_LIMIT)
+
+    def mean(self, raw):
+        return np.exp(self._raw(raw))
+
+    def _log_scale(self, raw, k):
+        """``log lambda``: the log-mean less ``log Gamma(1 + 1/k)``."""
+        return self._raw(raw) - gammaln(1 + 1 / np.asarray(k))
+
+    def _standardized(self, time, raw, k):
+        """``k log(t / lambda)``, whose exp is the cumulative hazard."""
+        return k * (np.log(time) - self._log_scale(raw, k))
+
+    def _event_nll(self, time, raw, k):
+        z = self._standardized(time, raw, k)
+        return np.exp(z) - z - np.log(k) + np.log(time)
+
+    def _censored_nll(self, time, raw, k):
+        return np.exp(self._standardized(time, raw, k))
+
+    def _event_gradient(self, time, raw, k):
+        return k * (1 - np.exp(self._standardized(time, raw, k)))
+
+    def _censored_gradient(self, time, raw, k):
+        return -k * np.exp(self._standardized(time, raw, k))
+
+    def _fisher_information(self, k):
+        return np.square(k)
+
+    def _plain_intercept_only_raw(self, y, sample_weight):
+        # At shape k the maximum-likelihood scale is mean(y**k)**(1/k), in
+        # logs (times of 1e300 raised to a power would overflow).
+        k = self._constants(y.shape[1])
+        log_y = np.log(y)
+        top = np.max(log_y, axis=0)
+        log_moment = (
+            top
+            + np.log(
+                np.average(np.exp(k * (log_y - top)), axis=0, weights=sample_weight)
+            )
+            / k
+        )
+        return (log_moment + gammaln(1 + 1 / k))[np.newaxis, :]
+
+    def std(self, raw):
+        k = np.asarray(self._shape, dtype=float)
+        log_ratio = gammaln(1 + 2 / k) - 2 * gammaln(1 + 1 / k)
+        return (self.mean(raw) * np.sqrt(np.expm1(log_ratio))).astype(
+            raw.dtype, copy=False
+        )
+
+    def sample(self, raw, n_samples, random_state):
+        k = np.broadcast_to(self._shape, raw.shape)
+        scale = np.exp(self._log_scale(raw, k))
+        draws = random_state.weibull(k[..., np.newaxis], raw.shape + (n_samples,))
+        return (scale[..., np.newaxis] * draws).astype(raw.dtype)
+
+    def scipy_distribution(self, raw):
+        k = np.broadcast_to(self._shape, raw.shape)
+        return stats.weibull_min(k, scale=np.exp(self._log_scale(raw, k)))
 
 
 class _NegativeBinomialCounts(_Counts):
@@ -2073,6 +2459,7 @@ DISTRIBUTIONS = {
         StudentT,
         Poisson,
         Gamma,
+        Weibull,
         NegativeBinomial,
         Bernoulli,
         Categorical,
@@ -2333,6 +2720,19 @@ def _nb_dispersion(y, mean, sample_weight=None, zero=None, max_iter=100):
         if converged:
             break
     return np.exp(log_r)
+
+
+def _log_gamma_sf(a, x):
+    """``log Q(a, x)``, the log of the gamma's regularized upper incomplete
+    function (its survival function at ``x`` times the scale): beyond where
+    ``Q`` underflows, the first terms of its asymptotic series,
+    ``(a - 1) log x - x - log Gamma(a) + log(1 + (a - 1) / x)``."""
+    a, x = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(x, dtype=float))
+    q = gammaincc(a, x)
+    tiny = q < 1e-280
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tail = (a - 1) * np.log(x) - x - gammaln(a) + np.log1p((a - 1) / x)
+        return np.where(tiny, tail, np.log(np.where(tiny, 1.0, q)))
 
 
 def _check_positive(y, what, name):

@@ -21,10 +21,75 @@ from ._calibration_display import (
 
 __all__ = [
     "PredictiveCalibrationDisplay",
+    "concordance_index",
     "interval_coverage",
     "log_likelihood_scorer",
     "probability_integral_transform",
 ]
+
+
+def concordance_index(event, time, estimate, sample_weight=None):
+    """Harrell's concordance index of risk scores on right-censored times.
+
+    The share of comparable pairs whose risks are in the order of their
+    times: a pair is comparable when the earlier time is an event (or both
+    times are equal and only the first is an event), and concordant when
+    the earlier has the higher ``estimate``; tied estimates count one half.
+    The definition, and the arguments, of scikit-survival's
+    ``concordance_index_censored`` (its first value), here without
+    depending on it. 0.5 is a random order, 1 a perfect one.
+    ``MLERegressor.score`` on survival data gives it for the risk
+    ``-predict(X)``, as scikit-survival's estimators' ``score`` does.
+
+    Parameters
+    ----------
+    event : array-like of shape (n_samples,)
+        Whether each time is an event (True) or censored (False).
+    time : array-like of shape (n_samples,)
+        The time of the event or of censoring.
+    estimate : array-like of shape (n_samples,)
+        The predicted risk: higher for an earlier event.
+    sample_weight : array-like of shape (n_samples,), default=None
+        The weight of each pair is that of its earlier time.
+
+    Returns
+    -------
+    cindex : float
+
+    Examples
+    --------
+    >>> from sklearn_mle_nn.metrics import concordance_index
+    >>> event, time = [True, False, True], [1.0, 2.0, 3.0]
+    >>> concordance_index(event, time, [3.0, 2.0, 1.0])
+    1.0
+    >>> concordance_index(event, time, [1.0, 1.0, 3.0])
+    0.25
+    """
+    event = np.asarray(event, dtype=bool)
+    time = np.asarray(time, dtype=float)
+    estimate = np.asarray(estimate, dtype=float)
+    weight = np.ones(len(time)) if sample_weight is None else np.asarray(sample_weight)
+    if not event.shape == time.shape == estimate.shape == weight.shape:
+        raise ValueError(
+            "event, time, estimate and sample_weight must have the same length; "
+            f"got {event.shape}, {time.shape}, {estimate.shape} and {weight.shape}."
+        )
+    numerator = denominator = 0.0
+    for i in np.flatnonzero(event):
+        # Later times, and censored times equal to this event's.
+        comparable = (time > time[i]) | ((time == time[i]) & ~event)
+        difference = estimate[i] - estimate[comparable]
+        # scikit-survival's tolerance for tied estimates.
+        tied = np.abs(difference) <= 1e-8
+        concordant = np.count_nonzero((difference > 0) & ~tied)
+        numerator += weight[i] * (concordant + 0.5 * np.count_nonzero(tied))
+        denominator += weight[i] * np.count_nonzero(comparable)
+    if denominator == 0:
+        raise ValueError(
+            "No pair of samples is comparable (an event before another time): "
+            "the concordance index is undefined."
+        )
+    return float(numerator / denominator)
 
 
 def _weighted_mean(y_pred, *, sample_weight=None):

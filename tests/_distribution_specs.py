@@ -344,6 +344,20 @@ BUILT_IN_SPECS = {
         constants=lambda k: {"shape_": np.array([2.0, 0.5, 4.0][:k])},
         invalid_targets=lambda rng, n, k: -rng.gamma(2.0, 1.5, (n, k)),
     ),
+    "weibull": Spec(
+        make=DISTRIBUTIONS["weibull"],
+        targets=lambda rng, n, k: 1.5 * rng.weibull(1.7, (n, k)),
+        raw=lambda rng, n, k: rng.uniform(-0.5, 1.5, (n, k)),
+        # The raw output is the log-mean: the scale is mean / Gamma(1 + 1/k).
+        reference=lambda raw, params, constants: stats.weibull_min(
+            _scale(constants, "shape_"),
+            scale=np.exp(raw - gammaln(1 + 1 / _scale(constants, "shape_"))),
+        ),
+        constants=lambda k: {"shape_": np.array([1.7, 0.8, 3.0][:k])},
+        invalid_targets=lambda rng, n, k: -rng.weibull(1.7, (n, k)),
+        # 1 / k**2 pooled as a variance: close to the fit on both chunks.
+        pool_rtol=0.05,
+    ),
     "negative_binomial": Spec(
         make=DISTRIBUTIONS["negative_binomial"],
         targets=lambda rng, n, k: rng.negative_binomial(2.0, 2.0 / 4.5, (n, k)).astype(

@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 
@@ -68,6 +68,50 @@ def test_gamma_recovers_its_shape_and_beats_the_gaussian():
     mean, std = gamma.predict(X[test], return_std=True)
     assert np.allclose(std, mean / np.sqrt(gamma.shape_[0]))
     assert np.corrcoef(np.log(mean), _log_mean(X[test]))[0, 1] > 0.99
+
+
+def _weibull_data(seed, shape=2.0, n=N_TRAIN + N_TEST):
+    """Weibull times of mean exp(_log_mean(X)) (scale = mean / Gamma(1 + 1/k))."""
+    rng = np.random.RandomState(seed)
+    X = _inputs(rng, n)
+    scale = np.exp(_log_mean(X) - special.gammaln(1 + 1 / shape))
+    return X, scale * rng.weibull(shape, n)
+
+
+def test_weibull_recovers_its_shape_and_beats_the_gamma_and_the_gaussian():
+    """On Weibull data of shape 2 and a log-linear mean, the fitted shape_
+    is within 10% of 2 (its maximum-likelihood standard error on 2000 rows
+    is about 0.78 k / sqrt(n) = 0.035, 2%), the mean predicted follows the
+    true one, the held-out log-likelihood beats the gamma's (whose
+    left tail is another) and the Gaussian's, and 90% intervals cover 90%
+    of 1000 held-out targets within 0.035: 3 binomial standard errors
+    (0.0095 each) and the error of the fitted shape (measured: 0.929,
+    0.892 and 0.891 over seeds 0, 1 and 2). Training holds k = 1, the
+    exponential, whose scale is its mean: the raw output is the log-mean
+    whatever k is fitted afterwards."""
+    X, y = _weibull_data(0)
+    train, test = slice(N_TRAIN), slice(N_TRAIN, None)
+    weibull = _fit(X[train], y[train], "weibull")
+    assert weibull.shape_.shape == (1,)
+    assert abs(weibull.shape_[0] - 2.0) < 0.2
+    weibull_ll = weibull.log_likelihood(X[test], y[test]).mean()
+    for other in ("gamma", "gaussian"):
+        other_ll = _fit(X[train], y[train], other).log_likelihood(X[test], y[test])
+        assert weibull_ll > other_ll.mean() + 0.01
+    assert abs(_coverage(weibull, X[test], y[test]) - 0.9) < 0.035
+    mean, std = weibull.predict(X[test], return_std=True)
+    assert np.max(np.abs(np.log(mean) - _log_mean(X[test]))) < 0.1
+    frozen = stats.weibull_min(
+        weibull.shape_[0], scale=mean / special.gamma(1 + 1 / weibull.shape_[0])
+    )
+    assert_allclose(std, frozen.std(), rtol=1e-6)
+    assert_allclose(weibull.predict_distribution(X[test]).median(), frozen.median())
+
+
+def test_weibull_refuses_targets_that_are_not_positive():
+    X, y = _weibull_data(0, n=20)
+    with pytest.raises(ValueError, match="weibull likelihood needs targets > 0"):
+        _fit(X, np.where(np.arange(20) == 3, 0.0, y), "weibull")
 
 
 @pytest.mark.parametrize("seed", [0, 2])
