@@ -11,6 +11,7 @@ ORDER = [
     "plot_custom_distribution.py",
     "plot_gaussian_mixture.py",
     "plot_zero_inflated_counts.py",
+    "plot_multivariate_gaussian.py",
     "plot_mse_vs_cross_entropy.py",
     "plot_digits_autoencoder.py",
     "plot_anomaly_detection.py",
