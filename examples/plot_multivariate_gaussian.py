@@ -1,7 +1,7 @@
 """
-=====================================================
+======================================================
 Correlated outputs: a multivariate Gaussian likelihood
-=====================================================
+======================================================
 
 Two outputs whose noise is shared (two measurements of one quantity, the
 coordinates of a position) are not independent given :math:`x`: a
@@ -40,7 +40,6 @@ from sklearn.model_selection import GridSearchCV
 
 from sklearn_mle_nn import MLERegressor
 from sklearn_mle_nn.metrics import log_likelihood_scorer
-
 
 
 def outputs(X, rng):
