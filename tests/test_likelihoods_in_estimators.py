@@ -19,7 +19,7 @@ from scipy.optimize import minimize_scalar
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import PoissonRegressor
-from sklearn.metrics import mean_poisson_deviance
+from sklearn.metrics import mean_poisson_deviance, r2_score
 from sklearn.model_selection import GridSearchCV, train_test_split
 
 import sklearn_mle_nn
@@ -773,6 +773,8 @@ def test_multivariate_gaussian_recovers_a_correlation_of_0_8():
     correlation = covariance[:, 0, 1] / np.sqrt(variance.prod(axis=1))
     assert abs(np.median(correlation) - 0.8) < 0.05
     mean, std = model.predict(X[test], return_std=True)
+    # score stays R^2 of the means, as for every regressor.
+    assert model.score(X[test], y[test]) == pytest.approx(r2_score(y[test], mean))
     assert_allclose(std, np.sqrt(variance), rtol=1e-10)
     assert_allclose(mean, dist.mean(), rtol=1e-10)
     assert_allclose(dist.logpdf(y[test]), model.log_likelihood(X[test], y[test]))
