@@ -364,7 +364,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             "coefs_": coefs,
             "intercepts_": intercepts,
             "n_layers_": len(model.layout.layer_units),
-            "n_outputs_": model.layout.layer_units[-1] // distribution.n_params,
+            "n_outputs_": distribution.n_target_columns(model.layout.layer_units[-1]),
             "out_activation_": distribution.activation.name,
             "distribution_": distribution,
             **distribution.estimator_attributes(),

@@ -36,8 +36,8 @@ def linear_columns(distribution, n_targets, held=None):
     roles = [parameter.role for parameter in distribution.parameters]
     if roles[0] != "mean" or roles.count("mean") != 1:
         return None
-    width = distribution.n_raw(n_targets) // distribution.n_params
-    columns = np.arange(width)
+    # The mean's block comes first, one raw output per target column.
+    columns = np.arange(n_targets)
     if held is not None:
         columns = columns[~held[:width]]
     return columns if columns.size else None

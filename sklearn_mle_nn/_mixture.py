@@ -85,6 +85,18 @@ class MixtureDistribution:
                 "The components of a mixture must be all continuous or all "
                 "discrete; got both."
             )
+        for component in components:
+            if not hasattr(component, "cdf"):
+                # The mixture is one of each position of the batch: a
+                # distribution of each row's vector (a joint logpdf of shape
+                # (n,) beside means of shape (n, k)) would be mixed wrongly.
+                raise NotImplementedError(
+                    "The components of a mixture must be univariate "
+                    "distributions (with a cdf), one at each position of the "
+                    f"batch; {component!r} is not. (An ensemble of such "
+                    "members gives predict, sample and log_likelihood, but "
+                    "not predict_distribution nor predict_interval.)"
+                )
         weights = np.asarray(weights, dtype=float)
         if weights.ndim == 0 or weights.shape[-1] != len(components):
             raise ValueError(

@@ -364,7 +364,8 @@ class MLERegressor(RegressorMixin, BaseMLE):
             Whether to return the standard deviation of p(y | x) as well:
             ``sigma_`` for 'gaussian', the network's spread for
             'heteroscedastic_gaussian', ``sqrt(mean)`` for 'poisson',
-            ``sqrt(mean * (1 - mean))`` for 'bernoulli'.
+            ``sqrt(mean * (1 - mean))`` for 'bernoulli', each output's
+            marginal one for 'multivariate_gaussian'.
 
         Returns
         -------
@@ -442,7 +443,10 @@ class MLERegressor(RegressorMixin, BaseMLE):
         -------
         distribution : frozen scipy.stats distribution
             Of shape ``(n_samples,)`` for a 1-D ``y`` at fit, else
-            ``(n_samples, n_outputs)``.
+            ``(n_samples, n_outputs)``. For 'multivariate_gaussian', a
+            :class:`~sklearn_mle_nn.distributions.MultivariateNormalRows`:
+            the joint distribution of each row's outputs (``scipy.stats``'
+            own takes a single mean and covariance).
 
         Examples
         --------

@@ -808,8 +808,10 @@ def start_at_intercept_only(
         # chunk) starts at the standardized scale 1, not at a perfect fit's
         # zero, whose 1 / sigma**2 weights blow the first steps up.
         if network.target_scaling.incomplete:
-            unestimated = network.target_scaling.unestimated
-            null[spread][np.tile(unestimated, distribution.n_params - 1)] = 0
+            unestimated = distribution.raw_columns_of(
+                network.target_scaling.unestimated
+            )
+            null[spread][unestimated[spread]] = 0
     # The mean outputs are the first of the output layer's columns.
     n_means = 0 if mean_weights else Y.shape[1]
     outputs = slice(n_means, None)
@@ -855,7 +857,7 @@ def _predict_constant_targets_exactly(model, problem):
     # spread of 0 would magnify.
     raw = model.distribution.intercept_only_raw(Y[:1])[0]
     # Every raw parameter of a constant target (its mean, its spread).
-    constant = np.tile(constant, len(raw) // len(constant))
+    constant = model.distribution.raw_columns_of(constant)
     coefs, intercepts = model.split()
     coefs[-1][:, constant] = 0
     intercepts[-1][constant] = raw[constant]

@@ -275,6 +275,62 @@ def _zero_inflated_nb_reference(raw, params, constants):
     )
 
 
+def _multivariate_targets(rng, n, k):
+    """Correlated normal targets: independent normals mixed by a triangle."""
+    mixing = np.array([[1.5, 0.8, 0.3], [0.0, 1.0, -0.5], [0.0, 0.0, 0.7]])
+    return 0.5 + rng.standard_normal((n, k)) @ mixing[:k, :k]
+
+
+def _multivariate_raw(rng, n, k):
+    """Means, log-scales and the k (k - 1) / 2 coefficients."""
+    return np.hstack(
+        [
+            2.0 + 1.5 * rng.standard_normal((n, k)),
+            rng.uniform(-1.0, 0.5, (n, k)),
+            rng.uniform(-1.0, 1.0, (n, k * (k - 1) // 2)),
+        ]
+    )
+
+
+class _MultivariateNormals:
+    """A ``scipy.stats.multivariate_normal`` per row (scipy's own takes one
+    mean and one covariance): the joint ``logpdf`` of each row, the means,
+    the marginal standard deviations and one draw per row."""
+
+    def __init__(self, means, covariances):
+        self.means, self.covariances = means, covariances
+        self.rows = [
+            stats.multivariate_normal(mean, covariance)
+            for mean, covariance in zip(means, covariances)
+        ]
+
+    def logpdf(self, y):
+        return np.array([row.logpdf(values) for row, values in zip(self.rows, y)])
+
+    def mean(self):
+        return self.means
+
+    def std(self):
+        return np.sqrt(np.diagonal(self.covariances, axis1=1, axis2=2))
+
+    def rvs(self, random_state=None):
+        return np.array([row.rvs(random_state=random_state) for row in self.rows])
+
+
+def _multivariate_reference(raw, params, constants):
+    """The precision's Cholesky factor by hand, ``L = B diag(exp(-log s))``,
+    and the covariance as the inverse of ``L L^T``."""
+    k = int(round((np.sqrt(9 + 8 * raw.shape[1]) - 3) / 2))
+    means, log_scales, coefficients = raw[:, :k], raw[:, k : 2 * k], raw[:, 2 * k :]
+    inverse_scales = np.exp(-log_scales)
+    factor = np.zeros((len(raw), k, k))
+    rows, columns = np.tril_indices(k, -1)
+    factor[:, rows, columns] = coefficients * inverse_scales[:, columns]
+    factor[:, np.arange(k), np.arange(k)] = inverse_scales
+    precision = factor @ np.swapaxes(factor, 1, 2)
+    return _MultivariateNormals(means, np.linalg.inv(precision))
+
+
 BUILT_IN_SPECS = {
     "gaussian": Spec(
         make=DISTRIBUTIONS["gaussian"],
@@ -397,6 +453,15 @@ BUILT_IN_SPECS = {
         # target short of it on held-out rows (two targets), overfitting.
         recovery_atol=0.2,
         local_minimum=True,
+    ),
+    "multivariate_gaussian": Spec(
+        make=DISTRIBUTIONS["multivariate_gaussian"],
+        targets=_multivariate_targets,
+        raw=_multivariate_raw,
+        reference=_multivariate_reference,
+        # A single column is no multivariate target.
+        invalid_targets=lambda rng, n, k: rng.standard_normal((n, 1)),
+        columns=(2, 3),
     ),
     "zero_inflated_poisson": Spec(
         make=DISTRIBUTIONS["zero_inflated_poisson"],

@@ -44,7 +44,8 @@ def compiled_however_small(monkeypatch):
 def _data(distribution, dtype, seed=0):
     """Inputs, and targets from ``distribution``'s test spec: a label per
     row where it models one label among several columns (the classifier's
-    case), the spec's column otherwise."""
+    case), the spec's fewest columns otherwise (one, raveled; two for a
+    likelihood of several)."""
     rng = np.random.RandomState(seed)
     X = rng.standard_normal((150, 4))
     spec = SPECS[distribution]
@@ -52,7 +53,9 @@ def _data(distribution, dtype, seed=0):
     if spec.make().n_targets(n_columns) == 1 < n_columns:
         y = spec.targets(rng, 150, n_columns).argmax(axis=1)
     else:
-        y = spec.targets(rng, 150, 1).ravel()
+        k = min(spec.columns)
+        y = spec.targets(rng, 150, k)
+        y = y.ravel() if k == 1 else y
     return X.astype(dtype), y
 
 

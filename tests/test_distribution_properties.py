@@ -593,19 +593,35 @@ def test_pool_constants_of_two_chunks_are_those_of_both(name, k):
 def test_the_layout_follows_from_the_declared_parameters(name, k):
     """The number of raw outputs, the mapping to the targets' units, the
     intercept-only start and whether a spread is predicted all follow from
-    ``parameters``: a mean block moves as the targets (``* scale + shift``),
-    a log-scale block by ``+ log(scale)``; a log-scale block starts at the
-    log of the targets' standard deviation (numpy's)."""
+    ``parameters``: a block of a mean, a log-scale or a shape has a column
+    per target (a multivariate Gaussian's coefficients, one per pair of
+    targets, are a block of their own), a mean block moves as the targets
+    (``* scale + shift``), a log-scale block by ``+ log(scale)``; a
+    log-scale block starts at the log of the targets' standard deviation
+    (numpy's). ``n_target_columns`` inverts ``n_raw``, and
+    ``raw_columns_of`` a target gives its column of every per-target block."""
     dist, y, _, _ = _problem(name, k)
     roles = [parameter.role for parameter in dist.parameters]
-    assert dist.n_raw(k) == len(roles) * k
+    n_raw = dist.n_raw(k)
+    # Each block's raw columns: split() of the column indices.
+    blocks = [block[0] for block in dist.split(np.arange(n_raw)[np.newaxis, :])]
+    assert len(blocks) == len(roles)
+    assert_array_equal(np.concatenate(blocks), np.arange(n_raw))
+    assert dist.n_target_columns(n_raw) == k
     assert dist.predicts_spread == ("log_scale" in roles)
     scale, shift = np.array([2.0, 0.5, 3.0][:k]), np.array([1.0, -1.0, 0.0][:k])
     col_scale, col_shift = dist.raw_affine(scale, shift)
     start = dist.intercept_only_raw(y)
-    assert start.shape == (1, dist.n_raw(k))
-    for i, role in enumerate(roles):
-        block = slice(i * k, (i + 1) * k)
+    assert start.shape == (1, n_raw)
+    assert dist.raw_columns_of(np.ones(k, dtype=bool)).all()
+    assert not dist.raw_columns_of(np.zeros(k, dtype=bool)).any()
+    for role, block in zip(roles, blocks):
+        if role in ("mean", "log_scale", "shape"):
+            assert len(block) == k
+            for target in range(k):
+                mask = dist.raw_columns_of(np.arange(k) == target)
+                assert mask[block[target]]
+                assert not mask[np.delete(block, target)].any()
         if role == "mean":
             assert_array_equal(col_scale[block], scale)
             assert_array_equal(col_shift[block], shift)

@@ -19,6 +19,7 @@ from sklearn_mle_nn.distributions import (
     Distribution,
     Gaussian,
     LocationScale,
+    MultivariateNormalRows,
     Parameter,
     Poisson,
     resolve,
@@ -509,3 +510,60 @@ def test_a_location_scale_family_is_its_formulas():
     assert dist.dist.name == "logistic"
     assert_allclose(dist.std(), np.pi / np.sqrt(3) * reg.scale_[0], rtol=1e-12)
     assert_allclose(dist.mean(), reg.predict(X[:3]), rtol=1e-12)
+
+
+@pytest.mark.parametrize("draw", ["sample", "scipy_distribution"])
+def test_multivariate_gaussian_draws_have_the_reference_covariance(draw):
+    """The draws of every row (``sample``, and ``rvs`` of its
+    ``scipy_distribution``) have the covariance, correlations included, of
+    the spec's reference (the inverse of the precision ``L L^T`` written by
+    hand), each entry within 5 standard errors."""
+    spec = SPECS["multivariate_gaussian"]
+    rng = np.random.RandomState(0)
+    n, k, n_draws = 4, 3, 20_000
+    raw = spec.raw(rng, n, k)
+    dist = spec.make()
+    reference = spec.reference(raw, dist.get_params(), {})
+    if draw == "sample":
+        draws = dist.sample(raw, n_draws, np.random.RandomState(1))
+    else:
+        rvs = dist.scipy_distribution(raw).rvs(size=(n_draws, n), random_state=1)
+        draws = np.moveaxis(rvs, 0, -1)
+    assert draws.shape == (n, k, n_draws)
+    for row in range(n):
+        expected = reference.covariances[row]
+        covariance = np.cov(draws[row])
+        # The standard error of a sample covariance of normal draws.
+        variances = np.diag(expected)
+        error = np.sqrt((np.outer(variances, variances) + expected**2) / n_draws)
+        assert np.all(np.abs(covariance - expected) < 5 * error)
+        assert_allclose(draws[row].mean(axis=1), reference.means[row], atol=0.05)
+    # The outputs are correlated: the check is not one of independent ones.
+    correlation = reference.covariances[:, 0, 1] / np.sqrt(
+        reference.covariances[:, 0, 0] * reference.covariances[:, 1, 1]
+    )
+    assert np.max(np.abs(correlation)) > 0.3
+
+
+def test_multivariate_normal_rows_is_scipys_row_by_row():
+    """logpdf, pdf, mean, cov, std and interval of every row are scipy's
+    (the joint multivariate normal, and each output's marginal normal)."""
+    rng = np.random.RandomState(0)
+    means = rng.normal(size=(3, 2))
+    factors = rng.normal(size=(3, 2, 2))
+    covariances = factors @ np.swapaxes(factors, 1, 2) + 0.1 * np.eye(2)
+    dist = MultivariateNormalRows(means, covariances)
+    y = rng.normal(size=(3, 2))
+    for row in range(3):
+        joint = stats.multivariate_normal(means[row], covariances[row])
+        assert_allclose(dist.logpdf(y)[row], joint.logpdf(y[row]), rtol=1e-12)
+        assert_allclose(dist.pdf(y)[row], joint.pdf(y[row]), rtol=1e-12)
+        assert_allclose(dist[row].cov, covariances[row])
+        std = np.sqrt(np.diag(covariances[row]))
+        assert_allclose(dist.std()[row], std)
+        low, high = dist.interval(0.8)
+        assert_allclose(low[row], stats.norm(means[row], std).interval(0.8)[0])
+        assert_allclose(high[row], stats.norm(means[row], std).interval(0.8)[1])
+    assert_allclose(dist.mean(), means)
+    assert_allclose(dist.cov(), covariances)
+    assert dist.rvs(random_state=0).shape == (3, 2)

@@ -191,6 +191,36 @@ def test_mixture_rejects_continuous_and_discrete_components_together():
         MixtureDistribution([stats.norm(0, 1), stats.poisson(1)], [0.5, 0.5])
 
 
+def test_an_ensemble_of_multivariate_gaussians_mixes_what_it_can():
+    """Members with a joint distribution of each row's outputs: the
+    ensemble's log_likelihood is the log of their mean density, predict and
+    sample work; its predict_distribution and predict_interval, a mixture
+    of univariate positions, are refused by name (an AttributeError on ppf
+    and a broadcasting error on logpdf before)."""
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, size=(200, 2))
+    y = X + 0.3 * rng.normal(size=(200, 2)) @ [[1.0, 0.8], [0.0, 0.6]]
+    member = MLERegressor(distribution="multivariate_gaussian", max_iter=20)
+    ensemble = MLEEnsembleRegressor(member, n_estimators=2, random_state=0)
+    ensemble.fit(X, y)
+    densities = [
+        stats.multivariate_normal(m, c).pdf(v)
+        for estimator in ensemble.estimators_
+        for m, c, v in zip(
+            estimator.predict(X[:5]),
+            estimator.predict_distribution(X[:5]).cov(),
+            y[:5],
+        )
+    ]
+    expected = np.log(np.reshape(densities, (2, 5)).mean(axis=0))
+    np.testing.assert_allclose(ensemble.log_likelihood(X[:5], y[:5]), expected)
+    assert ensemble.predict(X[:5]).shape == (5, 2)
+    assert ensemble.sample(X[:5], n_samples=3, random_state=0).shape == (5, 2, 3)
+    for method in (ensemble.predict_distribution, ensemble.predict_interval):
+        with pytest.raises(NotImplementedError, match="MultivariateNormalRows"):
+            method(X[:5])
+
+
 # ---- the regressor ---------------------------------------------------------
 
 

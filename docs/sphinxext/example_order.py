@@ -12,6 +12,7 @@ ORDER = [
     "plot_gaussian_mixture.py",
     "plot_zero_inflated_counts.py",
     "plot_survival_censoring.py",
+    "plot_multivariate_gaussian.py",
     "plot_mse_vs_cross_entropy.py",
     "plot_digits_autoencoder.py",
     "plot_anomaly_detection.py",
