@@ -39,7 +39,7 @@ def linear_columns(distribution, n_targets, held=None):
     # The mean's block comes first, one raw output per target column.
     columns = np.arange(n_targets)
     if held is not None:
-        columns = columns[~held[:width]]
+        columns = columns[~held[:n_targets]]
     return columns if columns.size else None
 
 
