@@ -156,8 +156,13 @@ MODEL_DESCRIPTIONS = {
 }
 
 REAL_FAMILIES = ("gaussian", "heteroscedastic_gaussian", "laplace", "student_t")
-POSITIVE_FAMILIES = ("lognormal", "gamma")
-COUNT_FAMILIES = ("poisson", "negative_binomial")
+POSITIVE_FAMILIES = ("lognormal", "gamma", "weibull")
+COUNT_FAMILIES = (
+    "poisson",
+    "negative_binomial",
+    "zero_inflated_poisson",
+    "zero_inflated_negative_binomial",
+)
 
 
 # --- held-out scores, each checked against scipy.stats by the tests ---------
