@@ -338,10 +338,14 @@ def test_the_picked_distribution_is_chosen_on_the_training_rows_only():
 
 def test_positive_families_only_for_positive_targets():
     with_zero = np.array([0.0, 1.0, 2.0])
-    assert not {"lognormal", "gamma"} & set(quality_panel.families("real", with_zero))
-    assert set(quality_panel.families("counts", with_zero)) <= {
+    positive = {"lognormal", "gamma", "weibull"}
+    assert not positive & set(quality_panel.families("real", with_zero))
+    assert positive <= set(quality_panel.families("real", with_zero + 1))
+    assert set(quality_panel.families("counts", with_zero)) == {
         "poisson",
         "negative_binomial",
+        "zero_inflated_poisson",
+        "zero_inflated_negative_binomial",
     }
     assert quality_panel.families("classes", with_zero) == []
 
