@@ -264,8 +264,10 @@ def split_indices(n_samples, split):
     return train, test
 
 
-def preprocessor(X):
-    """Imputed and scaled numeric columns; imputed and one-hot encoded others."""
+def preprocessor(X, drop=None):
+    """Imputed and scaled numeric columns; imputed and one-hot encoded others
+    (``drop='first'``: without their first level, for a linear model with a
+    constant, which stands for it)."""
     from pandas.api.types import is_numeric_dtype
 
     numeric = [column for column in X if is_numeric_dtype(X[column])]
@@ -277,7 +279,9 @@ def preprocessor(X):
                 "categorical",
                 make_pipeline(
                     SimpleImputer(strategy="most_frequent"),
-                    OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+                    OneHotEncoder(
+                        drop=drop, handle_unknown="ignore", sparse_output=False
+                    ),
                 ),
                 categorical,
             ),

@@ -38,11 +38,7 @@ import warnings
 
 import numpy as np
 from quality_panel import preprocessor, split_indices
-from sklearn.compose import ColumnTransformer
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.impute import SimpleImputer
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from sklearn_mle_nn import MLERegressor
 
@@ -80,36 +76,12 @@ def ours(distribution, Z_train, y_train, Z_test, y_test, split):
     return reg.fit(Z_train, y_train).log_likelihood(Z_test, y_test)
 
 
-def _linear_design(X):
-    """The preprocessing for a linear model with a constant: one-hot columns
-    without their first level (the constant stands for it)."""
-    from pandas.api.types import is_numeric_dtype
-
-    numeric = [column for column in X if is_numeric_dtype(X[column])]
-    categorical = [column for column in X if column not in numeric]
-    return ColumnTransformer(
-        [
-            ("numeric", make_pipeline(SimpleImputer(), StandardScaler()), numeric),
-            (
-                "categorical",
-                make_pipeline(
-                    SimpleImputer(strategy="most_frequent"),
-                    OneHotEncoder(
-                        drop="first", handle_unknown="ignore", sparse_output=False
-                    ),
-                ),
-                categorical,
-            ),
-        ]
-    )
-
-
 def statsmodels_peer(model, X_train, y_train, X_test, y_test):
     """Held-out log-probabilities of statsmodels' linear NB2 or ZINB."""
     import statsmodels.api as sm
     from statsmodels.discrete.count_model import ZeroInflatedNegativeBinomialP
 
-    design = _linear_design(X_train).fit(X_train)
+    design = preprocessor(X_train, drop="first").fit(X_train)
     A_train = sm.add_constant(design.transform(X_train), has_constant="add")
     A_test = sm.add_constant(design.transform(X_test), has_constant="add")
 
