@@ -34,7 +34,7 @@ acceleration from the time after impact, 133 rows, unimodal with a spread that c
 with time, a control where the heteroscedastic Gaussian should suffice). Run::
 
     PYTHONPATH=. python benchmarks/mixture_density.py [--splits 10]
-        [--datasets faithful-eruptions,geyser]
+        [--datasets faithful-eruptions,geyser] [--rst]
 """
 
 # Authors: The sklearn_mle_nn developers
@@ -208,13 +208,49 @@ def _mean_and_se(values):
     return f"{values.mean():8.3f} ± {se:.3f}"
 
 
+def rst_tables(all_results):
+    """Two rst list-tables of ``{dataset: results}``: the held-out NLL (the
+    row's best in bold) and the mean fit seconds."""
+    models = list(dict.fromkeys(m for r in all_results.values() for m in r))
+    nll_caption = (
+        "Held-out NLL per row, nats (y in its own units), mean ± standard "
+        "error over the splits; bold: the row's best"
+    )
+    tables = [
+        (nll_caption, 0, lambda values: _mean_and_se(values).strip()),
+        ("Fit time, seconds, mean over the splits", 1, lambda s: f"{s.mean():.2f}"),
+    ]
+    lines = []
+    for caption, column, cell in tables:
+        lines += [f".. list-table:: {caption}", "   :header-rows: 1", ""]
+        lines += ["   * - dataset", *(f"     - {model}" for model in models)]
+        for name, results in all_results.items():
+            values = {m: np.array(v)[:, column] for m, v in results.items()}
+            best = min(results, key=lambda m: np.mean(np.array(results[m])[:, 0]))
+            lines.append(f"   * - {name}")
+            for model in models:
+                text = cell(values[model]) if model in values else ""
+                if column == 0 and model == best:
+                    text = f"**{text}**"
+                lines.append(f"     - {text}")
+        lines.append("")
+    return "\n".join(lines)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--splits", type=int, default=10)
     parser.add_argument("--datasets", default=",".join(DATASETS))
+    parser.add_argument(
+        "--rst", action="store_true", help="also print the results as rst tables"
+    )
     args = parser.parse_args()
+    all_results = {}
     for name in args.datasets.split(","):
-        report(name, run(name, args.splits))
+        all_results[name] = run(name, args.splits)
+        report(name, all_results[name])
+    if args.rst:
+        print("\n" + rst_tables(all_results))
 
 
 if __name__ == "__main__":

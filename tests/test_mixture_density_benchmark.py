@@ -96,3 +96,14 @@ def test_one_capped_split_scores_every_model():
     assert expected <= set(results) <= expected | {"NGBoost"}
     for model, [(nll, seconds)] in results.items():
         assert np.isfinite(nll) and seconds > 0, model
+
+
+def test_the_rst_table_bolds_each_rows_lowest_nll():
+    results = {
+        "a": {"gaussian": [(1.0, 0.1), (1.2, 0.3)], "joint mixture": [(0.4, 2.0)] * 2},
+        "b": {"gaussian": [(1.0, 0.1), (1.2, 0.3)], "joint mixture": [(1.5, 2.0)] * 2},
+    }
+    nll_table, time_table = mixture_density.rst_tables(results).split("\n\n.. ")
+    assert nll_table.count("**") == 4
+    assert "**0.400 ± 0.000**" in nll_table and "**1.100 ± 0.100**" in nll_table
+    assert "     - 0.20\n" in time_table and "**" not in time_table
