@@ -63,7 +63,7 @@ path and commit): an installed copy wins over the checkout the script sits
 in, so run ``PYTHONPATH=. python benchmarks/quality_panel.py`` from the root
 of a checkout to benchmark that checkout.
 
-Run: python benchmarks/quality_panel.py [--splits 20] [--quick]
+Run: python benchmarks/quality_panel.py [--splits 20] [--first-split 0] [--quick]
      [--datasets boston,carseats] [--models ours,NGBoost] [--n-jobs 2]
      [--label baseline] [--out-dir .] [--from-results FILE.jsonl]
 """
@@ -790,6 +790,13 @@ def run_header(args, splits, datasets, models):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--splits", type=int, default=20)
+    parser.add_argument(
+        "--first-split",
+        type=int,
+        default=0,
+        help="run splits first-split..splits-1 only (to extend an earlier "
+        "run: split i is the same whatever the number of splits)",
+    )
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_SPLITS} splits")
     parser.add_argument(
         "--datasets", default=",".join(DATASETS), help="comma-separated subset"
@@ -814,7 +821,7 @@ def main():
     args = parser.parse_args()
     datasets = _names(parser, args.datasets, DATASETS, "datasets")
     models = _names(parser, args.models, MODELS, "models")
-    splits = range(QUICK_SPLITS if args.quick else args.splits)
+    splits = range(args.first_split, QUICK_SPLITS if args.quick else args.splits)
     base = Path(args.out_dir) / f"quality_panel_{args.label}"
     if args.from_results:
         results = [
