@@ -21,6 +21,10 @@ from scipy.optimize import minimize
 
 from ._network import _input_gradient, _is_sparse, _sparse_product
 
+#: The narrowest spread a linear start gives a predicted spread, relative to
+#: the targets' (an R^2 of 0.99): a near-perfect linear fit's spread, which
+#: would be near zero, makes the first steps' 1 / sigma**2 weights explode.
+MIN_START_SPREAD = 0.1
 #: Iterations of L-BFGS for the linear model at most: it converges in tens
 #: on standardized inputs; the network's training refines what it leaves.
 MAX_ITER = 200
@@ -43,32 +47,80 @@ def linear_columns(distribution, n_targets, held=None):
     return columns if columns.size else None
 
 
+def constant_columns(distribution, n_targets, start_raw, held=None):
+    """The raw outputs after the mean's (a spread, a zero-inflation) whose
+    constants the linear model fits with its mean, held outputs left out,
+    and their lower bounds: a log-spread's is :data:`MIN_START_SPREAD` times
+    its ``start_raw`` (the targets' own spread), the others' none.
+
+    Returns ``(columns, lower)``, or ``(None, None)`` if there are none.
+    """
+    n_raw = distribution.n_raw(n_targets)
+    columns = np.arange(n_targets, n_raw)
+    if held is not None:
+        columns = columns[~held[n_targets:n_raw]]
+    if not columns.size:
+        return None, None
+    blocks = distribution.split(np.arange(n_raw)[np.newaxis, :])
+    spreads = np.concatenate(
+        [
+            block.ravel()
+            for block, parameter in zip(blocks, distribution.parameters)
+            if parameter.role == "log_scale"
+        ]
+        + [np.zeros(0, dtype=int)]
+    )
+    lower = np.where(
+        np.isin(columns, spreads),
+        np.asarray(start_raw)[columns] + np.log(MIN_START_SPREAD),
+        -np.inf,
+    )
+    return columns, lower
+
+
 def can_carry(hidden_sizes, n_columns):
     """Whether rectifier layers of ``hidden_sizes`` can carry ``n_columns``
     linear outputs (two units each)."""
     return len(hidden_sizes) > 0 and min(hidden_sizes) >= 2 * n_columns
 
 
-def fit_linear_mean(distribution, X, Y, sample_weight, start_raw, columns, penalty):
+def fit_linear_mean(
+    distribution,
+    X,
+    Y,
+    sample_weight,
+    start_raw,
+    columns,
+    penalty,
+    others=None,
+    lower=None,
+):
     """The penalized maximum-likelihood linear model of the mean outputs.
 
     Minimizes ``mean_i w_i NLL(y_i, raw_i) + penalty / 2 * ||B||^2`` over
-    ``raw[:, columns] = X @ B + b``, the other raw outputs held at
-    ``start_raw`` (the intercept-only model's), by L-BFGS from ``B = 0``.
+    ``raw[:, columns] = X @ B + b`` and the constants ``c`` of the raw
+    outputs ``others`` (a spread, a zero-inflation: the linear model's own,
+    fitted with its mean; at least ``lower``), the remaining raw outputs
+    held at ``start_raw``
+    (the intercept-only model's), by L-BFGS from ``B = 0`` and
+    ``start_raw``.
 
-    Returns ``(B, b)``, or None if the fit is no better than its start (a
+    Returns ``(B, b, c)``, or None if the fit is no better than its start (a
     likelihood the linear model cannot improve, or steps that failed).
     """
+    others = np.zeros(0, dtype=int) if others is None else np.asarray(others)
     n_features, n_columns = X.shape[1], columns.size
+    n_free = n_columns + others.size
     total_weight = X.shape[0] if sample_weight is None else sample_weight.sum()
     base = np.tile(np.asarray(start_raw, dtype=np.float64), (X.shape[0], 1))
     gradient = np.empty_like(base)
     ones = np.ones(X.shape[0])
 
     def objective(theta):
-        B = theta[:-n_columns].reshape(n_features, n_columns)
+        B = theta[:-n_free].reshape(n_features, n_columns)
         raw = base.copy()
-        raw[:, columns] = _product(X, B) + theta[-n_columns:]
+        raw[:, columns] = _product(X, B) + theta[-n_free:][:n_columns]
+        raw[:, others] = theta[-others.size :] if others.size else 0.0
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             nll = distribution.nll_and_gradient(Y, raw, gradient, sample_weight)
         delta = gradient[:, columns]
@@ -78,25 +130,42 @@ def fit_linear_mean(distribution, X, Y, sample_weight, start_raw, columns, penal
         _input_gradient(X, delta, grad_B, ones)
         value = nll / total_weight + 0.5 * penalty * float(B.ravel() @ B.ravel())
         grad_B = grad_B / total_weight + penalty * B
-        grad = np.concatenate([grad_B.ravel(), delta.sum(axis=0) / total_weight])
+        constants = gradient[:, others]
+        if sample_weight is not None:
+            constants = constants * sample_weight[:, None]
+        grad = np.concatenate(
+            [grad_B.ravel(), delta.sum(axis=0), constants.sum(axis=0)]
+        )
+        grad[-n_free:] /= total_weight
         if not (np.isfinite(value) and np.isfinite(grad).all()):
             # Steps into overflow: L-BFGS backtracks from an infinite value.
             return np.inf, np.zeros_like(theta)
         return value, grad
 
-    start = np.concatenate([np.zeros(n_features * n_columns), base[0, columns]])
+    start = np.concatenate(
+        [np.zeros(n_features * n_columns), base[0, columns], base[0, others]]
+    )
     start_value, _ = objective(start)
+    bounds = None
+    if lower is not None:
+        free = [(None, None)] * (start.size - others.size)
+        bounds = free + [
+            (bound, None) for bound in np.where(np.isinf(lower), None, lower)
+        ]
+        start[-others.size :] = np.maximum(start[-others.size :], lower)
     result = minimize(
         objective,
         start,
         jac=True,
         method="L-BFGS-B",
+        bounds=bounds,
         options={"maxiter": MAX_ITER, "gtol": 1e-8, "ftol": 1e-12},
     )
     if not (np.isfinite(result.fun) and result.fun < start_value):
         return None
     theta = result.x
-    return theta[:-n_columns].reshape(n_features, n_columns), theta[-n_columns:]
+    B = theta[:-n_free].reshape(n_features, n_columns)
+    return B, theta[-n_free:][:n_columns], theta[n_features * n_columns + n_columns :]
 
 
 #: What a hidden unit of each activation passes on of its pair's value: a
@@ -147,11 +216,15 @@ def embed_linear_path(coefs, intercepts, activation, encoder, decoder, code_laye
             b[: 2 * k] = 0
 
 
-def embed_linear_mean(coefs, intercepts, B, b, columns):
-    """Make the network's ``columns`` outputs ``X @ B + b``, in place
-    (rectifier layers: :func:`embed_linear_path`). The mean outputs are the
-    first; those not in ``columns`` (held at a constant) keep their
-    intercept and get zero weights."""
+def embed_linear_mean(coefs, intercepts, B, b, c, columns, others=None):
+    """Make the network's ``columns`` outputs ``X @ B + b`` and its
+    ``others`` outputs the constants ``c``, in place (rectifier layers:
+    :func:`embed_linear_path`). The mean outputs are the first; those not in
+    ``columns`` (held at a constant) keep their intercept and get zero
+    weights; the ``others`` have zero weights already (the intercept-only
+    start's)."""
+    if others is not None:
+        intercepts[-1][others] = c
     width = columns.max() + 1
     decoder = np.zeros((columns.size, width))
     decoder[np.arange(columns.size), columns] = 1

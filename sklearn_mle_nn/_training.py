@@ -592,7 +592,16 @@ def _start_at_linear_model(model, X, Y, sample_weight, penalty):
     """Start a new network of rectifiers at the distribution's penalized
     linear model of the training rows (:mod:`._linear_start`), when its
     layers are wide enough to carry it; the start stays the intercept-only
-    model where the linear model fits no better."""
+    model where the linear model fits no better.
+
+    The other raw outputs (a spread, a zero-inflation) start at the linear
+    model's own constants, fitted with its mean: a spread the targets' own
+    is several times the residuals' of a good linear fit, and training then
+    first shrinks it, overfitting rows on the way (a spread starts at a
+    tenth of the targets' at least). Where the rows cannot
+    estimate them (no more rows than linear coefficients: a stream's
+    one-row first chunk), they keep the intercept-only start.
+    """
     distribution = model.distribution
     columns = _linear_start.linear_columns(distribution, Y.shape[1], model.held)
     if columns is None or not _linear_start.can_carry(
@@ -600,11 +609,24 @@ def _start_at_linear_model(model, X, Y, sample_weight, penalty):
     ):
         return
     coefs, intercepts = model.split()
+    others = lower = None
+    if X.shape[0] > X.shape[1] + 1:
+        others, lower = _linear_start.constant_columns(
+            distribution, Y.shape[1], intercepts[-1], model.held
+        )
     fitted = _linear_start.fit_linear_mean(
-        distribution, X, Y, sample_weight, intercepts[-1], columns, penalty
+        distribution,
+        X,
+        Y,
+        sample_weight,
+        intercepts[-1],
+        columns,
+        penalty,
+        others,
+        lower,
     )
     if fitted is not None:
-        _linear_start.embed_linear_mean(coefs, intercepts, *fitted, columns)
+        _linear_start.embed_linear_mean(coefs, intercepts, *fitted, columns, others)
 
 
 def _choose_network(model, problem, plan, recovery, null_loss, batches):

@@ -7,11 +7,11 @@ scipy.stats, scipy.special, central finite differences or a closed form.
 import numpy as np
 import pytest
 from _distribution_specs import SPECS
-from conftest import finite_difference
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
 from scipy.special import expit, log_softmax, logsumexp, softmax
 
+from conftest import finite_difference
 from sklearn_mle_nn.distributions import (
     SPREAD_FLOOR,
     Bernoulli,

@@ -4,7 +4,6 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import ROUND_TRIPS
 from joblib import parallel_backend
 from scipy import integrate, stats
 from sklearn.base import clone
@@ -14,6 +13,7 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from conftest import ROUND_TRIPS
 from sklearn_mle_nn import (
     MLEClassifier,
     MLEEnsembleClassifier,

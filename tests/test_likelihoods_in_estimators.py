@@ -362,13 +362,17 @@ def test_only_distributions_with_constants_keep_the_raw_outputs():
     assert not DISTRIBUTIONS["heteroscedastic_gaussian"]().fits_constants
 
 
-def test_a_predicted_spread_starts_at_the_targets_own():
-    """Before it learns, the network's spread is the intercept-only one: the
-    targets' standard deviation in every row (a random start would make some
-    rows look far too certain)."""
+@pytest.mark.parametrize("start", ["intercept_only", "linear"])
+def test_a_predicted_spread_starts_at_its_start_models_own(start):
+    """Before it learns, the network's spread is the same in every row (a
+    random start would make some rows look far too certain): the targets'
+    standard deviation from the intercept-only start, and from the linear
+    start the root mean squared residual of its mean (the linear model's
+    maximum-likelihood spread), far narrower here."""
     y = _targets("heteroscedastic_gaussian")
     model = MLERegressor(
         distribution="heteroscedastic_gaussian",
+        start=start,
         learning_rate_init=1e-12,
         max_iter=1,
         early_stopping=False,
@@ -377,8 +381,11 @@ def test_a_predicted_spread_starts_at_the_targets_own():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)
-    _, std = model.predict(X, return_std=True)
-    assert_allclose(std, y.std(), rtol=1e-6)
+    mean, std = model.predict(X, return_std=True)
+    residual_spread = np.sqrt(np.mean((y - mean) ** 2))
+    assert_allclose(std, y.std() if start == "intercept_only" else residual_spread)
+    if start == "linear":
+        assert residual_spread < 0.8 * y.std()
 
 
 def test_a_distributions_own_parameters_are_validated_at_fit():

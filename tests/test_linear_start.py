@@ -9,13 +9,21 @@ from sklearn.linear_model import LogisticRegression, PoissonRegressor, Ridge
 from sklearn_mle_nn import MLEClassifier, MLERegressor
 from sklearn_mle_nn._activations import ACTIVATIONS
 from sklearn_mle_nn._linear_start import (
+    MIN_START_SPREAD,
     can_carry,
+    constant_columns,
     embed_linear_mean,
     fit_linear_mean,
     linear_columns,
 )
 from sklearn_mle_nn._network import Layout, forward, glorot_uniform
-from sklearn_mle_nn.distributions import Bernoulli, Categorical, Gaussian, Poisson
+from sklearn_mle_nn.distributions import (
+    Bernoulli,
+    Categorical,
+    Gaussian,
+    HeteroscedasticGaussian,
+    Poisson,
+)
 
 PENALTY = 0.05
 
@@ -28,14 +36,17 @@ def _features(n_samples=200, n_features=4, seed=0):
 def _fit(distribution, X, Y):
     start = distribution.intercept_only_raw(Y)[0]
     columns = linear_columns(distribution, Y.shape[1])
-    return fit_linear_mean(distribution, X, Y, None, start, columns, PENALTY)
+    others, lower = constant_columns(distribution, Y.shape[1], start)
+    return fit_linear_mean(
+        distribution, X, Y, None, start, columns, PENALTY, others, lower
+    )
 
 
 def test_the_gaussian_start_is_ridge():
     """mean 0.5 r^2 + penalty/2 |B|^2 is Ridge with alpha = penalty * n."""
     X, rng = _features()
     y = X @ [1.0, -2.0, 0.5, 0.0] + rng.normal(size=len(X))
-    B, b = _fit(Gaussian(), X, y[:, None])
+    B, b, _ = _fit(Gaussian(), X, y[:, None])
     ridge = Ridge(alpha=PENALTY * len(X)).fit(X, y)
     assert_allclose(B.ravel(), ridge.coef_, rtol=1e-5, atol=1e-7)
     assert_allclose(b, ridge.intercept_, rtol=1e-5, atol=1e-7)
@@ -46,7 +57,7 @@ def test_the_bernoulli_start_is_logistic_regression():
     C = 1 / (penalty * n)."""
     X, rng = _features()
     y = (X @ [1.0, -2.0, 0.5, 0.0] + rng.logistic(size=len(X)) > 0).astype(float)
-    B, b = _fit(Bernoulli(), X, y[:, None])
+    B, b, _ = _fit(Bernoulli(), X, y[:, None])
     reference = LogisticRegression(C=1 / (PENALTY * len(X)), tol=1e-10).fit(X, y)
     assert_allclose(B.ravel(), reference.coef_.ravel(), rtol=1e-4, atol=1e-6)
     assert_allclose(b, reference.intercept_, rtol=1e-4, atol=1e-6)
@@ -60,7 +71,7 @@ def test_the_categorical_start_is_multinomial_logistic_regression():
     scores = X @ rng.normal(size=(4, 3)) + rng.gumbel(size=(len(X), 3))
     labels = scores.argmax(axis=1)
     Y = np.eye(3)[labels]
-    B, b = _fit(Categorical(), X, Y)
+    B, b, _ = _fit(Categorical(), X, Y)
     reference = LogisticRegression(C=1 / (PENALTY * len(X)), tol=1e-10).fit(X, labels)
     logits = X @ B + b
     proba = np.exp(logits - logits.max(axis=1, keepdims=True))
@@ -73,10 +84,64 @@ def test_the_poisson_start_is_poisson_regressor():
     PoissonRegressor with alpha = penalty."""
     X, rng = _features()
     y = rng.poisson(np.exp(0.5 + X @ [0.3, -0.5, 0.2, 0.0])).astype(float)
-    B, b = _fit(Poisson(), X, y[:, None])
+    B, b, _ = _fit(Poisson(), X, y[:, None])
     reference = PoissonRegressor(alpha=PENALTY, tol=1e-10, max_iter=1000).fit(X, y)
     assert_allclose(B.ravel(), reference.coef_, rtol=1e-4, atol=1e-6)
     assert_allclose(b, reference.intercept_, rtol=1e-4, atol=1e-6)
+
+
+def test_the_heteroscedastic_start_fits_its_spread_with_its_mean():
+    """A predicted spread starts at the linear model's own: the root mean
+    squared residual of its mean (sigma's first-order condition), and the
+    mean is Ridge with alpha = penalty * n * sigma**2 (the penalty weighs
+    against residuals divided by sigma**2). It started at the targets'
+    spread, far wider than the residuals'."""
+    X, rng = _features()
+    y = X @ [1.0, -2.0, 0.5, 0.0] + 0.5 * rng.normal(size=len(X))
+    B, b, (log_sigma,) = _fit(HeteroscedasticGaussian(), X, y[:, None])
+    residuals = y - (X @ B[:, 0] + b[0])
+    assert log_sigma == pytest.approx(np.log(np.sqrt(np.mean(residuals**2))), abs=1e-6)
+    assert np.exp(log_sigma) < 0.5 * np.std(y)
+    ridge = Ridge(alpha=PENALTY * len(X) * np.exp(2 * log_sigma)).fit(X, y)
+    assert_allclose(B.ravel(), ridge.coef_, rtol=1e-5, atol=1e-7)
+    assert_allclose(b, ridge.intercept_, rtol=1e-5, atol=1e-7)
+
+
+def test_a_near_perfect_linear_fit_starts_at_a_tenth_of_the_targets_spread():
+    """Exactly linear targets: the linear model's spread would be about 0,
+    whose 1 / sigma**2 weights make the first steps explode ('Training
+    diverged'); it starts at MIN_START_SPREAD of the targets' spread, and
+    the fit ends with a spread below that."""
+    X, _ = _features(n_samples=300, n_features=3)
+    y = X @ [1.0, 2.0, 3.0] + 5
+    start = HeteroscedasticGaussian().intercept_only_raw(y[:, None])[0]
+    *_, (log_sigma,) = _fit(HeteroscedasticGaussian(), X, y[:, None])
+    assert log_sigma == pytest.approx(start[1] + np.log(MIN_START_SPREAD))
+    model = MLERegressor(distribution="heteroscedastic_gaussian", random_state=0)
+    _, std = model.fit(X, y).predict(X, return_std=True)
+    assert model.score(X, y) > 0.999
+    assert np.all(std < MIN_START_SPREAD * y.std())
+
+
+def test_many_features_heteroscedastic_default_is_as_good_as_ridge():
+    """Linear data with 150 features (1000 rows): the heteroscedastic
+    Gaussian with its defaults is within noise of Ridge with the residuals'
+    spread (over 3 seeds, 1000 held-out rows each). With its spread started
+    at the targets' it was 0.2 nats worse, and on a 315-column housing
+    dataset it fell below the constant-spread Gaussian."""
+    ours, theirs = [], []
+    for seed in range(3):
+        rng = np.random.RandomState(seed)
+        X = rng.normal(size=(2000, 150))
+        w = rng.normal(size=150) * (rng.uniform(size=150) < 0.3)
+        y = X @ w + 0.3 * np.sqrt(w @ w) * rng.normal(size=len(X))
+        X, y, X_test, y_test = X[:1000], y[:1000], X[1000:], y[1000:]
+        model = MLERegressor(distribution="heteroscedastic_gaussian", random_state=seed)
+        ours.append(-model.fit(X, y).log_likelihood(X_test, y_test).mean())
+        ridge = Ridge().fit(X, y)
+        sigma = np.std(y - ridge.predict(X))
+        theirs.append(-stats.norm.logpdf(y_test, ridge.predict(X_test), sigma).mean())
+    assert np.mean(ours) < np.mean(theirs) + 0.03
 
 
 @pytest.mark.parametrize("hidden", [(6,), (5, 4, 7)])
@@ -92,7 +157,7 @@ def test_rectifier_layers_carry_the_linear_model_exactly(hidden):
     intercepts[-1][...] = [0.0, 0.0, 0.7, -0.3]
     B, b, columns = rng.normal(size=(4, 2)), rng.normal(size=2), np.arange(2)
     assert can_carry(hidden, columns.size)
-    embed_linear_mean(coefs, intercepts, B, b, columns)
+    embed_linear_mean(coefs, intercepts, B, b, [], columns)
     raw = forward(X, coefs, intercepts, [ACTIVATIONS["relu"]] * len(hidden))
     assert_allclose(raw[:, :2], X @ B + b, rtol=1e-10, atol=1e-10)
     assert_allclose(raw[:, 2:], np.tile([0.7, -0.3], (50, 1)))
