@@ -100,10 +100,9 @@ def fit_linear_mean(
     Minimizes ``mean_i w_i NLL(y_i, raw_i) + penalty / 2 * ||B||^2`` over
     ``raw[:, columns] = X @ B + b`` and the constants ``c`` of the raw
     outputs ``others`` (a spread, a zero-inflation: the linear model's own,
-    fitted with its mean; at least ``lower``), the remaining raw outputs
-    held at ``start_raw``
-    (the intercept-only model's), by L-BFGS from ``B = 0`` and
-    ``start_raw``.
+    fitted with its mean; at least ``lower``, which ``start_raw`` is), the
+    remaining raw outputs held at ``start_raw`` (the intercept-only
+    model's), by L-BFGS-B from ``B = 0`` and ``start_raw``.
 
     Returns ``(B, b, c)``, or None if the fit is no better than its start (a
     likelihood the linear model cannot improve, or steps that failed).
@@ -152,7 +151,6 @@ def fit_linear_mean(
         bounds = free + [
             (bound, None) for bound in np.where(np.isinf(lower), None, lower)
         ]
-        start[-others.size :] = np.maximum(start[-others.size :], lower)
     result = minimize(
         objective,
         start,
