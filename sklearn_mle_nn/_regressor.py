@@ -63,8 +63,10 @@ class MLERegressor(RegressorMixin, BaseMLE):
         fit, as ``Ridge`` for 'gaussian' or ``PoissonRegressor`` for
         'poisson'), carried by two rectifier units per mean output
         (``z = relu(z) - relu(-z)``), the other units adding nothing at the
-        start; with early stopping, the held-out rows score the start too,
-        and it is kept unless an epoch does better. It needs
+        start; a predicted spread starts at the linear model's own (at
+        least a tenth of the targets'); with early stopping, the held-out
+        rows score the start too, and it is kept unless an epoch does
+        better. It needs
         ``activation='relu'`` and hidden layers of at least two units per
         mean output; otherwise, and with 'intercept_only', the network starts
         at the intercept-only model (zero output weights), as scikit-learn's
