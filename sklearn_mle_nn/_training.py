@@ -595,12 +595,12 @@ def _start_at_linear_model(model, X, Y, sample_weight, penalty):
     model where the linear model fits no better.
 
     The other raw outputs (a spread, a zero-inflation) start at the linear
-    model's own constants, fitted with its mean: a spread the targets' own
-    is several times the residuals' of a good linear fit, and training then
-    first shrinks it, overfitting rows on the way (a spread starts at a
-    tenth of the targets' at least). Where the rows cannot
-    estimate them (no more rows than linear coefficients: a stream's
-    one-row first chunk), they keep the intercept-only start.
+    model's own constants, fitted with its mean (a spread at a tenth of the
+    targets' at least): the targets' own spread is several times the
+    residuals' of a good linear fit, and training started there first
+    shrinks it, overfitting rows on the way. Where the rows cannot estimate
+    them (no more rows than linear coefficients: a stream's one-row first
+    chunk), they keep the intercept-only start.
     """
     distribution = model.distribution
     columns = _linear_start.linear_columns(distribution, Y.shape[1], model.held)
