@@ -109,17 +109,23 @@ def fit_linear_mean(
     """
     others = np.zeros(0, dtype=int) if others is None else np.asarray(others)
     n_features, n_columns = X.shape[1], columns.size
-    n_free = n_columns + others.size
+    # theta is B (row by row), then b, then c.
+    offsets = [n_features * n_columns, n_features * n_columns + n_columns]
+
+    def unpack(theta):
+        B, b, c = np.split(theta, offsets)
+        return B.reshape(n_features, n_columns), b, c
+
     total_weight = X.shape[0] if sample_weight is None else sample_weight.sum()
     base = np.tile(np.asarray(start_raw, dtype=np.float64), (X.shape[0], 1))
     gradient = np.empty_like(base)
     ones = np.ones(X.shape[0])
 
     def objective(theta):
-        B = theta[:-n_free].reshape(n_features, n_columns)
+        B, b, c = unpack(theta)
         raw = base.copy()
-        raw[:, columns] = _product(X, B) + theta[-n_free:][:n_columns]
-        raw[:, others] = theta[-others.size :] if others.size else 0.0
+        raw[:, columns] = _product(X, B) + b
+        raw[:, others] = c
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             nll = distribution.nll_and_gradient(Y, raw, gradient, sample_weight)
         delta = gradient[:, columns]
@@ -135,7 +141,7 @@ def fit_linear_mean(
         grad = np.concatenate(
             [grad_B.ravel(), delta.sum(axis=0), constants.sum(axis=0)]
         )
-        grad[-n_free:] /= total_weight
+        grad[offsets[0] :] /= total_weight
         if not (np.isfinite(value) and np.isfinite(grad).all()):
             # Steps into overflow: L-BFGS backtracks from an infinite value.
             return np.inf, np.zeros_like(theta)
@@ -161,9 +167,7 @@ def fit_linear_mean(
     )
     if not (np.isfinite(result.fun) and result.fun < start_value):
         return None
-    theta = result.x
-    B = theta[:-n_free].reshape(n_features, n_columns)
-    return B, theta[-n_free:][:n_columns], theta[n_features * n_columns + n_columns :]
+    return unpack(result.x)
 
 
 #: What a hidden unit of each activation passes on of its pair's value: a
