@@ -42,6 +42,10 @@ Models (columns of the tables), each with its defaults:
 - ``ours ensemble``: ``MLEEnsembleRegressor()`` / ``MLEEnsembleClassifier()``
   (with ``MLERegressor(distribution='poisson')`` members for counts), when the
   library has them; the row is skipped, with a note, when it has not.
+- ``ours ensemble picked``: the ensemble of five of the distribution that
+  ``ours picked`` chooses (the same search, on the training rows only; the
+  ensemble is fitted in place of the search's refit), as a user would ensemble
+  the family the scorer picked.
 - ``NGBoost``: ``NGBRegressor()`` (Normal), ``NGBRegressor(Dist=Poisson)``,
   ``NGBClassifier(Dist=Bernoulli)``; its ``pred_dist``.
 - ``HGB``: ``HistGradientBoostingRegressor()`` with a constant σ, the RMS of
@@ -122,7 +126,18 @@ DATASETS = {
     "oj": Dataset("ISLR", "OJ", "Purchase", CLASSES),
 }
 
-MODELS = ("ours", "ours picked", "ours ensemble", "NGBoost", "HGB", "MLP", "linear")
+MODELS = (
+    "ours",
+    "ours picked",
+    "ours ensemble",
+    "ours ensemble picked",
+    "NGBoost",
+    "HGB",
+    "MLP",
+    "linear",
+)
+#: The models whose distribution a search on the training rows picks.
+PICKED_MODELS = ("ours picked", "ours ensemble picked")
 
 # What each column is, per kind of target (for the tables' legend).
 MODEL_DESCRIPTIONS = {
@@ -130,6 +145,8 @@ MODEL_DESCRIPTIONS = {
         "ours": "MLERegressor() (Gaussian)",
         "ours picked": "MLERegressor(distribution=d), d by inner 3-fold CV",
         "ours ensemble": "MLEEnsembleRegressor()",
+        "ours ensemble picked": "MLEEnsembleRegressor(MLERegressor(distribution=d)), "
+        "d as picked",
         "NGBoost": "NGBRegressor() (Normal)",
         "HGB": "HistGradientBoostingRegressor() + out-of-fold σ",
         "MLP": "MLPRegressor() + out-of-fold σ",
@@ -139,6 +156,8 @@ MODEL_DESCRIPTIONS = {
         "ours": "MLERegressor(distribution='poisson')",
         "ours picked": "MLERegressor(distribution=d), d by inner 3-fold CV",
         "ours ensemble": "MLEEnsembleRegressor(MLERegressor(distribution='poisson'))",
+        "ours ensemble picked": "MLEEnsembleRegressor(MLERegressor(distribution=d)), "
+        "d as picked",
         "NGBoost": "NGBRegressor(Dist=Poisson)",
         "HGB": "HistGradientBoostingRegressor(loss='poisson')",
         "MLP": "none (no count likelihood)",
@@ -148,6 +167,7 @@ MODEL_DESCRIPTIONS = {
         "ours": "MLEClassifier()",
         "ours picked": "none (one likelihood of the labels: no family to pick)",
         "ours ensemble": "MLEEnsembleClassifier()",
+        "ours ensemble picked": "none (no family to pick)",
         "NGBoost": "NGBClassifier(Dist=Bernoulli)",
         "HGB": "HistGradientBoostingClassifier()",
         "MLP": "MLPClassifier()",
@@ -326,7 +346,7 @@ def make_model(model, kind, random_state):
         return sklearn_mle_nn.MLERegressor(
             distribution=distribution, random_state=random_state
         )
-    if model == "ours picked":
+    if model in PICKED_MODELS:
         raise ValueError("a search over the whole pipeline: see fit_model")
     if model == "ours ensemble":
         name = "MLEEnsembleClassifier" if kind == CLASSES else "MLEEnsembleRegressor"
@@ -390,20 +410,23 @@ def _no_count_likelihood():
 
 
 def fit_model(model, kind, X_train, y_train, random_state, estimator=None):
-    """The fitted pipeline of ``model`` (a GridSearchCV for "ours picked").
+    """The fitted pipeline of ``model`` (for the picked models, an object with
+    the search's ``best_params_`` and ``best_estimator_``).
 
     ``estimator`` replaces the model's final step (the tests pass tiny ones).
     Raises NotApplicable when the kind has no such model.
     """
     if model == "ours picked":
         return _fit_picked(kind, X_train, y_train, random_state, estimator)
+    if model == "ours ensemble picked":
+        return _fit_ensemble_of_picked(kind, X_train, y_train, random_state, estimator)
     if estimator is None:
         estimator = make_model(model, kind, random_state)
     pipe = Pipeline([("features", preprocessor(X_train)), ("model", estimator)])
     return pipe.fit(X_train, y_train)
 
 
-def _fit_picked(kind, X_train, y_train, random_state, estimator=None):
+def _fit_picked(kind, X_train, y_train, random_state, estimator=None, refit=True):
     """GridSearchCV over our distributions, scored by the likelihood scorer."""
     from sklearn.model_selection import GridSearchCV
 
@@ -423,14 +446,38 @@ def _fit_picked(kind, X_train, y_train, random_state, estimator=None):
         scoring=log_likelihood_scorer,
         cv=KFold(INNER_FOLDS, shuffle=True, random_state=random_state),
         error_score=np.nan,
+        refit=refit,
     )
     return search.fit(X_train, y_train)
+
+
+@dataclass
+class PickedEnsemble:
+    """An ensemble of the picked distribution, read like a fitted search."""
+
+    best_estimator_: Pipeline
+    best_params_: dict
+
+
+def _fit_ensemble_of_picked(kind, X_train, y_train, random_state, estimator=None):
+    """The search of "ours picked", then an ensemble of its distribution."""
+    import sklearn_mle_nn
+
+    search = _fit_picked(kind, X_train, y_train, random_state, estimator, refit=False)
+    if estimator is None:
+        estimator = sklearn_mle_nn.MLERegressor(random_state=random_state)
+    member = clone(estimator).set_params(
+        **{"distribution": search.best_params_["model__distribution"]}
+    )
+    ensemble = sklearn_mle_nn.MLEEnsembleRegressor(member, random_state=random_state)
+    pipe = Pipeline([("features", preprocessor(X_train)), ("model", ensemble)])
+    return PickedEnsemble(pipe.fit(X_train, y_train), search.best_params_)
 
 
 def held_out_scores(model, kind, fitted, X_test, y_test):
     """NLL (log-loss for classes) and 90% coverage of a fitted pipeline."""
     picked = None
-    if model == "ours picked":
+    if model in PICKED_MODELS:
         picked = fitted.best_params_["model__distribution"]
         fitted = fitted.best_estimator_
     final, Z = fitted[-1], fitted[:-1].transform(X_test)

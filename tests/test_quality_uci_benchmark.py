@@ -336,6 +336,32 @@ def test_the_picked_distribution_is_chosen_on_the_training_rows_only():
     assert scores["nll"] == pytest.approx(expected)
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_the_ensemble_of_the_picked_distribution_is_that_of_the_search():
+    X_train, X_test, y_train, y_test = _synthetic(quality_panel.REAL)
+    tiny = MLERegressor(hidden_layer_sizes=(3,), max_iter=5, random_state=0)
+    search = quality_panel.fit_model("ours picked", "real", X_train, y_train, 0, tiny)
+    fitted = quality_panel.fit_model(
+        "ours ensemble picked", "real", X_train, y_train, 0, tiny
+    )
+    picked = search.best_params_["model__distribution"]
+    assert fitted.best_params_ == search.best_params_
+    ensemble = fitted.best_estimator_[-1]
+    assert len(ensemble.estimators_) == 5
+    assert {m.distribution for m in ensemble.estimators_} == {picked}
+    # The ensemble is fitted on all the training rows, with the tiny member's
+    # other settings.
+    assert all(m.hidden_layer_sizes == (3,) for m in ensemble.estimators_)
+    scores = quality_panel.held_out_scores(
+        "ours ensemble picked", "real", fitted, X_test, y_test
+    )
+    assert scores["picked"] == picked
+    Z = fitted.best_estimator_[:-1].transform(X_test)
+    densities = [np.exp(m.log_likelihood(Z, y_test)) for m in ensemble.estimators_]
+    expected = -np.mean(np.log(np.mean(densities, axis=0)))
+    assert scores["nll"] == pytest.approx(expected, rel=1e-8)
+
+
 def test_positive_families_only_for_positive_targets():
     with_zero = np.array([0.0, 1.0, 2.0])
     positive = {"lognormal", "gamma", "weibull"}
