@@ -177,6 +177,12 @@ class MLEAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMLE)
 
     _parameter_constraints: dict = {
         **BaseMLE._parameter_constraints,
+        # No 'auto': the decoder mirrors the encoder, and a code has no
+        # held-out likelihood of its own to choose a depth by.
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "variational": ["boolean"],
         "beta": [Interval(Real, 0, None, closed="left")],

@@ -26,6 +26,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from . import _capacity
 from ._activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from ._callbacks import CallbackSupportMixin, epoch_tasks
 from ._network import (
@@ -78,6 +79,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         "hidden_layer_sizes": [
             "array-like",
             Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
         ],
         "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
         "distribution": [
@@ -136,10 +138,18 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
     _targets_are = "targets"
 
     def _hidden_layers(self):
-        """``(units, activation name)`` of every hidden layer."""
-        return [
-            (units, self.activation) for units in _as_sizes(self.hidden_layer_sizes)
-        ]
+        """``(units, activation name)`` of every hidden layer.
+
+        With 'auto', those the fit chose (a new network of a stream, or one
+        from given weights, has the smallest candidate's)."""
+        return [(units, self.activation) for units in self._resolved_sizes()]
+
+    def _resolved_sizes(self):
+        """``hidden_layer_sizes`` as a tuple, 'auto' as the depth it chose."""
+        sizes = self.hidden_layer_sizes
+        if _capacity.is_auto(sizes):
+            sizes = getattr(self, "hidden_layer_sizes_", _capacity.CANDIDATES[0])
+        return tuple(_as_sizes(sizes))
 
     #: Whether the inputs share one scale (they keep their relative weight).
     _pooled_input_scale = False
@@ -212,6 +222,15 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         intercepts_init=None,
         classes=None,
     ):
+        fresh = not (incremental or (self.warm_start and hasattr(self, "coefs_")))
+        if (
+            _capacity.is_auto(self.hidden_layer_sizes)
+            and fresh
+            and coefs_init is None
+            and intercepts_init is None
+        ):
+            # Each candidate is a clone: a failed fit leaves this one as it was.
+            return _capacity.fit_choosing_depth(self, X, y, sample_weight)
         # Until it succeeds, a fit changes nothing on the estimator but what
         # validating the data sets (n_features_in_, classes_): that is put
         # back if it fails.
@@ -257,6 +276,11 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             attributes = self._fitted_attributes(
                 network, model, model.params, result.distribution
             )
+            attributes["hidden_layer_sizes_"] = self._resolved_sizes()
+            if plan.validation_random_state is not None:
+                # A candidate of hidden_layer_sizes='auto': its validation
+                # rows judge it.
+                attributes["_validation_rows"] = problem.validation_rows
             attributes["_constants_weight"] = self._pool_stream_constants(
                 attributes, problem, streaming=incremental and continuing
             )
@@ -327,6 +351,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             validation_fraction=self.validation_fraction,
             early_stopping=early_stopping,
             stratify=self._stratify(problem.Y) if early_stopping else None,
+            validation_random_state=getattr(self, "_validation_random_state", None),
             given_start=continuing or coefs_init is not None,
             incremental=incremental,
             starts_at_intercept_only=self._output_starts_at_intercept_only,

@@ -150,6 +150,10 @@ loss_ : float or None
     intercepts_ : list of ndarray
         ``intercepts_[i]`` is the bias vector of layer ``i + 1``.
 
+    hidden_layer_sizes_ : tuple of int
+        ``hidden_layer_sizes`` as fitted: the units of each hidden layer
+        given, or the depth that ``'auto'`` chose.
+
     n_layers_ : int
         Number of layers, input and output included.
 

@@ -64,7 +64,8 @@ class TrainingProblem:
     ``loss_offset`` is the log-Jacobian that turns the NLL of standardized
     targets into the NLL of the targets as given. ``validation`` holds the
     rows ``(X, Y, sample_weight)`` that early stopping holds out of training
-    (they stay in ``X`` and ``Y``), or None.
+    (they stay in ``X`` and ``Y``), or None; ``validation_rows`` their
+    indices in ``X``.
     """
 
     X: object
@@ -72,6 +73,7 @@ class TrainingProblem:
     sample_weight: np.ndarray
     loss_offset: float = 0.0
     validation: tuple = None
+    validation_rows: np.ndarray = None
 
     def null_loss(self, distribution):
         """Mean NLL per sample of the intercept-only model (the best constant).

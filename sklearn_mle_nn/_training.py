@@ -65,7 +65,9 @@ def validation_size(fraction, n_samples):
 
 
 def split_validation(X, Y, sample_weight, fraction, stratify, random_state):
-    """Hold out ``fraction`` of the data for early stopping."""
+    """Hold out ``fraction`` of the data for early stopping: ``(X, Y,
+    sample_weight)`` of the training rows and of the validation rows, and
+    the validation rows' indices."""
     n_samples = X.shape[0]
     # The split's size, and an error in this estimator's terms.
     n_validation = validation_size(fraction, n_samples)
@@ -78,10 +80,12 @@ def split_validation(X, Y, sample_weight, fraction, stratify, random_state):
             "dataset, or set early_stopping=False."
         )
     arrays = (X, Y) if sample_weight is None else (X, Y, sample_weight)
+    # The rows' indices are split with them, and returned apart.
+    arrays = (*arrays, np.arange(n_samples))
     parts = train_test_split(
         *arrays, test_size=fraction, random_state=random_state, stratify=stratify
     )
-    train, validation = parts[0::2], parts[1::2]
+    (*train, _), (*validation, rows) = parts[0::2], parts[1::2]
     if sample_weight is not None:
         for name, part in (("training", train), ("validation", validation)):
             if not part[-1].any():
@@ -95,7 +99,7 @@ def split_validation(X, Y, sample_weight, fraction, stratify, random_state):
                 )
     if sample_weight is None:
         train, validation = (*train, None), (*validation, None)
-    return train, validation
+    return tuple(train), tuple(validation), rows
 
 
 #: How a run of ``train`` ended.
@@ -432,6 +436,9 @@ class FitPlan:
     #: A new network of rectifiers starts at the distribution's linear model
     #: (:mod:`._linear_start`), fitted on the training rows.
     starts_at_linear_model: bool = False
+    #: Draws the validation rows in place of ``random_state``, so that
+    #: networks of other sizes hold out the same rows (:mod:`._capacity`).
+    validation_random_state: object = None
 
     @property
     def n_epochs(self):
@@ -530,15 +537,17 @@ def _prepare_epochs(model, problem, plan, null_loss, start_loss):
     X, Y, sample_weight = problem.X, problem.Y, problem.sample_weight
     validation = None
     if plan.early_stopping:
-        (X, Y, sample_weight), validation = split_validation(
+        (X, Y, sample_weight), validation, rows = split_validation(
             X,
             Y,
             sample_weight,
             plan.validation_fraction,
             plan.stratify,
-            plan.random_state,
+            plan.random_state
+            if plan.validation_random_state is None
+            else plan.validation_random_state,
         )
-        problem.validation = validation
+        problem.validation, problem.validation_rows = validation, rows
     batch_size = resolve_batch_size(plan.batch_size, X.shape[0])
     if plan.starts_at_linear_model:
         _start_at_linear_model(

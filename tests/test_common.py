@@ -94,7 +94,13 @@ def _checked_instance(cls):
     [_checked_instance(cls) for cls in _public_estimators()]
     # The variational autoencoder trains and predicts through its own code
     # layer: it gets every check too.
-    + [sklearn_mle_nn.MLEAutoencoder(variational=True, random_state=0)],
+    + [sklearn_mle_nn.MLEAutoencoder(variational=True, random_state=0)]
+    # A depth chosen on the validation rows fits clones and takes the kept
+    # one's state: every check again.
+    + [
+        cls(hidden_layer_sizes="auto", random_state=0)
+        for cls in (sklearn_mle_nn.MLERegressor, sklearn_mle_nn.MLEClassifier)
+    ],
     expected_failed_checks=_expected_failed_checks,
 )
 def test_sklearn_compatible(estimator, check):

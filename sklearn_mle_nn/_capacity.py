@@ -1,0 +1,135 @@
+"""``hidden_layer_sizes='auto'``: the network's depth chosen on held-out rows.
+
+A fit with ``'auto'`` trains a network of each of ``CANDIDATES``, smallest
+first, all on the same training rows and judged on the same validation rows
+(early stopping's), and keeps the deeper one only where the held-out
+likelihood supports it: where its validation rows' log-likelihood is higher
+than the shallower network's by more than ``MARGIN`` standard errors of the
+paired per-row difference. Judged on ten percent of a few hundred rows, the
+mean difference alone would pick the deeper network on noise, and lose on
+data a linear model suits.
+"""
+
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import clone
+from sklearn.utils import _safe_indexing, check_random_state
+
+#: The hidden layers 'auto' chooses among, smallest first.
+CANDIDATES = ((100,), (100, 100))
+
+#: A larger network is kept when its validation log-likelihood is higher by
+#: more than this many standard errors of the paired per-row difference.
+MARGIN = 1.0
+
+#: What a candidate's fit leaves for the choice, removed from the kept fit.
+_PRIVATE = ("_validation_random_state", "_validation_rows")
+
+
+def is_auto(hidden_layer_sizes):
+    return isinstance(hidden_layer_sizes, str) and hidden_layer_sizes == "auto"
+
+
+def fit_choosing_depth(estimator, X, y, sample_weight):
+    """Fit ``estimator`` (whose ``hidden_layer_sizes`` is 'auto') as the
+    candidate that the validation rows choose; returns it."""
+    # One draw for the validation rows of every candidate.
+    seed = check_random_state(estimator.random_state).randint(np.iinfo(np.int32).max)
+    kept = kept_nll = kept_warnings = None
+    for sizes in CANDIDATES:
+        candidate = clone(estimator).set_params(hidden_layer_sizes=sizes)
+        candidate._validation_random_state = seed
+        # Only the kept network's warnings are the user's.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            candidate.fit(X, y, sample_weight=sample_weight)
+        nll = validation_nll(candidate, X, y, sample_weight)
+        if kept is None or larger_is_better(kept_nll, nll):
+            kept, kept_nll, kept_warnings = candidate, nll, caught
+        if nll is None:
+            # No validation rows (early stopping off, or too few rows for
+            # early_stopping='auto'): nothing to judge a larger network on.
+            if not estimator.early_stopping:
+                kept_warnings.append(_no_validation_rows_warning(sizes))
+            break
+    _take_fitted_state(estimator, kept)
+    for warning in kept_warnings:
+        warnings.warn_explicit(
+            warning.message, warning.category, warning.filename, warning.lineno
+        )
+    return estimator
+
+
+def validation_nll(fitted, X, y, sample_weight):
+    """``(nll, sample_weight)`` of the fitted candidate's validation rows
+    (the fitted model's, as ``log_likelihood`` gives it), or None when it
+    held none out."""
+    rows = fitted._validation_rows
+    if rows is None:
+        return None
+    nll = -fitted.log_likelihood(_take(X, rows), _take(y, rows))
+    weight = None if sample_weight is None else _take(sample_weight, rows)
+    return np.asarray(nll, dtype=float), weight
+
+
+def _take(data, rows):
+    """The rows of data as the user passed them (arrays, lists, frames,
+    sparse matrices; anything else numpy can read)."""
+    if not (
+        sp.issparse(data)
+        or hasattr(data, "iloc")
+        or isinstance(data, (np.ndarray, list))
+    ):
+        data = np.asarray(data)
+    return _safe_indexing(data, rows)
+
+
+def _no_validation_rows_warning(sizes):
+    message = (
+        "hidden_layer_sizes='auto' chooses the depth on early stopping's "
+        f"validation rows, and early_stopping=False holds out none: {sizes} "
+        "was fitted. Set early_stopping=True (or 'auto') to choose."
+    )
+    return warnings.WarningMessage(message, UserWarning, __file__, 1)
+
+
+def larger_is_better(smaller, larger, margin=MARGIN):
+    """Whether the larger network's validation rows support it.
+
+    ``smaller`` and ``larger`` are ``(nll, sample_weight)`` of the same rows
+    (``sample_weight`` None or their weights). True when the larger network's
+    mean log-likelihood is higher by more than ``margin`` standard errors of
+    the per-row difference (weighted, with the effective number of rows).
+    """
+    (nll_small, weight), (nll_large, _) = smaller, larger
+    gain = np.asarray(nll_small, dtype=float) - np.asarray(nll_large, dtype=float)
+    weight = np.ones_like(gain) if weight is None else np.asarray(weight, float)
+    mean = np.average(gain, weights=weight)
+    if gain.shape[0] < 2 or mean <= 0:
+        return False
+    variance = np.average((gain - mean) ** 2, weights=weight)
+    n_effective = weight.sum() ** 2 / np.sum(weight**2)
+    if n_effective <= 1:
+        return False
+    # The unbiased variance, as scipy.stats.sem's for equal weights.
+    standard_error = np.sqrt(variance * n_effective / (n_effective - 1) / n_effective)
+    return mean > margin * standard_error
+
+
+def _take_fitted_state(estimator, fitted):
+    """Make ``estimator`` the fitted candidate, its parameters unchanged."""
+    params = estimator.get_params(deep=False)
+    for name in [name for name in vars(estimator) if name.endswith("_")]:
+        if name not in params:
+            delattr(estimator, name)
+    state = {
+        name: value
+        for name, value in vars(fitted).items()
+        if name not in params and name not in _PRIVATE
+    }
+    vars(estimator).update(state)
+    # Continued training (warm_start, partial_fit) checks the structure
+    # against the parameters: 'auto' stands for the depth it chose.
+    estimator._network.structure["hidden_layer_sizes"] = "auto"
