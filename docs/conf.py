@@ -47,6 +47,8 @@ sphinx_gallery_conf = {
     "backreferences_dir": "gen_modules/backreferences",
     "remove_config_comments": True,
     "show_memory": False,
+    # Examples run in parallel with sphinx-build -j (as CI calls it).
+    "parallel": True,
 }
 
 # Methods inherited unchanged from scikit-learn that every estimator has and
