@@ -10,7 +10,7 @@ The changes (``CHANGES``): a second hidden layer; the choice between one and
 two layers on each fit's own validation rows (the higher
 ``best_validation_score_``, the validation log-likelihood, is kept); a
 larger step; more patience; a smaller penalty; the ensemble of five
-(``MLEEnsembleRegressor``) of the defaults.
+(``MLEEnsembleRegressor``) of the defaults, and of ``'auto'``.
 
 Run from the root of the checkout::
 
@@ -40,8 +40,8 @@ DISTRIBUTIONS = {
 
 DEEP = {"hidden_layer_sizes": (100, 100)}
 
-#: name: settings of MLERegressor, or a list of settings to choose among on
-#: the validation rows, or "ensemble".
+#: name: settings of MLERegressor, a list of settings to choose among on
+#: the validation rows, or ("ensemble", the members' settings).
 CHANGES = {
     "defaults": {},
     "(100, 100)": DEEP,
@@ -50,7 +50,8 @@ CHANGES = {
     "learning_rate_init=0.01": {"learning_rate_init": 0.01},
     "n_iter_no_change=20": {"n_iter_no_change": 20},
     "alpha=0.01": {"alpha": 0.01},
-    "ensemble of five": "ensemble",
+    "ensemble of five": ("ensemble", {}),
+    "ensemble of five 'auto'": ("ensemble", {"hidden_layer_sizes": "auto"}),
 }
 
 
@@ -68,9 +69,10 @@ def fit_change(change, distribution, X, y, random_state):
             distribution=distribution, random_state=random_state, **settings
         )
 
-    if change == "ensemble":
+    if isinstance(change, tuple):
+        _, settings = change
         return pipeline(
-            MLEEnsembleRegressor(regressor({}), random_state=random_state)
+            MLEEnsembleRegressor(regressor(settings), random_state=random_state)
         ).fit(X, y)
     if isinstance(change, list):
         fits = [pipeline(regressor(settings)).fit(X, y) for settings in change]

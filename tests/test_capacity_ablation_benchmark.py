@@ -53,11 +53,14 @@ def test_a_change_is_fitted_with_the_distribution_and_the_split_as_seed():
 
 def test_the_ensemble_change_is_five_members_of_the_distribution():
     X, y = _data()
-    fitted = capacity_ablation.fit_change("ensemble", "student_t", X, y, 0)
+    fitted = capacity_ablation.fit_change(
+        ("ensemble", {"max_iter": 5}), "student_t", X, y, 0
+    )
     members = fitted[-1].estimators_
     assert len(members) == 5
     assert {m.distribution for m in members} == {"student_t"}
     assert len({m.random_state for m in members}) == 5
+    assert {m.max_iter for m in members} == {5}
 
 
 def test_paired_differences_are_the_mean_and_standard_error_per_split():

@@ -96,11 +96,9 @@ def _checked_instance(cls):
     # layer: it gets every check too.
     + [sklearn_mle_nn.MLEAutoencoder(variational=True, random_state=0)]
     # A depth chosen on the validation rows fits clones and takes the kept
-    # one's state: every check again.
-    + [
-        cls(hidden_layer_sizes="auto", random_state=0)
-        for cls in (sklearn_mle_nn.MLERegressor, sklearn_mle_nn.MLEClassifier)
-    ],
+    # one's state: every check again (the code is shared with the
+    # classifier, whose choice tests/test_capacity.py checks).
+    + [sklearn_mle_nn.MLERegressor(hidden_layer_sizes="auto", random_state=0)],
     expected_failed_checks=_expected_failed_checks,
 )
 def test_sklearn_compatible(estimator, check):
