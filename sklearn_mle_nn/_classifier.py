@@ -39,17 +39,11 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
     ----------
     hidden_layer_sizes : array-like of shape (n_layers - 2,) or 'auto', \
             default=(100,)
-        Units of each hidden layer; ``()`` fits a logistic regression. 'auto'
-        chooses the depth on early stopping's validation rows: a network of
-        ``(100,)`` and one of ``(100, 100)`` are fitted on the same rows, and
-        the deeper one is kept only where its validation log-likelihood is
-        higher by more than a standard error of the per-row difference (so
-        that noise in a small validation set does not choose it). It takes
-        about three times the fit; ``hidden_layer_sizes_`` says what was
-        chosen. Without validation rows it fits ``(100,)``: with
+        Units of each hidden layer; ``()`` fits a logistic regression. {auto_depth}
+        Without validation rows it fits ``(100,)``: with
         ``early_stopping=False``, this estimator's default, it also warns
         (set ``early_stopping=True``); with ``early_stopping='auto'``, when
-        the data are too few. See :ref:`capacity-ablation`.
+        the data are too few.
 
     activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
         Activation of the hidden layers.

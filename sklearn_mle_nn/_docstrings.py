@@ -170,6 +170,18 @@ loss_ : float or None
         Names of the features seen during ``fit``, when they are all strings."""
 
 
+AUTO_DEPTH = """\
+'auto'
+        chooses the depth on early stopping's validation rows: a network of
+        ``(100,)`` and one of ``(100, 100)`` are fitted on the same rows, and
+        the deeper one is kept only where its validation log-likelihood is
+        higher by more than a standard error of the per-row difference (so
+        that noise in a small validation set does not choose it). It takes
+        two to three times the fit (more where the deeper network trains
+        longer); ``hidden_layer_sizes_`` says what was chosen. See
+        :ref:`capacity-ablation`."""
+
+
 def fill_docstring(cls):
     """Class decorator: put the shared parameter text into ``cls.__doc__``.
 
@@ -183,7 +195,9 @@ def fill_docstring(cls):
     solver_parameters = re.sub(
         r"@(\w+)@", lambda match: repr(defaults[match.group(1)]), SOLVER_PARAMETERS
     )
-    cls.__doc__ = cls.__doc__.replace("{solver_parameters}", solver_parameters).replace(
-        "{training_attributes}", TRAINING_ATTRIBUTES
+    cls.__doc__ = (
+        cls.__doc__.replace("{solver_parameters}", solver_parameters)
+        .replace("{training_attributes}", TRAINING_ATTRIBUTES)
+        .replace("{auto_depth}", AUTO_DEPTH)
     )
     return cls

@@ -38,16 +38,9 @@ class MLERegressor(RegressorMixin, BaseMLE):
     ----------
     hidden_layer_sizes : array-like of shape (n_layers - 2,) or 'auto', \
             default=(100,)
-        Units of each hidden layer; ``()`` fits a generalized linear model. 'auto'
-        chooses the depth on early stopping's validation rows: a network of
-        ``(100,)`` and one of ``(100, 100)`` are fitted on the same rows, and
-        the deeper one is kept only where its validation log-likelihood is
-        higher by more than a standard error of the per-row difference (so
-        that noise in a small validation set does not choose it). It takes
-        about three times the fit; ``hidden_layer_sizes_`` says what was
-        chosen. Without validation rows (``early_stopping=False``, or too
-        few rows for ``early_stopping='auto'``) it fits ``(100,)``. See
-        :ref:`capacity-ablation`.
+        Units of each hidden layer; ``()`` fits a generalized linear model. {auto_depth}
+        Without validation rows (``early_stopping=False``, or too few rows
+        for ``early_stopping='auto'``) it fits ``(100,)``.
 
     activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
         Activation of the hidden layers.
