@@ -46,6 +46,8 @@ Models (columns of the tables), each with its defaults:
   ``ours picked`` chooses (the same search, on the training rows only; the
   ensemble is fitted in place of the search's refit), as a user would ensemble
   the family the scorer picked.
+- ``ours ensemble picked auto``: the same, its members with
+  ``hidden_layer_sizes='auto'`` (the search still picks with one layer).
 - ``NGBoost``: ``NGBRegressor()`` (Normal), ``NGBRegressor(Dist=Poisson)``,
   ``NGBClassifier(Dist=Bernoulli)``; its ``pred_dist``.
 - ``HGB``: ``HistGradientBoostingRegressor()`` with a constant σ, the RMS of
@@ -131,13 +133,19 @@ MODELS = (
     "ours picked",
     "ours ensemble",
     "ours ensemble picked",
+    "ours ensemble picked auto",
     "NGBoost",
     "HGB",
     "MLP",
     "linear",
 )
 #: The models whose distribution a search on the training rows picks.
-PICKED_MODELS = ("ours picked", "ours ensemble picked")
+PICKED_MODELS = ("ours picked", "ours ensemble picked", "ours ensemble picked auto")
+#: The members' settings of the ensembles of the picked distribution.
+ENSEMBLE_MEMBER_SETTINGS = {
+    "ours ensemble picked": {},
+    "ours ensemble picked auto": {"hidden_layer_sizes": "auto"},
+}
 
 # What each column is, per kind of target (for the tables' legend).
 MODEL_DESCRIPTIONS = {
@@ -147,6 +155,7 @@ MODEL_DESCRIPTIONS = {
         "ours ensemble": "MLEEnsembleRegressor()",
         "ours ensemble picked": "MLEEnsembleRegressor(MLERegressor(distribution=d)), "
         "d as picked",
+        "ours ensemble picked auto": "the same, members with hidden_layer_sizes='auto'",
         "NGBoost": "NGBRegressor() (Normal)",
         "HGB": "HistGradientBoostingRegressor() + out-of-fold σ",
         "MLP": "MLPRegressor() + out-of-fold σ",
@@ -158,6 +167,7 @@ MODEL_DESCRIPTIONS = {
         "ours ensemble": "MLEEnsembleRegressor(MLERegressor(distribution='poisson'))",
         "ours ensemble picked": "MLEEnsembleRegressor(MLERegressor(distribution=d)), "
         "d as picked",
+        "ours ensemble picked auto": "the same, members with hidden_layer_sizes='auto'",
         "NGBoost": "NGBRegressor(Dist=Poisson)",
         "HGB": "HistGradientBoostingRegressor(loss='poisson')",
         "MLP": "none (no count likelihood)",
@@ -168,6 +178,7 @@ MODEL_DESCRIPTIONS = {
         "ours picked": "none (one likelihood of the labels: no family to pick)",
         "ours ensemble": "MLEEnsembleClassifier()",
         "ours ensemble picked": "none (no family to pick)",
+        "ours ensemble picked auto": "none (no family to pick)",
         "NGBoost": "NGBClassifier(Dist=Bernoulli)",
         "HGB": "HistGradientBoostingClassifier()",
         "MLP": "MLPClassifier()",
@@ -418,8 +429,15 @@ def fit_model(model, kind, X_train, y_train, random_state, estimator=None):
     """
     if model == "ours picked":
         return _fit_picked(kind, X_train, y_train, random_state, estimator)
-    if model == "ours ensemble picked":
-        return _fit_ensemble_of_picked(kind, X_train, y_train, random_state, estimator)
+    if model in ENSEMBLE_MEMBER_SETTINGS:
+        return _fit_ensemble_of_picked(
+            kind,
+            X_train,
+            y_train,
+            random_state,
+            estimator,
+            ENSEMBLE_MEMBER_SETTINGS[model],
+        )
     if estimator is None:
         estimator = make_model(model, kind, random_state)
     pipe = Pipeline([("features", preprocessor(X_train)), ("model", estimator)])
@@ -459,15 +477,19 @@ class PickedEnsemble:
     best_params_: dict
 
 
-def _fit_ensemble_of_picked(kind, X_train, y_train, random_state, estimator=None):
-    """The search of "ours picked", then an ensemble of its distribution."""
+def _fit_ensemble_of_picked(
+    kind, X_train, y_train, random_state, estimator=None, member_settings=None
+):
+    """The search of "ours picked", then an ensemble of its distribution
+    (its members with ``member_settings`` too)."""
     import sklearn_mle_nn
 
     search = _fit_picked(kind, X_train, y_train, random_state, estimator, refit=False)
     if estimator is None:
         estimator = sklearn_mle_nn.MLERegressor(random_state=random_state)
     member = clone(estimator).set_params(
-        **{"distribution": search.best_params_["model__distribution"]}
+        distribution=search.best_params_["model__distribution"],
+        **(member_settings or {}),
     )
     ensemble = sklearn_mle_nn.MLEEnsembleRegressor(member, random_state=random_state)
     pipe = Pipeline([("features", preprocessor(X_train)), ("model", ensemble)])

@@ -362,6 +362,24 @@ def test_the_ensemble_of_the_picked_distribution_is_that_of_the_search():
     assert scores["nll"] == pytest.approx(expected, rel=1e-8)
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_the_auto_ensemble_of_the_picked_distribution_has_auto_members():
+    X_train, _, y_train, _ = _synthetic(quality_panel.REAL)
+    tiny = MLERegressor(hidden_layer_sizes=(3,), max_iter=5, random_state=0)
+    plain = quality_panel.fit_model(
+        "ours ensemble picked", "real", X_train, y_train, 0, tiny
+    )
+    auto = quality_panel.fit_model(
+        "ours ensemble picked auto", "real", X_train, y_train, 0, tiny
+    )
+    assert auto.best_params_ == plain.best_params_
+    members = auto.best_estimator_[-1].estimators_
+    assert {m.hidden_layer_sizes for m in members} == {"auto"}
+    assert {m.distribution for m in members} == {
+        plain.best_params_["model__distribution"]
+    }
+
+
 def test_positive_families_only_for_positive_targets():
     with_zero = np.array([0.0, 1.0, 2.0])
     positive = {"lognormal", "gamma", "weibull"}
