@@ -222,12 +222,14 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         intercepts_init=None,
         classes=None,
     ):
-        fresh = not (incremental or (self.warm_start and hasattr(self, "coefs_")))
-        if (
-            _capacity.is_auto(self.hidden_layer_sizes)
-            and fresh
-            and coefs_init is None
-            and intercepts_init is None
+        given_weights = coefs_init is not None or intercepts_init is not None
+        continuing = (
+            hasattr(self, "coefs_")
+            and (incremental or self.warm_start)
+            and not given_weights
+        )
+        if _capacity.is_auto(self.hidden_layer_sizes) and not (
+            incremental or continuing or given_weights
         ):
             # Each candidate is a clone: a failed fit leaves this one as it was.
             return _capacity.fit_choosing_depth(self, X, y, sample_weight)
@@ -235,12 +237,6 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         # validating the data sets (n_features_in_, classes_): that is put
         # back if it fails.
         with _restore_on_error(self):
-            continuing = (
-                hasattr(self, "coefs_")
-                and (incremental or self.warm_start)
-                and coefs_init is None
-                and intercepts_init is None
-            )
             X, Y, sample_weight, network = self._validated_problem(
                 X, y, sample_weight, continuing, classes
             )
