@@ -48,6 +48,11 @@ Models (columns of the tables), each with its defaults:
   the family the scorer picked.
 - ``ours ensemble picked auto``: the same, its members with
   ``hidden_layer_sizes='auto'`` (the search still picks with one layer).
+- ``ours ensemble searched``: the search run on the ensemble itself,
+  ``GridSearchCV(pipeline, {'model__estimator__distribution': families},
+  ...)`` with ``MLEEnsembleRegressor(MLERegressor(hidden_layer_sizes='auto'))``
+  as the model: each family is judged as the ensemble that is fitted, at
+  five ensembles' cost per candidate and fold.
 - ``NGBoost``: ``NGBRegressor()`` (Normal), ``NGBRegressor(Dist=Poisson)``,
   ``NGBClassifier(Dist=Bernoulli)``; its ``pred_dist``.
 - ``HGB``: ``HistGradientBoostingRegressor()`` with a constant σ, the RMS of
@@ -134,13 +139,22 @@ MODELS = (
     "ours ensemble",
     "ours ensemble picked",
     "ours ensemble picked auto",
+    "ours ensemble searched",
     "NGBoost",
     "HGB",
     "MLP",
     "linear",
 )
 #: The models whose distribution a search on the training rows picks.
-PICKED_MODELS = ("ours picked", "ours ensemble picked", "ours ensemble picked auto")
+PICKED_MODELS = (
+    "ours picked",
+    "ours ensemble picked",
+    "ours ensemble picked auto",
+    "ours ensemble searched",
+)
+#: The settings of the members of the ensemble that "ours ensemble searched"
+#: searches.
+SEARCHED_MEMBER_SETTINGS = {"hidden_layer_sizes": "auto"}
 #: The members' settings of the ensembles of the picked distribution.
 ENSEMBLE_MEMBER_SETTINGS = {
     "ours ensemble picked": {},
@@ -156,6 +170,7 @@ MODEL_DESCRIPTIONS = {
         "ours ensemble picked": "MLEEnsembleRegressor(MLERegressor(distribution=d)), "
         "d as picked",
         "ours ensemble picked auto": "the same, members with hidden_layer_sizes='auto'",
+        "ours ensemble searched": "the same ensemble, d by inner 3-fold CV of it",
         "NGBoost": "NGBRegressor() (Normal)",
         "HGB": "HistGradientBoostingRegressor() + out-of-fold σ",
         "MLP": "MLPRegressor() + out-of-fold σ",
@@ -168,6 +183,7 @@ MODEL_DESCRIPTIONS = {
         "ours ensemble picked": "MLEEnsembleRegressor(MLERegressor(distribution=d)), "
         "d as picked",
         "ours ensemble picked auto": "the same, members with hidden_layer_sizes='auto'",
+        "ours ensemble searched": "the same ensemble, d by inner 3-fold CV of it",
         "NGBoost": "NGBRegressor(Dist=Poisson)",
         "HGB": "HistGradientBoostingRegressor(loss='poisson')",
         "MLP": "none (no count likelihood)",
@@ -179,6 +195,7 @@ MODEL_DESCRIPTIONS = {
         "ours ensemble": "MLEEnsembleClassifier()",
         "ours ensemble picked": "none (no family to pick)",
         "ours ensemble picked auto": "none (no family to pick)",
+        "ours ensemble searched": "none (no family to pick)",
         "NGBoost": "NGBClassifier(Dist=Bernoulli)",
         "HGB": "HistGradientBoostingClassifier()",
         "MLP": "MLPClassifier()",
@@ -429,6 +446,10 @@ def fit_model(model, kind, X_train, y_train, random_state, estimator=None):
     """
     if model == "ours picked":
         return _fit_picked(kind, X_train, y_train, random_state, estimator)
+    if model == "ours ensemble searched":
+        return _fit_searched_ensemble(
+            kind, X_train, y_train, random_state, estimator
+        )
     if model in ENSEMBLE_MEMBER_SETTINGS:
         return _fit_ensemble_of_picked(
             kind,
@@ -444,8 +465,17 @@ def fit_model(model, kind, X_train, y_train, random_state, estimator=None):
     return pipe.fit(X_train, y_train)
 
 
-def _fit_picked(kind, X_train, y_train, random_state, estimator=None, refit=True):
-    """GridSearchCV over our distributions, scored by the likelihood scorer."""
+def _fit_picked(
+    kind,
+    X_train,
+    y_train,
+    random_state,
+    estimator=None,
+    refit=True,
+    parameter="distribution",
+):
+    """GridSearchCV over our distributions (``estimator``'s ``parameter``),
+    scored by the likelihood scorer."""
     from sklearn.model_selection import GridSearchCV
 
     import sklearn_mle_nn
@@ -460,7 +490,7 @@ def _fit_picked(kind, X_train, y_train, random_state, estimator=None, refit=True
     pipe = Pipeline([("features", preprocessor(X_train)), ("model", estimator)])
     search = GridSearchCV(
         pipe,
-        {"model__distribution": candidates},
+        {f"model__{parameter}": candidates},
         scoring=log_likelihood_scorer,
         cv=KFold(INNER_FOLDS, shuffle=True, random_state=random_state),
         error_score=np.nan,
@@ -496,11 +526,38 @@ def _fit_ensemble_of_picked(
     return PickedEnsemble(pipe.fit(X_train, y_train), search.best_params_)
 
 
+def _fit_searched_ensemble(kind, X_train, y_train, random_state, estimator=None):
+    """The search of "ours picked", run on the ensemble of 'auto' networks
+    (``estimator``, with ``SEARCHED_MEMBER_SETTINGS``, is its member)."""
+    import sklearn_mle_nn
+
+    if estimator is None:
+        estimator = sklearn_mle_nn.MLERegressor(random_state=random_state)
+    member = clone(estimator).set_params(**SEARCHED_MEMBER_SETTINGS)
+    ensemble = sklearn_mle_nn.MLEEnsembleRegressor(member, random_state=random_state)
+    return _fit_picked(
+        kind,
+        X_train,
+        y_train,
+        random_state,
+        ensemble,
+        parameter="estimator__distribution",
+    )
+
+
+def picked_distribution(best_params):
+    """The distribution a search picked (of the model or of its members)."""
+    (picked,) = [
+        value for key, value in best_params.items() if key.endswith("distribution")
+    ]
+    return picked
+
+
 def held_out_scores(model, kind, fitted, X_test, y_test):
     """NLL (log-loss for classes) and 90% coverage of a fitted pipeline."""
     picked = None
     if model in PICKED_MODELS:
-        picked = fitted.best_params_["model__distribution"]
+        picked = picked_distribution(fitted.best_params_)
         fitted = fitted.best_estimator_
     final, Z = fitted[-1], fitted[:-1].transform(X_test)
     if model.startswith("ours"):

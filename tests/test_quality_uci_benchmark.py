@@ -380,6 +380,33 @@ def test_the_auto_ensemble_of_the_picked_distribution_has_auto_members():
     }
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_the_searched_ensemble_is_judged_as_an_ensemble_of_auto_networks():
+    X_train, X_test, y_train, y_test = _synthetic(quality_panel.REAL)
+    tiny = MLERegressor(hidden_layer_sizes=(3,), max_iter=5, random_state=0)
+    search = quality_panel.fit_model(
+        "ours ensemble searched", "real", X_train, y_train, 0, tiny
+    )
+    candidates = quality_panel.families("real", y_train)
+    results = search.cv_results_
+    assert list(results["param_model__estimator__distribution"]) == candidates
+    # The pick is the family of the best mean inner-fold score of the
+    # ensembles, and the refit is that ensemble, of 'auto' members.
+    best = candidates[int(np.nanargmax(results["mean_test_score"]))]
+    scores = quality_panel.held_out_scores(
+        "ours ensemble searched", "real", search, X_test, y_test
+    )
+    assert scores["picked"] == best
+    ensemble = search.best_estimator_[-1]
+    assert len(ensemble.estimators_) == 5
+    assert {m.distribution for m in ensemble.estimators_} == {best}
+    assert {m.hidden_layer_sizes for m in ensemble.estimators_} == {"auto"}
+    Z = search.best_estimator_[:-1].transform(X_test)
+    densities = [np.exp(m.log_likelihood(Z, y_test)) for m in ensemble.estimators_]
+    expected = -np.mean(np.log(np.mean(densities, axis=0)))
+    assert scores["nll"] == pytest.approx(expected, rel=1e-8)
+
+
 def test_positive_families_only_for_positive_targets():
     with_zero = np.array([0.0, 1.0, 2.0])
     positive = {"lognormal", "gamma", "weibull"}
