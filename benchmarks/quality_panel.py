@@ -447,9 +447,7 @@ def fit_model(model, kind, X_train, y_train, random_state, estimator=None):
     if model == "ours picked":
         return _fit_picked(kind, X_train, y_train, random_state, estimator)
     if model == "ours ensemble searched":
-        return _fit_searched_ensemble(
-            kind, X_train, y_train, random_state, estimator
-        )
+        return _fit_searched_ensemble(kind, X_train, y_train, random_state, estimator)
     if model in ENSEMBLE_MEMBER_SETTINGS:
         return _fit_ensemble_of_picked(
             kind,
