@@ -49,6 +49,8 @@ CHANGES = {
     "hidden_layer_sizes='auto'": {"hidden_layer_sizes": "auto"},
     "learning_rate_init=0.01": {"learning_rate_init": 0.01},
     "n_iter_no_change=20": {"n_iter_no_change": 20},
+    "n_iter_no_change=30": {"n_iter_no_change": 30},
+    "n_iter_no_change=30 and max_iter=1000": {"n_iter_no_change": 30, "max_iter": 1000},
     "alpha=0.01": {"alpha": 0.01},
     "ensemble of five": ("ensemble", {}),
     "ensemble of five 'auto'": ("ensemble", {"hidden_layer_sizes": "auto"}),

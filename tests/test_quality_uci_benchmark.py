@@ -378,6 +378,13 @@ def test_the_auto_ensemble_of_the_picked_distribution_has_auto_members():
     assert {m.distribution for m in members} == {
         plain.best_params_["model__distribution"]
     }
+    patient = quality_panel.fit_model(
+        "ours ensemble picked auto patient", "real", X_train, y_train, 0, tiny
+    )
+    assert patient.best_params_ == plain.best_params_
+    members = patient.best_estimator_[-1].estimators_
+    settings = {(m.hidden_layer_sizes, m.n_iter_no_change, m.max_iter) for m in members}
+    assert settings == {("auto", 30, 1000)}
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
