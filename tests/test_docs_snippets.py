@@ -102,7 +102,7 @@ joblib.dump(MLEClassifier(max_iter=5).fit(*load_iris(return_X_y=True)), "model.j
 # (page, text of the snippet): code run before it, for the names the page
 # leaves to the reader.
 CONTEXT = {
-    ("docs/guide/estimators.rst", 'MLERegressor(hidden_layer_sizes="auto")'): (
+    ("docs/guide/estimators.rst", 'reg = MLERegressor(hidden_layer_sizes="auto")'): (
         _REGRESSION
     ),
     ("docs/guide/estimators.rst", "reg = MLERegressor(random_state=0).fit(X, y)"): (
