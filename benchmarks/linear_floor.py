@@ -6,8 +6,9 @@ the panel's 20 splits (``quality_panel.split_indices``), this prints the
 mean held-out Gaussian NLL (± standard error over the splits) of ordinary
 least squares with the unbiased residual spread, for three designs:
 
-- ``all columns``: the 11 one-hot-encoded columns, what ``BayesianRidge``
-  sees in the panel;
+- ``all columns``: the 10 features, one-hot encoded with a reference level
+  dropped (11 columns): the information ``BayesianRidge`` is given in the
+  panel;
 - ``all columns + 2 interactions``: the generating model's terms and the
   four columns it does not use;
 - ``used columns + 2 interactions``: the generating model's terms only (a
