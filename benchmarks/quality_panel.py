@@ -173,18 +173,23 @@ ENSEMBLE_MEMBER_SETTINGS = {
     },
 }
 
+# The picked models, alike for real targets and counts.
+_PICKED_DESCRIPTIONS = {
+    "ours picked": "MLERegressor(distribution=d), d by inner 3-fold CV",
+    "ours ensemble picked": "MLEEnsembleRegressor(MLERegressor(distribution=d)), "
+    "d as picked",
+    "ours ensemble picked auto": "the same, members with hidden_layer_sizes='auto'",
+    "ours ensemble picked auto patient": "the same, members also with "
+    "n_iter_no_change=30, max_iter=1000",
+    "ours ensemble searched": "the same ensemble, d by inner 3-fold CV of it",
+}
+
 # What each column is, per kind of target (for the tables' legend).
 MODEL_DESCRIPTIONS = {
     REAL: {
         "ours": "MLERegressor() (Gaussian)",
-        "ours picked": "MLERegressor(distribution=d), d by inner 3-fold CV",
+        **_PICKED_DESCRIPTIONS,
         "ours ensemble": "MLEEnsembleRegressor()",
-        "ours ensemble picked": "MLEEnsembleRegressor(MLERegressor(distribution=d)), "
-        "d as picked",
-        "ours ensemble picked auto": "the same, members with hidden_layer_sizes='auto'",
-        "ours ensemble picked auto patient": "the same, members also with "
-        "n_iter_no_change=30, max_iter=1000",
-        "ours ensemble searched": "the same ensemble, d by inner 3-fold CV of it",
         "NGBoost": "NGBRegressor() (Normal)",
         "HGB": "HistGradientBoostingRegressor() + out-of-fold σ",
         "MLP": "MLPRegressor() + out-of-fold σ",
@@ -192,14 +197,8 @@ MODEL_DESCRIPTIONS = {
     },
     COUNTS: {
         "ours": "MLERegressor(distribution='poisson')",
-        "ours picked": "MLERegressor(distribution=d), d by inner 3-fold CV",
+        **_PICKED_DESCRIPTIONS,
         "ours ensemble": "MLEEnsembleRegressor(MLERegressor(distribution='poisson'))",
-        "ours ensemble picked": "MLEEnsembleRegressor(MLERegressor(distribution=d)), "
-        "d as picked",
-        "ours ensemble picked auto": "the same, members with hidden_layer_sizes='auto'",
-        "ours ensemble picked auto patient": "the same, members also with "
-        "n_iter_no_change=30, max_iter=1000",
-        "ours ensemble searched": "the same ensemble, d by inner 3-fold CV of it",
         "NGBoost": "NGBRegressor(Dist=Poisson)",
         "HGB": "HistGradientBoostingRegressor(loss='poisson')",
         "MLP": "none (no count likelihood)",
@@ -209,10 +208,7 @@ MODEL_DESCRIPTIONS = {
         "ours": "MLEClassifier()",
         "ours picked": "none (one likelihood of the labels: no family to pick)",
         "ours ensemble": "MLEEnsembleClassifier()",
-        "ours ensemble picked": "none (no family to pick)",
-        "ours ensemble picked auto": "none (no family to pick)",
-        "ours ensemble picked auto patient": "none (no family to pick)",
-        "ours ensemble searched": "none (no family to pick)",
+        **dict.fromkeys(PICKED_MODELS[1:], "none (no family to pick)"),
         "NGBoost": "NGBClassifier(Dist=Bernoulli)",
         "HGB": "HistGradientBoostingClassifier()",
         "MLP": "MLPClassifier()",
