@@ -523,16 +523,13 @@ def _fit_ensemble_of_picked(
 ):
     """The search of "ours picked", then an ensemble of its distribution
     (its members with ``member_settings`` too)."""
-    import sklearn_mle_nn
-
     search = _fit_picked(kind, X_train, y_train, random_state, estimator, refit=False)
-    if estimator is None:
-        estimator = sklearn_mle_nn.MLERegressor(random_state=random_state)
-    member = clone(estimator).set_params(
+    ensemble = _ensemble_of(
+        estimator,
+        random_state,
         distribution=search.best_params_["model__distribution"],
         **(member_settings or {}),
     )
-    ensemble = sklearn_mle_nn.MLEEnsembleRegressor(member, random_state=random_state)
     pipe = Pipeline([("features", preprocessor(X_train)), ("model", ensemble)])
     return PickedEnsemble(pipe.fit(X_train, y_train), search.best_params_)
 
@@ -540,12 +537,7 @@ def _fit_ensemble_of_picked(
 def _fit_searched_ensemble(kind, X_train, y_train, random_state, estimator=None):
     """The search of "ours picked", run on the ensemble of 'auto' networks
     (``estimator``, with ``SEARCHED_MEMBER_SETTINGS``, is its member)."""
-    import sklearn_mle_nn
-
-    if estimator is None:
-        estimator = sklearn_mle_nn.MLERegressor(random_state=random_state)
-    member = clone(estimator).set_params(**SEARCHED_MEMBER_SETTINGS)
-    ensemble = sklearn_mle_nn.MLEEnsembleRegressor(member, random_state=random_state)
+    ensemble = _ensemble_of(estimator, random_state, **SEARCHED_MEMBER_SETTINGS)
     return _fit_picked(
         kind,
         X_train,
@@ -554,6 +546,17 @@ def _fit_searched_ensemble(kind, X_train, y_train, random_state, estimator=None)
         ensemble,
         parameter="estimator__distribution",
     )
+
+
+def _ensemble_of(estimator, random_state, **member_settings):
+    """``MLEEnsembleRegressor`` of ``estimator`` (``MLERegressor()`` if None)
+    with ``member_settings``."""
+    import sklearn_mle_nn
+
+    if estimator is None:
+        estimator = sklearn_mle_nn.MLERegressor(random_state=random_state)
+    member = clone(estimator).set_params(**member_settings)
+    return sklearn_mle_nn.MLEEnsembleRegressor(member, random_state=random_state)
 
 
 def picked_distribution(best_params):
