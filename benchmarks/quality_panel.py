@@ -56,6 +56,8 @@ Models (columns of the tables), each with its defaults:
   ...)`` with ``MLEEnsembleRegressor(MLERegressor(hidden_layer_sizes='auto'))``
   as the model: each family is judged as the ensemble that is fitted, at
   five ensembles' cost per candidate and fold.
+- ``ours ensemble searched patient``: the same search, its members also with
+  ``n_iter_no_change=30, max_iter=1000``.
 - ``NGBoost``: ``NGBRegressor()`` (Normal), ``NGBRegressor(Dist=Poisson)``,
   ``NGBClassifier(Dist=Bernoulli)``; its ``pred_dist``.
 - ``HGB``: ``HistGradientBoostingRegressor()`` with a constant σ, the RMS of
@@ -144,6 +146,7 @@ MODELS = (
     "ours ensemble picked auto",
     "ours ensemble picked auto patient",
     "ours ensemble searched",
+    "ours ensemble searched patient",
     "NGBoost",
     "HGB",
     "MLP",
@@ -156,21 +159,22 @@ PICKED_MODELS = (
     "ours ensemble picked auto",
     "ours ensemble picked auto patient",
     "ours ensemble searched",
+    "ours ensemble searched patient",
 )
-#: The settings of the members of the ensemble that "ours ensemble searched"
-#: searches.
-SEARCHED_MEMBER_SETTINGS = {"hidden_layer_sizes": "auto"}
+_AUTO = {"hidden_layer_sizes": "auto"}
+# More patience: early stopping keeps the best validation epoch, so a longer
+# wait can only replace it by a better-scoring one.
+_PATIENT = {**_AUTO, "n_iter_no_change": 30, "max_iter": 1000}
 #: The members' settings of the ensembles of the picked distribution.
 ENSEMBLE_MEMBER_SETTINGS = {
     "ours ensemble picked": {},
-    "ours ensemble picked auto": {"hidden_layer_sizes": "auto"},
-    # More patience: early stopping keeps the best validation epoch, so a
-    # longer wait can only replace it by a better-scoring one.
-    "ours ensemble picked auto patient": {
-        "hidden_layer_sizes": "auto",
-        "n_iter_no_change": 30,
-        "max_iter": 1000,
-    },
+    "ours ensemble picked auto": _AUTO,
+    "ours ensemble picked auto patient": _PATIENT,
+}
+#: The members' settings of the ensembles that a search judges as ensembles.
+SEARCHED_MEMBER_SETTINGS = {
+    "ours ensemble searched": _AUTO,
+    "ours ensemble searched patient": _PATIENT,
 }
 
 # The picked models, alike for real targets and counts.
@@ -182,6 +186,8 @@ _PICKED_DESCRIPTIONS = {
     "ours ensemble picked auto patient": "the same, members also with "
     "n_iter_no_change=30, max_iter=1000",
     "ours ensemble searched": "the same ensemble, d by inner 3-fold CV of it",
+    "ours ensemble searched patient": "the same, members also with "
+    "n_iter_no_change=30, max_iter=1000",
 }
 
 # What each column is, per kind of target (for the tables' legend).
@@ -459,8 +465,15 @@ def fit_model(model, kind, X_train, y_train, random_state, estimator=None):
     """
     if model == "ours picked":
         return _fit_picked(kind, X_train, y_train, random_state, estimator)
-    if model == "ours ensemble searched":
-        return _fit_searched_ensemble(kind, X_train, y_train, random_state, estimator)
+    if model in SEARCHED_MEMBER_SETTINGS:
+        return _fit_searched_ensemble(
+            kind,
+            X_train,
+            y_train,
+            random_state,
+            estimator,
+            SEARCHED_MEMBER_SETTINGS[model],
+        )
     if model in ENSEMBLE_MEMBER_SETTINGS:
         return _fit_ensemble_of_picked(
             kind,
@@ -534,10 +547,12 @@ def _fit_ensemble_of_picked(
     return PickedEnsemble(pipe.fit(X_train, y_train), search.best_params_)
 
 
-def _fit_searched_ensemble(kind, X_train, y_train, random_state, estimator=None):
-    """The search of "ours picked", run on the ensemble of 'auto' networks
-    (``estimator``, with ``SEARCHED_MEMBER_SETTINGS``, is its member)."""
-    ensemble = _ensemble_of(estimator, random_state, **SEARCHED_MEMBER_SETTINGS)
+def _fit_searched_ensemble(
+    kind, X_train, y_train, random_state, estimator=None, member_settings=None
+):
+    """The search of "ours picked", run on the ensemble (``estimator``, with
+    ``member_settings``, is its member)."""
+    ensemble = _ensemble_of(estimator, random_state, **(member_settings or {}))
     return _fit_picked(
         kind,
         X_train,

@@ -391,26 +391,35 @@ def test_the_ensembles_of_the_picked_distribution_have_their_members_settings(
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-def test_the_searched_ensemble_is_judged_as_an_ensemble_of_auto_networks():
+@pytest.mark.parametrize(
+    "model, settings",
+    [
+        ("ours ensemble searched", {"hidden_layer_sizes": "auto"}),
+        (
+            "ours ensemble searched patient",
+            {"hidden_layer_sizes": "auto", "n_iter_no_change": 30, "max_iter": 1000},
+        ),
+    ],
+)
+def test_the_searched_ensemble_is_judged_as_an_ensemble_of_its_members(model, settings):
     X_train, X_test, y_train, y_test = _synthetic(quality_panel.REAL)
     tiny = MLERegressor(hidden_layer_sizes=(3,), max_iter=5, random_state=0)
-    search = quality_panel.fit_model(
-        "ours ensemble searched", "real", X_train, y_train, 0, tiny
-    )
+    search = quality_panel.fit_model(model, "real", X_train, y_train, 0, tiny)
     candidates = quality_panel.families("real", y_train)
     results = search.cv_results_
     assert list(results["param_model__estimator__distribution"]) == candidates
     # The pick is the family of the best mean inner-fold score of the
-    # ensembles, and the refit is that ensemble, of 'auto' members.
+    # ensembles, and the refit is that ensemble, of members with the row's
+    # settings.
     best = candidates[int(np.nanargmax(results["mean_test_score"]))]
-    scores = quality_panel.held_out_scores(
-        "ours ensemble searched", "real", search, X_test, y_test
-    )
+    scores = quality_panel.held_out_scores(model, "real", search, X_test, y_test)
     assert scores["picked"] == best
     ensemble = search.best_estimator_[-1]
     assert len(ensemble.estimators_) == 5
-    assert {m.distribution for m in ensemble.estimators_} == {best}
-    assert {m.hidden_layer_sizes for m in ensemble.estimators_} == {"auto"}
+    expected = {**settings, "distribution": best}
+    for member in ensemble.estimators_:
+        params = member.get_params()
+        assert {name: params[name] for name in expected} == expected
     Z = search.best_estimator_[:-1].transform(X_test)
     densities = [np.exp(m.log_likelihood(Z, y_test)) for m in ensemble.estimators_]
     expected = -np.mean(np.log(np.mean(densities, axis=0)))
