@@ -104,6 +104,9 @@ def split_validation(X, Y, sample_weight, fraction, stratify, random_state):
 
 #: How a run of ``train`` ended.
 STOPPED, MAX_ITER_REACHED, INTERRUPTED = "stopped", "max_iter_reached", "interrupted"
+#: Training diverged after an epoch had scored better on the validation rows
+#: than the start: the weights of that score are kept (``train``).
+DIVERGED = "diverged"
 
 
 def train(
@@ -121,7 +124,16 @@ def train(
     """Run up to ``n_epochs`` epochs; ``history`` is updated in place.
 
     Returns how training ended: ``STOPPED`` (by the stopping rule or a
-    callback), ``MAX_ITER_REACHED`` or ``INTERRUPTED`` (by the user).
+    callback), ``MAX_ITER_REACHED``, ``INTERRUPTED`` (by the user) or
+    ``DIVERGED``.
+
+    Training that diverges raises :class:`TrainingDiverged`, unless an epoch
+    has already scored better on the validation rows than the start: then it
+    warns and ends (``DIVERGED``), and the fit keeps the weights of the best
+    validation score, as early stopping would have. A likelihood with a
+    predicted spread can fall apart late in training on targets that repeat
+    one value (a spread that shrinks towards zero around them), after it has
+    learned what the validation rows confirm.
 
     Parameters
     ----------
@@ -164,6 +176,16 @@ def train(
             warnings.warn("Training interrupted by user.")
             recovery.restore(step.model.params)
             return INTERRUPTED
+        except TrainingDiverged as error:
+            if not monitor.improved_on_start(history):
+                raise
+            warnings.warn(
+                f"{error} It diverged in epoch {history.n_iter + 1}; the fit "
+                "keeps the weights that scored best on the validation rows, "
+                f"from epoch {monitor.kept_epoch}.",
+                ConvergenceWarning,
+            )
+            return DIVERGED
         step.after_epoch(batches)
         loss += loss_offset
         history.n_iter += 1
@@ -305,7 +327,11 @@ class ConvergenceMonitor:
         self.verbose = verbose
         self.average_decay = average_decay
         self.best_params = None
+        #: The epoch whose weights ``best_params`` holds (None: the start's).
+        self.kept_epoch = None
         self.start_score = -np.inf
+        #: The start's validation score, kept or not (``score_start``).
+        self.start_reference = -np.inf
         self.average = None
         # The average trails the weights by decay / (1 - decay) epochs (the
         # mean age of what it holds: nine at 0.9). An improvement of the
@@ -353,12 +379,26 @@ class ConvergenceMonitor:
             history.best_validation_score = max(score, history.best_validation_score)
             if score > self.start_score:
                 self.best_params = scored.copy()
+                self.kept_epoch = history.n_iter
+
+    def score_start(self, params):
+        """Score where training starts, to tell later whether an epoch
+        improved on it (``improved_on_start``)."""
+        self.start_reference = self.validation(params)
+
+    def improved_on_start(self, history):
+        """Whether ``best_params`` are an epoch's that scored better than the
+        start on the validation rows."""
+        return (
+            self.kept_epoch is not None
+            and history.best_validation_score > self.start_reference
+        )
 
     def keep_start(self, params):
         """Keep ``params`` (a start that is a model of its own) unless an
         epoch scores better; the stopping rule counts the epochs' scores
         only, so that training gets its patience to improve on the start."""
-        self.start_score = self.validation(params)
+        self.start_score = self.start_reference = self.validation(params)
         self.best_params = params.copy()
 
     def kept_score(self, history):
@@ -382,9 +422,13 @@ class ConvergenceMonitor:
         )
 
 
+class TrainingDiverged(ValueError):
+    """Training diverged (a ``ValueError``, the error users see)."""
+
+
 def divergence_error(what, learning_rate_init):
     """The error that says training diverged, and what to lower."""
-    return ValueError(
+    return TrainingDiverged(
         f"Training diverged: {what}. Lower learning_rate_init (now "
         f"{learning_rate_init:g}) or momentum."
     )
@@ -588,6 +632,8 @@ def _prepare_epochs(model, problem, plan, null_loss, start_loss):
         # The linear start is a model of its own: an epoch must beat it on
         # the held-out rows to replace it.
         monitor.keep_start(model.params)
+    elif plan.early_stopping:
+        monitor.score_start(model.params)
     recovery = Recovery(
         model.params,
         null_loss,
@@ -754,7 +800,7 @@ def check_ending(ending, problem, final_loss, reference, plan, distribution):
             f"reached and the optimization hasn't converged yet{still}.",
             ConvergenceWarning,
         )
-    elif worse and ending == STOPPED:
+    elif worse and ending in (STOPPED, DIVERGED):
         raise ValueError(
             f"Training stopped with a network {comparison}: it failed. If "
             "loss_curve_ jumps about, lower learning_rate_init (now "

@@ -27,7 +27,7 @@ from sklearn.metrics import mean_poisson_deviance, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_mle_nn import MLEAutoencoder, MLEClassifier, MLERegressor
+from sklearn_mle_nn import MLEAutoencoder, MLEClassifier, MLERegressor, _training
 from sklearn_mle_nn._network import Standardization
 from sklearn_mle_nn._optimizers import SGD
 from sklearn_mle_nn._training import Recovery, TrainingProblem, _worse_than
@@ -262,6 +262,72 @@ def test_recovery_gives_up_with_a_clear_error():
     with pytest.raises(ValueError, match=r"diverged.*learning_rate_init \(now 0.1\)"):
         recovery.run_epoch(lambda: (np.inf, 0.0), _Step(params), verbose=False)
     assert recovery.n_recoveries == Recovery.MAX_RECOVERIES + 1
+
+
+def _diverging_after(monkeypatch, n_epochs):
+    """Make every epoch after the first ``n_epochs`` of a fit blow up."""
+    real, count = _training._run_epoch, [0]
+
+    def run_epoch(step, batches, total_weight):
+        count[0] += 1
+        if count[0] > n_epochs:
+            return np.inf, 0.0
+        return real(step, batches, total_weight)
+
+    monkeypatch.setattr(_training, "_run_epoch", run_epoch)
+
+
+def _curved_data(n_samples=300):
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-2, 2, size=(n_samples, 2))
+    y = np.sin(2 * X[:, 0]) + X[:, 1] ** 2 + 0.1 * rng.normal(size=n_samples)
+    return X, y
+
+
+@pytest.mark.parametrize("distribution", ["gaussian", "heteroscedastic_gaussian"])
+def test_divergence_after_validated_progress_keeps_the_best_validation_weights(
+    monkeypatch, distribution
+):
+    """Training that diverges after its epochs improved on the validation rows
+    warns, and keeps the weights early stopping would have kept: the fit is
+    the one that max_iter ends at the last sound epoch."""
+    X, y = _curved_data()
+    params = dict(distribution=distribution, early_stopping=True, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
+        cut = MLERegressor(max_iter=6, **params).fit(X, y)
+    assert cut.best_validation_score_ > cut.validation_scores_[0]
+
+    _diverging_after(monkeypatch, 6)
+    with pytest.warns(ConvergenceWarning) as caught:
+        diverged = MLERegressor(max_iter=50, **params).fit(X, y)
+    (warning,) = [w for w in caught if "diverged" in str(w.message)]
+    message = str(warning.message)
+    assert "learning_rate_init" in message and "diverged in epoch 7" in message
+    kept = 1 + int(np.argmax(cut.validation_scores_))
+    assert f"from epoch {kept}." in message
+    assert diverged.n_iter_ == 6
+    assert diverged.best_validation_score_ == cut.best_validation_score_
+    assert_allclose(diverged.predict(X), cut.predict(X), rtol=1e-12)
+    assert_allclose(diverged.log_likelihood(X, y), cut.log_likelihood(X, y), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "params, n_epochs",
+    [
+        # No validation rows: nothing vouches for any epoch.
+        ({"early_stopping": False}, 6),
+        # Validation rows, but training diverges before any epoch is scored.
+        ({"early_stopping": True}, 0),
+    ],
+    ids=["without-validation", "before-any-epoch"],
+)
+def test_divergence_without_validated_progress_raises(monkeypatch, params, n_epochs):
+    X, y = _curved_data()
+    _diverging_after(monkeypatch, n_epochs)
+    reg = MLERegressor(max_iter=50, random_state=0, **params)
+    with pytest.raises(ValueError, match=r"diverged.*learning_rate_init"):
+        reg.fit(X, y)
+    assert not hasattr(reg, "coefs_")
 
 
 @pytest.mark.parametrize(
