@@ -403,7 +403,9 @@ def test_the_ensembles_of_the_picked_distribution_have_their_members_settings(
 )
 def test_the_searched_ensemble_is_judged_as_an_ensemble_of_its_members(model, settings):
     X_train, X_test, y_train, y_test = _synthetic(quality_panel.REAL)
-    tiny = MLERegressor(hidden_layer_sizes=(3,), max_iter=5, random_state=0)
+    # A tol no epoch meets: the patient members stop after their wait, not
+    # after max_iter=1000 epochs.
+    tiny = MLERegressor(hidden_layer_sizes=(3,), max_iter=5, tol=1e3, random_state=0)
     search = quality_panel.fit_model(model, "real", X_train, y_train, 0, tiny)
     candidates = quality_panel.families("real", y_train)
     results = search.cv_results_
