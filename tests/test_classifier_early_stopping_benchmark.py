@@ -43,5 +43,7 @@ def test_paired_difference_is_auto_minus_false_by_split():
     row = benchmark.paired(results, "x")
     assert row["auto - False"] == pytest.approx(np.mean([-0.2, 0.2]))
     assert row["se"] == pytest.approx(np.std([-0.2, 0.2], ddof=1) / np.sqrt(2))
+    assert row["log_loss False"] == pytest.approx(0.45)
+    assert row["log_loss auto"] == pytest.approx(0.45)
     assert row["accuracy False"] == pytest.approx(0.75)
     assert row["accuracy auto"] == pytest.approx(0.75)
