@@ -217,17 +217,16 @@ SEARCHED_MEMBER_SETTINGS = {
     "ours ensemble searched patient": _PATIENT,
 }
 
+_PATIENT_DESCRIPTION = "the same, members also with n_iter_no_change=30, max_iter=1000"
 # The picked models, alike for real targets and counts.
 _PICKED_DESCRIPTIONS = {
     "ours picked": "MLERegressor(distribution=d), d by inner 3-fold CV",
     "ours ensemble picked": "MLEEnsembleRegressor(MLERegressor(distribution=d)), "
     "d as picked",
     "ours ensemble picked auto": "the same, members with hidden_layer_sizes='auto'",
-    "ours ensemble picked auto patient": "the same, members also with "
-    "n_iter_no_change=30, max_iter=1000",
+    "ours ensemble picked auto patient": _PATIENT_DESCRIPTION,
     "ours ensemble searched": "the same ensemble, d by inner 3-fold CV of it",
-    "ours ensemble searched patient": "the same, members also with "
-    "n_iter_no_change=30, max_iter=1000",
+    "ours ensemble searched patient": _PATIENT_DESCRIPTION,
 }
 
 # What each column is, per kind of target (for the tables' legend).
