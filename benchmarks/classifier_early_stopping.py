@@ -1,9 +1,10 @@
-"""The classifier's ``early_stopping``: ``False`` (its default) or ``'auto'``.
+"""The classifier's ``early_stopping``: ``'refit'`` (its default), ``False``
+(scikit-learn's) or ``'auto'``.
 
-``MLEClassifier()`` keeps scikit-learn's ``early_stopping=False``. This fits
-it both ways on the same splits and prints the held-out log-loss of
-``'auto'`` minus ``False``, paired by split (mean ± standard error), with
-both mean log-losses and accuracies:
+This fits ``MLEClassifier`` the three ways on the same splits and prints
+the mean held-out log-loss of each, that of ``'refit'`` and of ``'auto'``
+minus that of ``False``, paired by split (mean ± standard error), and the
+mean accuracies:
 
 - the bundled iris, wine, breast cancer and digits: stratified 75/25 splits
   (``train_test_split(random_state=split)``), features through
@@ -37,7 +38,7 @@ BUNDLED = {
     "digits": load_digits,
 }
 R_DATASETS = ("biopsy", "oj", "pima", "creditcard")
-SETTINGS = ("False", "auto")
+SETTINGS = ("False", "auto", "refit")
 
 
 def split(name, index):
@@ -65,7 +66,7 @@ def scores(setting, X, X_test, y, y_test, random_state, **params):
     ``early_stopping`` as ``setting`` names it."""
     from sklearn_mle_nn import MLEClassifier
 
-    early_stopping = {"False": False, "auto": "auto"}[setting]
+    early_stopping = {"False": False}.get(setting, setting)
     classifier = MLEClassifier(
         early_stopping=early_stopping, random_state=random_state, **params
     ).fit(X, y)
@@ -77,15 +78,20 @@ def scores(setting, X, X_test, y, y_test, random_state, **params):
 
 
 def paired(results, name):
-    """Mean ± standard error of 'auto' minus False over the splits, and the
-    mean log-losses and accuracies."""
+    """Mean log-loss and accuracy of every setting, and mean ± standard error
+    over the splits of each setting's log-loss minus ``False``'s."""
     by = {s: [r for r in results if r["setting"] == s] for s in SETTINGS}
-    diff = np.array([b["log_loss"] - a["log_loss"] for a, b in zip(*by.values())])
-    row = {"dataset": name, "splits": diff.size, "auto - False": diff.mean()}
-    row["se"] = diff.std(ddof=1) / np.sqrt(diff.size) if diff.size > 1 else np.nan
+    row = {"dataset": name, "splits": len(by["False"])}
     for setting in SETTINGS:
         for key in ("log_loss", "accuracy"):
             row[f"{key} {setting}"] = np.mean([r[key] for r in by[setting]])
+        diff = np.array(
+            [b["log_loss"] - a["log_loss"] for a, b in zip(by["False"], by[setting])]
+        )
+        row[f"{setting} - False"] = diff.mean()
+        row[f"se {setting}"] = (
+            diff.std(ddof=1) / np.sqrt(diff.size) if diff.size > 1 else np.nan
+        )
     return row
 
 
@@ -101,10 +107,10 @@ def main():
     args = parser.parse_args()
     warnings.simplefilter("ignore", ConvergenceWarning)
     print(
-        "| dataset | splits | log-loss False | 'auto' | 'auto' - False "
-        "| accuracy False | 'auto' |"
+        "| dataset | splits | log-loss False | 'auto' | 'refit' | 'auto' - False "
+        "| 'refit' - False | accuracy False | 'auto' | 'refit' |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- " * 10 + "|")
     for name in args.datasets.split(","):
         results = []
         for index in range(args.splits):
@@ -115,13 +121,13 @@ def main():
                         {"setting": setting, **scores(setting, *data, index)}
                     )
         row = paired(results, name)
-        print(
-            f"| {name} | {row['splits']} | {row['log_loss False']:.3f} | "
-            f"{row['log_loss auto']:.3f} | {row['auto - False']:+.3f} ± "
-            f"{row['se']:.3f} | {row['accuracy False']:.3f} | "
-            f"{row['accuracy auto']:.3f} |",
-            flush=True,
-        )
+        cells = [name, str(row["splits"])]
+        cells += [f"{row[f'log_loss {s}']:.3f}" for s in SETTINGS]
+        cells += [
+            f"{row[f'{s} - False']:+.3f} ± {row[f'se {s}']:.3f}" for s in SETTINGS[1:]
+        ]
+        cells += [f"{row[f'accuracy {s}']:.3f}" for s in SETTINGS]
+        print("| " + " | ".join(cells) + " |", flush=True)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from . import _capacity
+from . import _capacity, _refit
 from ._activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from ._callbacks import CallbackSupportMixin, epoch_tasks
 from ._network import (
@@ -104,7 +104,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
         "warm_start": ["boolean"],
         "momentum": [Interval(Real, 0, 1, closed="both")],
         "nesterovs_momentum": ["boolean"],
-        "early_stopping": ["boolean", StrOptions({"auto"})],
+        "early_stopping": ["boolean", StrOptions({"auto", "refit"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
@@ -228,6 +228,11 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             and (incremental or self.warm_start)
             and not given_weights
         )
+        if _refit.is_refit(self.early_stopping) and not (
+            incremental or continuing or given_weights
+        ):
+            # Each pass is a clone: a failed fit leaves this one as it was.
+            return _refit.fit_then_refit(self, X, y, sample_weight)
         if _capacity.is_auto(self.hidden_layer_sizes) and not (
             incremental or continuing or given_weights
         ):
@@ -261,7 +266,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
                 # An autoencoder's target is X itself: scorers compare with it.
                 Y if y is None else y,
                 sample_weight,
-                max_epochs=1 if incremental else self.max_iter,
+                max_epochs=1 if incremental else self._n_epochs(),
                 # What callbacks evaluate between epochs: the network so far.
                 snapshot=lambda: self._snapshot(network, model, problem, plan),
             )
@@ -329,6 +334,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             if sample_weight is None
             else np.count_nonzero(sample_weight),
             incremental,
+            problem.Y,
         )
         return FitPlan(
             optimizer=self._make_or_resume_optimizer(model, incremental and continuing),
@@ -340,7 +346,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             shuffle=self.shuffle,
             tol=self.tol,
             n_iter_no_change=self.n_iter_no_change,
-            max_iter=self.max_iter,
+            max_iter=self._n_epochs(),
             verbose=self.verbose,
             learning_rate_init=self.learning_rate_init,
             momentum=self.momentum,
@@ -348,6 +354,7 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             early_stopping=early_stopping,
             stratify=self._stratify(problem.Y) if early_stopping else None,
             validation_random_state=getattr(self, "_validation_random_state", None),
+            epochs_chosen=hasattr(self, "_chosen_epochs"),
             given_start=continuing or coefs_init is not None,
             incremental=incremental,
             starts_at_intercept_only=self._output_starts_at_intercept_only,
@@ -533,18 +540,32 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             )
         return layout.pack(self.coefs_, self.intercepts_, dtype)
 
-    def _uses_early_stopping(self, n_samples, incremental):
+    def _uses_early_stopping(self, n_samples, incremental, Y):
         """Whether this call holds out a validation set.
 
         partial_fit trains on all it is given: early stopping is for fit.
         'auto' asks for a validation set of at least 10 samples, counted
-        among the ``n_samples`` of positive weight.
+        among the ``n_samples`` of positive weight, and one that the split
+        can make (:meth:`_can_hold_out`); so does 'refit' (for continued
+        training, and for the pass of a new fit that chooses the epochs).
         """
         if incremental or not self.early_stopping:
             return False
-        if self.early_stopping == "auto":
-            return validation_size(self.validation_fraction, n_samples) >= 10
+        if self.early_stopping in ("auto", "refit"):
+            return validation_size(
+                self.validation_fraction, n_samples
+            ) >= 10 and self._can_hold_out(Y)
         return True
+
+    def _can_hold_out(self, Y):
+        """Whether early stopping's split of ``Y`` can be made (the
+        classifier's is stratified)."""
+        return True
+
+    def _n_epochs(self):
+        """``max_iter``, or the number of epochs early stopping chose for
+        this fit (``early_stopping='refit'``)."""
+        return getattr(self, "_chosen_epochs", self.max_iter)
 
     def _make_or_resume_optimizer(self, model, resume):
         if resume and hasattr(self, "_optimizer"):
@@ -669,6 +690,7 @@ def _history_attributes(history, early_stopping):
         "validation_scores_": history.validation_scores,
         "best_validation_score_": history.best_validation_score,
         "_no_improvement_count": history.no_improvement_count,
+        "_kept_epoch": history.kept_epoch,
     }
 
 

@@ -25,7 +25,7 @@ CANDIDATES = ((100,), (100, 100))
 MARGIN = 1.0
 
 #: What a candidate's fit leaves for the choice, removed from the kept fit.
-_PRIVATE = ("_validation_random_state", "_validation_rows")
+_PRIVATE = ("_validation_random_state", "_validation_rows", "_chosen_epochs")
 
 
 def is_auto(hidden_layer_sizes):
@@ -34,9 +34,19 @@ def is_auto(hidden_layer_sizes):
 
 def fit_choosing_depth(estimator, X, y, sample_weight):
     """Fit ``estimator`` (whose ``hidden_layer_sizes`` is 'auto') as the
-    candidate that the validation rows choose; returns it."""
+    candidate that the validation rows choose; returns it.
+
+    An estimator that names its validation rows' draw (a pass of
+    ``early_stopping='refit'``, :mod:`._refit`) keeps their indices, as a
+    network of a given size would (``_validation_rows``).
+    """
     # One draw for the validation rows of every candidate.
-    seed = check_random_state(estimator.random_state).randint(np.iinfo(np.int32).max)
+    seed = getattr(estimator, "_validation_random_state", None)
+    keeps_rows = seed is not None
+    if seed is None:
+        seed = check_random_state(estimator.random_state).randint(
+            np.iinfo(np.int32).max
+        )
     kept = kept_nll = kept_warnings = None
     for sizes in CANDIDATES:
         candidate = clone(estimator).set_params(hidden_layer_sizes=sizes)
@@ -54,7 +64,7 @@ def fit_choosing_depth(estimator, X, y, sample_weight):
             if not estimator.early_stopping:
                 kept_warnings.append(_no_validation_rows_warning(sizes))
             break
-    _take_fitted_state(estimator, kept)
+    take_fitted_state(estimator, kept, keeps_rows)
     for warning in kept_warnings:
         warnings.warn_explicit(
             warning.message, warning.category, warning.filename, warning.lineno
@@ -69,12 +79,12 @@ def validation_nll(fitted, X, y, sample_weight):
     rows = fitted._validation_rows
     if rows is None:
         return None
-    nll = -fitted.log_likelihood(_take(X, rows), _take(y, rows))
-    weight = None if sample_weight is None else _take(sample_weight, rows)
+    nll = -fitted.log_likelihood(take_rows(X, rows), take_rows(y, rows))
+    weight = None if sample_weight is None else take_rows(sample_weight, rows)
     return np.asarray(nll, dtype=float), weight
 
 
-def _take(data, rows):
+def take_rows(data, rows):
     """The rows of data as the user passed them (arrays, lists, frames,
     sparse matrices; anything else numpy can read)."""
     if not (
@@ -118,8 +128,9 @@ def larger_is_better(smaller, larger, margin=MARGIN):
     return mean > margin * standard_error
 
 
-def _take_fitted_state(estimator, fitted):
-    """Make ``estimator`` the fitted candidate, its parameters unchanged."""
+def take_fitted_state(estimator, fitted, keeps_rows=False):
+    """Make ``estimator`` the fitted candidate, its parameters unchanged
+    (and its validation rows' indices, with ``keeps_rows``)."""
     params = estimator.get_params(deep=False)
     for name in [name for name in vars(estimator) if name.endswith("_")]:
         if name not in params:
@@ -127,9 +138,11 @@ def _take_fitted_state(estimator, fitted):
     state = {
         name: value
         for name, value in vars(fitted).items()
-        if name not in params and name not in _PRIVATE
+        if name not in params
+        and (name not in _PRIVATE or keeps_rows and name == "_validation_rows")
     }
     vars(estimator).update(state)
     # Continued training (warm_start, partial_fit) checks the structure
     # against the parameters: 'auto' stands for the depth it chose.
-    estimator._network.structure["hidden_layer_sizes"] = "auto"
+    if is_auto(estimator.hidden_layer_sizes):
+        estimator._network.structure["hidden_layer_sizes"] = "auto"

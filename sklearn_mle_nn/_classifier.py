@@ -41,9 +41,10 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
             default=(100,)
         Units of each hidden layer; ``()`` fits a logistic regression. {auto_depth}
         Without validation rows it fits ``(100,)``: with
-        ``early_stopping=False``, this estimator's default, it also warns
-        (set ``early_stopping=True``); with ``early_stopping='auto'``, when
-        the data are too few.
+        ``early_stopping=False`` it also warns (set ``early_stopping=True``);
+        with ``'auto'`` or ``'refit'`` (this estimator's default), when the
+        data are too few. With ``'refit'``, the depth is chosen in the first
+        fit, and the second fits it on all the rows.
 
     activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
         Activation of the hidden layers.
@@ -132,7 +133,7 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
         warm_start=False,
         momentum=0.9,
         nesterovs_momentum=True,
-        early_stopping=False,
+        early_stopping="refit",
         validation_fraction=0.1,
         beta_1=0.9,
         beta_2=0.999,
@@ -291,8 +292,20 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
         return Categorical() if self._is_multiclass else Bernoulli()
 
     def _stratify(self, Y):
+        labels, problem = self._stratified_split(Y)
+        if problem is not None:
+            raise ValueError(problem)
+        return labels
+
+    def _can_hold_out(self, Y):
+        # 'auto' and 'refit' hold out no rows where the split cannot be made.
+        return self._stratified_split(Y)[1] is None
+
+    def _stratified_split(self, Y):
+        """The labels that early stopping's split stratifies on (None for a
+        multilabel indicator), and why the split cannot be made (or None)."""
         if self._label_binarizer.y_type_ == "multilabel-indicator":
-            return None
+            return None, None
         # Index i is classes_[i]: the column of a multiclass indicator, or
         # the binary indicator (a single class is always 0).
         labels = Y.argmax(axis=1) if self._is_multiclass else Y.ravel().astype(int)
@@ -302,7 +315,7 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
             # scikit-learn's split would name the classes by these indices or
             # indicators ([True]): name them as the user wrote them.
             too_few = self.classes_[present & (counts < 2)]
-            raise ValueError(
+            return labels, (
                 "The least populated class in y has only 1 member, which is too "
                 "few for the stratified validation split of early stopping. "
                 f"Classes with too few members are: {_as_written(too_few)}. Give "
@@ -311,7 +324,7 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
         n_classes = int(present.sum())
         n_validation = validation_size(self.validation_fraction, len(labels))
         if n_classes > 1 and min(n_validation, len(labels) - n_validation) < n_classes:
-            raise ValueError(
+            return labels, (
                 f"Early stopping's validation set would hold {n_validation} of the "
                 f"{len(labels)} samples (validation_fraction="
                 f"{self.validation_fraction:g}), and its stratified split needs at "
@@ -319,7 +332,7 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
                 "sides. Change validation_fraction, give more samples, or set "
                 "early_stopping=False."
             )
-        return labels
+        return labels, None
 
     # ---- public API --------------------------------------------------------
 

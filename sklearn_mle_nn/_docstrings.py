@@ -73,14 +73,21 @@ standardize_inputs : bool, default=@standardize_inputs@
     nesterovs_momentum : bool, default=@nesterovs_momentum@
         Whether ``solver='sgd'`` uses Nesterov's momentum.
 
-    early_stopping : bool or 'auto', default=@early_stopping@
+    early_stopping : bool, 'auto' or 'refit', default=@early_stopping@
         Whether ``fit`` holds out ``validation_fraction`` of the training
         data, stops when its score (the mean log-likelihood of the held-out
         rows, for every estimator) stops improving, and keeps the weights of
         the best score (the regressor's and classifier's linear start, see
         ``start``, is scored too). 'auto' does so
         when the validation set would hold at least 10 samples (of positive
-        ``sample_weight``). When the
+        ``sample_weight``) and the split can be made (the classifier's is
+        stratified: every class needs 2 samples). 'refit' fits twice from
+        the same seed: first as 'auto', to find the epoch whose weights
+        scored best on the held-out rows (none when the start did), then
+        on all the rows for that many epochs, without a validation set;
+        ``validation_scores_`` and ``best_validation_score_`` are the first
+        fit's, the rest the second's (from given weights, ``warm_start``
+        and ``coefs_init``, it is 'auto'). When the
         network also predicts the spread ('heteroscedastic_gaussian'), the
         validation set scores (and early stopping keeps) a running average
         of the weights over the last ten epochs or so instead of one epoch's

@@ -56,6 +56,8 @@ class History:
     validation_scores: list = None
     best_validation_score: float = None
     no_improvement_count: int = 0
+    #: The epoch whose weights early stopping kept (0: the start's).
+    kept_epoch: int = None
 
 
 def validation_size(fraction, n_samples):
@@ -483,6 +485,10 @@ class FitPlan:
     #: Draws the validation rows in place of ``random_state``, so that
     #: networks of other sizes hold out the same rows (:mod:`._capacity`).
     validation_random_state: object = None
+    #: ``max_iter`` is a number of epochs that held-out rows chose
+    #: (``early_stopping='refit'``, :mod:`._refit`): reaching it is the plan,
+    #: not a cut-off.
+    epochs_chosen: bool = False
 
     @property
     def n_epochs(self):
@@ -529,6 +535,9 @@ def fit(model, problem, plan):
     if monitor.best_params is not None:
         model.params[...] = monitor.best_params
         plan.history.best_validation_score = monitor.kept_score(plan.history)
+        plan.history.kept_epoch = monitor.kept_epoch or 0
+    if plan.epochs_chosen and ending == MAX_ITER_REACHED:
+        ending = STOPPED
     may_fall_back = _choose_network(
         model, problem, plan, recovery, null_loss, training[1]
     )

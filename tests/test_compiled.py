@@ -69,6 +69,9 @@ def _estimator(distribution, activation, solver, **params):
         distribution=distribution,
         solver=solver,
         **{
+            # One epoch on all the rows (the classifier's default 'refit'
+            # would fit twice).
+            "early_stopping": False,
             "batch_size": 16,
             "max_iter": 1,
             "learning_rate_init": 0.01,

@@ -1,0 +1,102 @@
+"""``early_stopping='refit'``: how long to train, chosen on held-out rows,
+then a fit on all the rows.
+
+Early stopping on a small table holds out a tenth of rows it can ill spare,
+and a fit without it trains until the training loss stops improving, which
+on noisy labels fits their noise (Pima: a held-out log-loss of 0.67 against
+logistic regression's 0.45). 'refit' chooses between the two on the
+validation rows, then fits on every row:
+
+1. the network is fitted as with ``early_stopping='auto'``, which keeps the
+   weights of the epoch that scored best on the held-out rows (or the
+   linear start: then no epoch);
+2. the same network (the same seed) is fitted without early stopping on
+   the same training rows, until its training loss stops improving;
+3. where the held-out log-likelihood of the early-stopped network is
+   higher than the fully trained one's by more than
+   :data:`._capacity.MARGIN` standard errors of the per-row difference
+   (training longer overfits, measurably), the final network trains on all
+   the rows for as many epochs as the first was kept at; otherwise it
+   trains on all the rows as without early stopping.
+
+Where 'auto' would hold out no rows (too few of them, or a class too rare
+for the stratified split), the first fit trained on all of them, and is the
+fit.
+"""
+
+import warnings
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import _num_samples
+
+from . import _capacity
+
+
+def is_refit(early_stopping):
+    return isinstance(early_stopping, str) and early_stopping == "refit"
+
+
+def fit_then_refit(estimator, X, y, sample_weight):
+    """Fit ``estimator`` (whose ``early_stopping`` is 'refit') as the module
+    says; returns it."""
+    # One draw for every fit: the same initial weights, and the same
+    # validation rows.
+    seed = check_random_state(estimator.random_state).randint(np.iinfo(np.int32).max)
+    early = clone(estimator).set_params(early_stopping="auto", random_state=seed)
+    early._validation_random_state = seed
+    # Only the final fit's warnings are the user's.
+    fitted, caught = _fit_recording_warnings(early, X, y, sample_weight)
+    if early.validation_scores_ is not None:
+        rows = early._validation_rows
+        epochs = None
+        if _overfits(estimator, early, X, y, sample_weight, seed, rows):
+            epochs = min(early._kept_epoch, estimator.max_iter)
+        final = _pass(estimator, early, seed, early_stopping=False)
+        if epochs is not None and epochs < estimator.max_iter:
+            final._chosen_epochs = epochs
+        fitted, caught = _fit_recording_warnings(final, X, y, sample_weight)
+        # The record of the choice: the early-stopped fit's validation scores.
+        fitted.validation_scores_ = early.validation_scores_
+        fitted.best_validation_score_ = early.best_validation_score_
+    _capacity.take_fitted_state(estimator, fitted)
+    for warning in caught:
+        warnings.warn_explicit(
+            warning.message, warning.category, warning.filename, warning.lineno
+        )
+    return estimator
+
+
+def _overfits(estimator, early, X, y, sample_weight, seed, rows):
+    """Whether the early-stopped network ``early`` beats the same network
+    trained without early stopping on its training rows, on its validation
+    ``rows``, by the margin."""
+    train = np.setdiff1d(np.arange(_num_samples(X)), rows)
+    full = _pass(estimator, early, seed, early_stopping=False)
+    _fit_recording_warnings(
+        full,
+        _capacity.take_rows(X, train),
+        _capacity.take_rows(y, train),
+        None if sample_weight is None else _capacity.take_rows(sample_weight, train),
+    )
+    full._validation_rows = rows
+    return _capacity.larger_is_better(
+        _capacity.validation_nll(full, X, y, sample_weight),
+        _capacity.validation_nll(early, X, y, sample_weight),
+    )
+
+
+def _pass(estimator, early, seed, **params):
+    """A clone of ``estimator`` for one pass: the seed, and the depth of the
+    first pass (``hidden_layer_sizes='auto'`` chose it there)."""
+    return clone(estimator).set_params(
+        random_state=seed, hidden_layer_sizes=early.hidden_layer_sizes_, **params
+    )
+
+
+def _fit_recording_warnings(estimator, X, y, sample_weight):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        estimator.fit(X, y, sample_weight=sample_weight)
+    return estimator, caught

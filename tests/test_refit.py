@@ -1,0 +1,182 @@
+"""early_stopping='refit' (the classifier's default): how long to train is
+chosen on held-out rows, then the network is fitted on all of them."""
+
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import log_loss
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_mle_nn import MLEClassifier, MLERegressor, _refit
+
+
+def _seed(random_state):
+    """The seed every fit of 'refit' draws from ``random_state``."""
+    return np.random.RandomState(random_state).randint(np.iinfo(np.int32).max)
+
+
+def _noisy_labels(seed, n_samples=300, n_features=8, signal=1.0):
+    """Labels of a linear logistic model (``signal`` scales its weights):
+    weak signal and many noisy labels, as on small medical tables."""
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(2 * n_samples, n_features)) * 10.0 ** rng.uniform(
+        -2, 3, size=n_features
+    )
+    logits = signal * (X / X.std(axis=0)) @ rng.normal(size=n_features)
+    y = (rng.uniform(size=len(X)) < 1 / (1 + np.exp(-logits))).astype(int)
+    return X[:n_samples], y[:n_samples], X[n_samples:], y[n_samples:]
+
+
+def _kept_epoch(model):
+    """The epoch whose weights early stopping kept, from the public record:
+    0 when the start scored better than every epoch."""
+    scores = np.asarray(model.validation_scores_)
+    if model.best_validation_score_ > scores.max():
+        return 0
+    return int(np.argmax(scores)) + 1
+
+
+def _weights(model):
+    return np.concatenate([w.ravel() for w in [*model.coefs_, *model.intercepts_]])
+
+
+def test_the_classifier_refits_by_default():
+    assert MLEClassifier().early_stopping == "refit"
+    assert MLERegressor().early_stopping == "auto"
+
+
+@pytest.mark.parametrize("overfits", [False, True])
+def test_the_final_fit_is_on_all_rows_for_the_chosen_epochs(overfits, monkeypatch):
+    """With the choice forced each way: the fit is a fit without early
+    stopping on all the rows, from the seed drawn from random_state, for
+    max_iter epochs or for those of the epoch that early stopping kept
+    (read from the validation scores it reports)."""
+    monkeypatch.setattr(_refit, "_overfits", lambda *args: overfits)
+    X, y, _, _ = _noisy_labels(0)
+    params = {"hidden_layer_sizes": (8,), "max_iter": 60}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = MLEClassifier(random_state=1, **params).fit(X, y)
+        epochs = _kept_epoch(model) if overfits else params["max_iter"]
+        reference = MLEClassifier(
+            early_stopping=False,
+            random_state=_seed(1),
+            **{**params, "max_iter": max(epochs, 1)},
+        ).fit(X, y)
+    if overfits:
+        assert 0 < epochs < params["max_iter"]
+    assert model.n_iter_ == reference.n_iter_ <= epochs
+    assert_allclose(_weights(model), _weights(reference))
+    # Early stopping's record: one score per epoch it ran, the kept one's
+    # the best (or the start's, higher still).
+    assert len(model.validation_scores_) > _kept_epoch(model)
+    assert model.best_validation_score_ >= max(model.validation_scores_)
+    assert model.best_loss_ == min(model.loss_curve_)
+    assert not hasattr(model, "_chosen_epochs")
+
+
+def test_on_noise_the_refit_is_the_linear_start_on_all_rows():
+    """Labels independent of the features: early stopping keeps the linear
+    start (no epoch), training longer overfits, and the fit is the linear
+    start of all the rows, scikit-learn's LogisticRegression with the same
+    penalty (alpha / batch_size on the mean log-loss, on standardized
+    features), without a ConvergenceWarning."""
+    rng = np.random.RandomState(6)
+    X = rng.normal(size=(300, 5)) * [1, 10, 100, 0.1, 1000]
+    y = rng.randint(2, size=300)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = MLEClassifier(random_state=0).fit(X, y)
+    assert _kept_epoch(model) == 0
+    assert model.n_iter_ == 0 and model.loss_curve_ == []
+    penalty = model.alpha / model.batch_size
+    Z = StandardScaler().fit_transform(X)
+    reference = LogisticRegression(C=1 / (penalty * len(X)), tol=1e-10).fit(Z, y)
+    assert_allclose(model.predict_proba(X), reference.predict_proba(Z), atol=1e-5)
+
+
+def test_on_noisy_labels_refit_stops_where_training_longer_overfits():
+    """Small noisy tables (Pima-like): without early stopping the network
+    fits the noise of the labels; 'refit' stays within 0.05 nats of
+    logistic regression, and far ahead of the network trained to
+    convergence (means over four datasets)."""
+    ours, full, linear = [], [], []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for seed in range(4):
+            X, y, X_test, y_test = _noisy_labels(seed, n_samples=200, signal=0.7)
+            for scores, model in (
+                (ours, MLEClassifier(random_state=seed)),
+                (full, MLEClassifier(early_stopping=False, random_state=seed)),
+                (linear, LogisticRegression()),
+            ):
+                scaler = StandardScaler().fit(X)
+                model.fit(scaler.transform(X), y)
+                proba = model.predict_proba(scaler.transform(X_test))
+                scores.append(log_loss(y_test, proba))
+    assert np.mean(ours) < np.mean(linear) + 0.05
+    assert np.mean(ours) < np.mean(full) - 0.1
+
+
+def test_without_rows_to_hold_out_refit_is_one_fit_on_all_rows():
+    """Too few rows for a validation set of 10, or a class of one member
+    (too few for the stratified split): the fit is the one without early
+    stopping, from the same seed, warnings included."""
+    X, y, _, _ = _noisy_labels(1, n_samples=60)
+    X_many, y_many, _, _ = _noisy_labels(1, n_samples=180)
+    y_many[7] = 2  # the only member of its class
+    for features, labels in ((X, y), (X_many, y_many)):
+        with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
+            model = MLEClassifier(max_iter=5, random_state=2).fit(features, labels)
+        with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
+            reference = MLEClassifier(
+                early_stopping=False, max_iter=5, random_state=_seed(2)
+            ).fit(features, labels)
+        assert model.validation_scores_ is None
+        assert_allclose(_weights(model), _weights(reference))
+
+
+def test_early_stopping_true_still_refuses_a_class_too_rare_to_split():
+    X = np.arange(200.0).reshape(100, 2)
+    y = np.r_[np.zeros(99, int), 1]
+    with pytest.raises(ValueError, match="least populated class"):
+        MLEClassifier(early_stopping=True).fit(X, y)
+    assert MLEClassifier().fit(X, y).validation_scores_ is None
+
+
+def test_continued_training_holds_out_rows_as_auto():
+    """warm_start continues from the fitted weights with early stopping as
+    'auto'; a failed fit leaves the model as it was."""
+    X, y, _, _ = _noisy_labels(2)
+    model = MLEClassifier(hidden_layer_sizes=(8,), random_state=0).fit(X, y)
+    before = _weights(model)
+    n_scores = len(model.validation_scores_)
+    X_bad = X.copy()
+    X_bad[5, 2] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        model.fit(X_bad, y)
+    assert_allclose(_weights(model), before)
+    model.set_params(warm_start=True, max_iter=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    assert len(model.validation_scores_) == n_scores + model.n_iter_
+
+
+def test_the_regressor_and_depth_auto_refit_too():
+    """'refit' is an option of every estimator, and with
+    hidden_layer_sizes='auto' the depth is chosen in the first fit."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 3))
+    y = X[:, 0] + np.sin(2 * X[:, 1]) + 0.3 * rng.normal(size=300)
+    model = MLERegressor(
+        early_stopping="refit", hidden_layer_sizes="auto", random_state=0
+    ).fit(X, y)
+    assert model.hidden_layer_sizes_ in ((100,), (100, 100))
+    assert model.validation_scores_ is not None
+    assert model.best_loss_ is not None  # the final fit held no rows out
+    assert model.score(X, y) > 0.8
