@@ -13,11 +13,11 @@ validation rows, then fits on every row:
 2. the same network (the same seed) is fitted without early stopping on
    the same training rows, until its training loss stops improving;
 3. where the held-out log-likelihood of the early-stopped network is
-   higher than the fully trained one's by more than
-   :data:`._capacity.MARGIN` standard errors of the per-row difference
-   (training longer overfits, measurably), the final network trains on all
-   the rows for as many epochs as the first was kept at; otherwise it
-   trains on all the rows as without early stopping.
+   higher than the fully trained one's by more than ``MARGIN`` standard
+   errors of the per-row difference (training longer overfits, measurably),
+   the final network trains on all the rows for as many epochs as the first
+   was kept at; otherwise it trains on all the rows as without early
+   stopping.
 
 Where 'auto' would hold out no rows (too few of them, or a class too rare
 for the stratified split), the first fit trained on all of them, and is the
@@ -25,6 +25,7 @@ fit.
 """
 
 import warnings
+from numbers import Integral
 
 import numpy as np
 from sklearn.base import clone
@@ -32,6 +33,16 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import _num_samples
 
 from . import _capacity
+
+#: The early-stopped network is kept (its epochs) when its validation rows'
+#: mean log-likelihood is higher than the fully trained network's by more
+#: than this many standard errors of the per-row difference. It is the
+#: better of the two by selection on those rows, hence a margin; training
+#: longer is the default. Over 20 splits (``classifier_early_stopping.py``'s
+#: data), 0.5 kept the bundled digits at the fully trained network's
+#: held-out log-loss and took MASS's Pima.tr from 0.71 to 0.56; 1 left it
+#: at 0.59, 0 cost digits 0.005.
+MARGIN = 0.5
 
 
 def is_refit(early_stopping):
@@ -41,9 +52,12 @@ def is_refit(early_stopping):
 def fit_then_refit(estimator, X, y, sample_weight):
     """Fit ``estimator`` (whose ``early_stopping`` is 'refit') as the module
     says; returns it."""
-    # One draw for every fit: the same initial weights, and the same
-    # validation rows.
-    seed = check_random_state(estimator.random_state).randint(np.iinfo(np.int32).max)
+    # One seed for every fit: the same initial weights, and the same
+    # validation rows. An int is that seed: where training longer does not
+    # overfit, the fit is early_stopping=False's.
+    seed = estimator.random_state
+    if not isinstance(seed, Integral):
+        seed = check_random_state(seed).randint(np.iinfo(np.int32).max)
     early = clone(estimator).set_params(early_stopping="auto", random_state=seed)
     early._validation_random_state = seed
     # Only the final fit's warnings are the user's.
@@ -84,6 +98,7 @@ def _overfits(estimator, early, X, y, sample_weight, seed, rows):
     return _capacity.larger_is_better(
         _capacity.validation_nll(full, X, y, sample_weight),
         _capacity.validation_nll(early, X, y, sample_weight),
+        margin=MARGIN,
     )
 
 

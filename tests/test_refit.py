@@ -15,8 +15,10 @@ from sklearn_mle_nn import MLEClassifier, MLERegressor, _refit
 
 
 def _seed(random_state):
-    """The seed every fit of 'refit' draws from ``random_state``."""
-    return np.random.RandomState(random_state).randint(np.iinfo(np.int32).max)
+    """The seed of every fit of 'refit': an int random_state, or a draw."""
+    if isinstance(random_state, int):
+        return random_state
+    return random_state.randint(np.iinfo(np.int32).max)
 
 
 def _noisy_labels(seed, n_samples=300, n_features=8, signal=1.0):
@@ -49,10 +51,14 @@ def test_the_classifier_refits_by_default():
     assert MLERegressor().early_stopping == "auto"
 
 
+@pytest.mark.parametrize("instance", [False, True])
 @pytest.mark.parametrize("overfits", [False, True])
-def test_the_final_fit_is_on_all_rows_for_the_chosen_epochs(overfits, monkeypatch):
+def test_the_final_fit_is_on_all_rows_for_the_chosen_epochs(
+    overfits, instance, monkeypatch
+):
     """With the choice forced each way: the fit is a fit without early
-    stopping on all the rows, from the seed drawn from random_state, for
+    stopping on all the rows, from random_state (an int, or a seed drawn
+    from a RandomState), for
     max_iter epochs or for those of the epoch that early stopping kept
     (read from the validation scores it reports)."""
     monkeypatch.setattr(_refit, "_overfits", lambda *args: overfits)
@@ -60,11 +66,13 @@ def test_the_final_fit_is_on_all_rows_for_the_chosen_epochs(overfits, monkeypatc
     params = {"hidden_layer_sizes": (8,), "max_iter": 60}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model = MLEClassifier(random_state=1, **params).fit(X, y)
+        random_state = np.random.RandomState(1) if instance else 1
+        model = MLEClassifier(random_state=random_state, **params).fit(X, y)
         epochs = _kept_epoch(model) if overfits else params["max_iter"]
+        seed = _seed(np.random.RandomState(1) if instance else 1)
         reference = MLEClassifier(
             early_stopping=False,
-            random_state=_seed(1),
+            random_state=seed,
             **{**params, "max_iter": max(epochs, 1)},
         ).fit(X, y)
     if overfits:
@@ -85,7 +93,7 @@ def test_on_noise_the_refit_is_the_linear_start_on_all_rows():
     start of all the rows, scikit-learn's LogisticRegression with the same
     penalty (alpha / batch_size on the mean log-loss, on standardized
     features), without a ConvergenceWarning."""
-    rng = np.random.RandomState(6)
+    rng = np.random.RandomState(3)
     X = rng.normal(size=(300, 5)) * [1, 10, 100, 0.1, 1000]
     y = rng.randint(2, size=300)
     with warnings.catch_warnings():
