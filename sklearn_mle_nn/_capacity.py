@@ -74,12 +74,15 @@ def fit_choosing_depth(estimator, X, y, sample_weight):
 
 def validation_nll(fitted, X, y, sample_weight):
     """``(nll, sample_weight)`` of the fitted candidate's validation rows
-    (the fitted model's, as ``log_likelihood`` gives it), or None when it
-    held none out."""
+    (the fitted model's, as ``log_likelihood`` gives it, or an autoencoder's
+    ``score_samples``: ``y`` is None), or None when it held none out."""
     rows = fitted._validation_rows
     if rows is None:
         return None
-    nll = -fitted.log_likelihood(take_rows(X, rows), take_rows(y, rows))
+    if y is None:
+        nll = -fitted.score_samples(take_rows(X, rows))
+    else:
+        nll = -fitted.log_likelihood(take_rows(X, rows), take_rows(y, rows))
     weight = None if sample_weight is None else take_rows(sample_weight, rows)
     return np.asarray(nll, dtype=float), weight
 

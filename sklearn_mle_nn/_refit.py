@@ -91,7 +91,7 @@ def _overfits(estimator, early, X, y, sample_weight, seed, rows):
     _fit_recording_warnings(
         full,
         _capacity.take_rows(X, train),
-        _capacity.take_rows(y, train),
+        None if y is None else _capacity.take_rows(y, train),
         None if sample_weight is None else _capacity.take_rows(sample_weight, train),
     )
     full._validation_rows = rows

@@ -11,7 +11,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_mle_nn import MLEClassifier, MLERegressor, _refit
+from sklearn_mle_nn import MLEAutoencoder, MLEClassifier, MLERegressor, _refit
 
 
 def _seed(random_state):
@@ -51,40 +51,73 @@ def test_the_classifier_refits_by_default():
     assert MLERegressor().early_stopping == "auto"
 
 
+def _problem(kind):
+    """An estimator class, its features and its targets (None for the
+    autoencoder)."""
+    X, y, _, _ = _noisy_labels(0)
+    if kind == "classifier":
+        return MLEClassifier, X, y
+    if kind == "regressor":
+        # Not linear: the network learns it in epochs (the linear start is
+        # not kept).
+        Z = (X - X.mean(axis=0)) / X.std(axis=0)
+        return MLERegressor, X, np.sin(2 * Z[:, 0]) + Z[:, 1] ** 2 + 0.3 * y
+    return MLEAutoencoder, X, None
+
+
+@pytest.mark.parametrize("kind", ["classifier", "regressor", "autoencoder"])
 @pytest.mark.parametrize("instance", [False, True])
 @pytest.mark.parametrize("overfits", [False, True])
 def test_the_final_fit_is_on_all_rows_for_the_chosen_epochs(
-    overfits, instance, monkeypatch
+    overfits, instance, kind, monkeypatch
 ):
     """With the choice forced each way: the fit is a fit without early
     stopping on all the rows, from random_state (an int, or a seed drawn
-    from a RandomState), for
-    max_iter epochs or for those of the epoch that early stopping kept
-    (read from the validation scores it reports)."""
+    from a RandomState), for max_iter epochs or for those of the epoch
+    that early stopping kept (read from the validation scores it
+    reports)."""
     monkeypatch.setattr(_refit, "_overfits", lambda *args: overfits)
-    X, y, _, _ = _noisy_labels(0)
-    params = {"hidden_layer_sizes": (8,), "max_iter": 60}
+    cls, X, y = _problem(kind)
+    targets = () if y is None else (y,)
+    params = {"hidden_layer_sizes": (8,), "max_iter": 60, "early_stopping": "refit"}
+    if kind == "regressor":
+        params["learning_rate_init"] = 0.02  # to stop within max_iter
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         random_state = np.random.RandomState(1) if instance else 1
-        model = MLEClassifier(random_state=random_state, **params).fit(X, y)
+        model = cls(random_state=random_state, **params).fit(X, *targets)
         epochs = _kept_epoch(model) if overfits else params["max_iter"]
         seed = _seed(np.random.RandomState(1) if instance else 1)
-        reference = MLEClassifier(
-            early_stopping=False,
+        reference = cls(
             random_state=seed,
-            **{**params, "max_iter": max(epochs, 1)},
-        ).fit(X, y)
+            **{**params, "early_stopping": False, "max_iter": max(epochs, 1)},
+        ).fit(X, *targets)
     if overfits:
         assert 0 < epochs < params["max_iter"]
     assert model.n_iter_ == reference.n_iter_ <= epochs
     assert_allclose(_weights(model), _weights(reference))
     # Early stopping's record: one score per epoch it ran, the kept one's
     # the best (or the start's, higher still).
-    assert len(model.validation_scores_) > _kept_epoch(model)
+    assert len(model.validation_scores_) >= _kept_epoch(model)
     assert model.best_validation_score_ >= max(model.validation_scores_)
     assert model.best_loss_ == min(model.loss_curve_)
     assert not hasattr(model, "_chosen_epochs")
+
+
+@pytest.mark.parametrize("variational", [False, True])
+def test_the_autoencoder_judges_training_longer_by_its_log_likelihood(variational):
+    """The autoencoder's choice reads score_samples on the validation rows
+    (the log-likelihood of the rows, importance-sampled for a variational
+    one): 'refit' runs, and holds out rows for the record."""
+    X, _, _, _ = _noisy_labels(1, n_samples=200)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = MLEAutoencoder(
+            early_stopping="refit", variational=variational, max_iter=30, random_state=0
+        ).fit(X)
+    assert len(model.validation_scores_) >= 1
+    assert model.n_iter_ <= 30
+    assert np.all(np.isfinite(model.score_samples(X)))
 
 
 def test_on_noise_the_refit_is_the_linear_start_on_all_rows():
