@@ -362,6 +362,7 @@ def test_digits_codes_feed_a_classifier_in_a_pipeline():
     assert pipeline.score(X_test, y_test) > 0.5
 
 
+@pytest.mark.peer_quality
 @pytest.mark.parametrize("distribution", DISTRIBUTIONS)
 @pytest.mark.parametrize("n_components", [2, 8])
 def test_digits_held_out_reconstruction_beats_pca(n_components, distribution):
@@ -444,6 +445,7 @@ def test_partial_fit_forgets_a_feature_that_varies_in_a_later_chunk():
         ae.score_samples(varying)
 
 
+@pytest.mark.peer_quality
 def test_digits_held_out_score_is_finite_and_above_pca():
     """Issue 22: digits / 16 as given, two folds. Pixel 56 is blank in the
     second half of the images, not in the first: the fold fitted on the

@@ -604,11 +604,13 @@ def held_out_scores(request):
     return {name: {k: np.mean(v) for k, v in s.items()} for name, s in scores.items()}
 
 
+@pytest.mark.peer_quality
 def test_default_accuracy_at_least_mlp_classifier(held_out_scores):
     """Default MLEClassifier's held-out accuracy >= default MLPClassifier's."""
     assert held_out_scores["mle"]["accuracy"] >= held_out_scores["mlp"]["accuracy"]
 
 
+@pytest.mark.peer_quality
 def test_default_log_loss_at_most_mlp_classifier(held_out_scores):
     """Default MLEClassifier's held-out log-loss <= default MLPClassifier's."""
     assert held_out_scores["mle"]["log_loss"] <= held_out_scores["mlp"]["log_loss"]

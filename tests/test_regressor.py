@@ -765,16 +765,19 @@ def diabetes_scores():
     return {name: {k: np.mean(v) for k, v in s.items()} for name, s in scores.items()}
 
 
+@pytest.mark.peer_quality
 def test_diabetes_r2_better_than_mlp_regressor(diabetes_scores):
     """Default MLERegressor beats default MLPRegressor on held-out R^2, clearly."""
     assert diabetes_scores["mle"]["r2"] > diabetes_scores["mlp"]["r2"] + 0.2
 
 
+@pytest.mark.peer_quality
 def test_diabetes_r2_close_to_bayesian_ridge(diabetes_scores):
     """Default MLERegressor's held-out R^2 is within 0.05 of BayesianRidge's."""
     assert diabetes_scores["mle"]["r2"] > diabetes_scores["ridge"]["r2"] - 0.05
 
 
+@pytest.mark.peer_quality
 def test_diabetes_nll_better_than_mlp_regressor(diabetes_scores):
     """Default MLERegressor has a clearly lower held-out NLL than MLPRegressor."""
     assert diabetes_scores["mle"]["nll"] < diabetes_scores["mlp"]["nll"] - 0.2

@@ -670,6 +670,7 @@ def test_default_digits_autoencoder_converges_without_warning():
     assert model.n_iter_ < model.max_iter
 
 
+@pytest.mark.peer_quality
 def test_docs_recipe_standardized_digits_autoencoder_beats_pca():
     """make_pipeline(StandardScaler(), MLEAutoencoder()) learns: at least PCA."""
     from sklearn.decomposition import PCA

@@ -329,6 +329,7 @@ def test_a_saved_variational_autoencoder_generates_the_same_data(round_trip, dig
     assert_array_equal(loaded.score_samples(digits[:5]), vae.score_samples(digits[:5]))
 
 
+@pytest.mark.peer_quality
 def test_held_out_log_density_of_digits_beats_factor_analysis():
     """Issue 16's target: digits / 16, 8 codes, on the 53 pixels whose
     training standard deviation exceeds 0.02 (the others make any per-pixel
