@@ -21,7 +21,8 @@ validation rows, then fits on every row:
 
 Where 'auto' would hold out no rows (too few of them, or a class too rare
 for the stratified split), the first fit trained on all of them, and is the
-fit.
+fit. So is it, as far as it got, when the user interrupts training
+(KeyboardInterrupt) in the first or the second fit.
 """
 
 import warnings
@@ -33,6 +34,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import _num_samples
 
 from . import _capacity
+from ._training import INTERRUPTED_MESSAGE
 
 #: The early-stopped network is kept (its epochs) when its validation rows'
 #: mean log-likelihood is higher than the fully trained network's by more
@@ -62,11 +64,18 @@ def fit_then_refit(estimator, X, y, sample_weight):
     early._validation_random_state = seed
     # Only the final fit's warnings are the user's.
     fitted, caught = _fit_recording_warnings(early, X, y, sample_weight)
-    if early.validation_scores_ is not None:
+    overfits = None
+    if early.validation_scores_ is not None and not _interrupted(caught):
         rows = early._validation_rows
-        epochs = None
-        if _overfits(estimator, early, X, y, sample_weight, seed, rows):
-            epochs = min(early._kept_epoch, estimator.max_iter)
+        overfits = _overfits(estimator, early, X, y, sample_weight, seed, rows)
+        if overfits is None:
+            caught.append(
+                warnings.WarningMessage(INTERRUPTED_MESSAGE, UserWarning, __file__, 0)
+            )
+    # None: no rows held out, or the user interrupted training (the first
+    # fit, as far as it got, is the fit).
+    if overfits is not None:
+        epochs = early._kept_epoch if overfits else None
         final = _pass(estimator, early, seed, early_stopping=False)
         if epochs is not None and epochs < estimator.max_iter:
             final._chosen_epochs = epochs
@@ -85,15 +94,17 @@ def fit_then_refit(estimator, X, y, sample_weight):
 def _overfits(estimator, early, X, y, sample_weight, seed, rows):
     """Whether the early-stopped network ``early`` beats the same network
     trained without early stopping on its training rows, on its validation
-    ``rows``, by the margin."""
+    ``rows``, by the margin; None if the user interrupted training."""
     train = np.setdiff1d(np.arange(_num_samples(X)), rows)
     full = _pass(estimator, early, seed, early_stopping=False)
-    _fit_recording_warnings(
+    _, caught = _fit_recording_warnings(
         full,
         _capacity.take_rows(X, train),
         None if y is None else _capacity.take_rows(y, train),
         None if sample_weight is None else _capacity.take_rows(sample_weight, train),
     )
+    if _interrupted(caught):
+        return None
     full._validation_rows = rows
     return _capacity.larger_is_better(
         _capacity.validation_nll(full, X, y, sample_weight),
@@ -108,6 +119,12 @@ def _pass(estimator, early, seed, **params):
     return clone(estimator).set_params(
         random_state=seed, hidden_layer_sizes=early.hidden_layer_sizes_, **params
     )
+
+
+def _interrupted(caught):
+    """Whether the user interrupted the fit that raised ``caught``
+    (:func:`._training.train` warns so)."""
+    return any(str(w.message).startswith(INTERRUPTED_MESSAGE) for w in caught)
 
 
 def _fit_recording_warnings(estimator, X, y, sample_weight):

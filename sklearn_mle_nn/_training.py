@@ -175,7 +175,7 @@ def train(
             )
         except KeyboardInterrupt:
             # As scikit-learn's MLP: keep what was learned so far.
-            warnings.warn("Training interrupted by user.")
+            warnings.warn(INTERRUPTED_MESSAGE)
             recovery.restore(step.model.params)
             return INTERRUPTED
         except TrainingDiverged as error:
@@ -443,6 +443,10 @@ def divergence_error(what, learning_rate_init):
 #: room for the noise of stochastic steps around an optimum that is the
 #: intercept-only model itself (pure noise, a constant target).
 NULL_MODEL_TOLERANCE = 1e-2
+
+#: What a fit that the user interrupted (KeyboardInterrupt) warns, as
+#: scikit-learn's MLP does.
+INTERRUPTED_MESSAGE = "Training interrupted by user."
 
 #: Rows on which a fit from random weights measures its starting loss.
 START_ROWS = 4096

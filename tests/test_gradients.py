@@ -10,11 +10,11 @@ optimizer records the gradient instead of stepping.
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from conftest import RecordGradient, finite_difference
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import expit, log_expit, log_softmax, softmax
 from scipy.stats import norm
 
+from conftest import RecordGradient, finite_difference
 from sklearn_mle_nn import _steps
 from sklearn_mle_nn._activations import ACTIVATIONS
 from sklearn_mle_nn._network import Layout, Workspace, glorot_uniform

@@ -5,10 +5,10 @@ import re
 import numpy as np
 import pytest
 import skops.io
-from conftest import ROUND_TRIPS, _pickle
 from numpy.testing import assert_array_equal
 
 import sklearn_mle_nn
+from conftest import ROUND_TRIPS, _pickle
 from sklearn_mle_nn import MLEAutoencoder, MLEClassifier, MLERegressor
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

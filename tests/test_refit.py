@@ -221,3 +221,35 @@ def test_the_regressor_and_depth_auto_refit_too():
     assert model.validation_scores_ is not None
     assert model.best_loss_ is not None  # the final fit held no rows out
     assert model.score(X, y) > 0.8
+
+
+@pytest.mark.parametrize("interrupted_fit", [1, 2])
+def test_an_interrupt_ends_the_fit_with_the_first_fit(interrupted_fit, monkeypatch):
+    """Ctrl-C in the first or the second fit ends 'refit' there, as in one
+    fit: the model is the early-stopped first fit as far as it got, the
+    user is told, and no later fit runs."""
+    from sklearn_mle_nn import _training
+
+    X, y, _, _ = _noisy_labels(0)
+    run_epoch = _training._run_epoch
+    fits = []
+    monkeypatch.setattr(
+        _refit,
+        "_fit_recording_warnings",
+        lambda *args, fit=_refit._fit_recording_warnings: fits.append(1) or fit(*args),
+    )
+    epochs = []
+
+    def interrupt_in_the_chosen_fit(*args):
+        epochs.append(len(fits))
+        if len(fits) == interrupted_fit and epochs.count(interrupted_fit) == 3:
+            raise KeyboardInterrupt
+        return run_epoch(*args)
+
+    monkeypatch.setattr(_training, "_run_epoch", interrupt_in_the_chosen_fit)
+    with pytest.warns(UserWarning, match="Training interrupted by user"):
+        model = MLEClassifier(hidden_layer_sizes=(8,), random_state=0).fit(X, y)
+    assert len(fits) == interrupted_fit
+    assert model.validation_scores_ is not None
+    if interrupted_fit == 1:
+        assert model.n_iter_ == 2  # the two epochs before the interrupt

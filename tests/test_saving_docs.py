@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import skops.io
-from conftest import ROUND_TRIPS
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.datasets import load_iris
@@ -25,6 +24,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import sklearn_mle_nn._persistence
+from conftest import ROUND_TRIPS
 from sklearn_mle_nn import MLEAutoencoder, MLEClassifier, MLERegressor
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

@@ -11,7 +11,6 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import ROUND_TRIPS, RecordGradient, finite_difference
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.stats import multivariate_normal, norm
 from sklearn.base import clone
@@ -20,6 +19,7 @@ from sklearn.decomposition import FactorAnalysis
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
+from conftest import ROUND_TRIPS, RecordGradient, finite_difference
 from sklearn_mle_nn import MLEAutoencoder
 from sklearn_mle_nn._activations import ACTIVATIONS
 from sklearn_mle_nn._network import Layout, glorot_uniform
