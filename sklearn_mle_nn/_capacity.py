@@ -52,9 +52,7 @@ def fit_choosing_depth(estimator, X, y, sample_weight):
         candidate = clone(estimator).set_params(hidden_layer_sizes=sizes)
         candidate._validation_random_state = seed
         # Only the kept network's warnings are the user's.
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            candidate.fit(X, y, sample_weight=sample_weight)
+        caught = fit_recording_warnings(candidate, X, y, sample_weight)
         nll = validation_nll(candidate, X, y, sample_weight)
         if kept is None or larger_is_better(kept_nll, nll):
             kept, kept_nll, kept_warnings = candidate, nll, caught
@@ -65,11 +63,25 @@ def fit_choosing_depth(estimator, X, y, sample_weight):
                 kept_warnings.append(_no_validation_rows_warning(sizes))
             break
     take_fitted_state(estimator, kept, keeps_rows)
-    for warning in kept_warnings:
+    warn_again(kept_warnings)
+    return estimator
+
+
+def fit_recording_warnings(estimator, X, y, sample_weight):
+    """Fit ``estimator``; returns the warnings the fit raised, recorded and
+    not shown (only the kept fit's are the user's: :func:`warn_again`)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        estimator.fit(X, y, sample_weight=sample_weight)
+    return caught
+
+
+def warn_again(caught):
+    """Show the warnings that :func:`fit_recording_warnings` recorded."""
+    for warning in caught:
         warnings.warn_explicit(
             warning.message, warning.category, warning.filename, warning.lineno
         )
-    return estimator
 
 
 def validation_nll(fitted, X, y, sample_weight):

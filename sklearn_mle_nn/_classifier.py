@@ -43,8 +43,8 @@ class MLEClassifier(ClassifierMixin, BaseMLE):
         Without validation rows it fits ``(100,)``: with
         ``early_stopping=False`` it also warns (set ``early_stopping=True``);
         with ``'auto'`` or ``'refit'`` (this estimator's default), when the
-        data are too few. With ``'refit'``, the depth is chosen in the first
-        fit, and the second fits it on all the rows.
+        data are too few. With ``'refit'``, the depth is chosen in its first
+        fit, and its last fit trains that network on all the rows.
 
     activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
         Activation of the hidden layers.

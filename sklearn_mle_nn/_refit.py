@@ -63,7 +63,8 @@ def fit_then_refit(estimator, X, y, sample_weight):
     early = clone(estimator).set_params(early_stopping="auto", random_state=seed)
     early._validation_random_state = seed
     # Only the final fit's warnings are the user's.
-    fitted, caught = _fit_recording_warnings(early, X, y, sample_weight)
+    caught = _capacity.fit_recording_warnings(early, X, y, sample_weight)
+    fitted = early
     overfits = None
     if early.validation_scores_ is not None and not _interrupted(caught):
         rows = early._validation_rows
@@ -75,19 +76,16 @@ def fit_then_refit(estimator, X, y, sample_weight):
     # None: no rows held out, or the user interrupted training (the first
     # fit, as far as it got, is the fit).
     if overfits is not None:
-        epochs = early._kept_epoch if overfits else None
         final = _pass(estimator, early, seed, early_stopping=False)
-        if epochs is not None and epochs < estimator.max_iter:
-            final._chosen_epochs = epochs
-        fitted, caught = _fit_recording_warnings(final, X, y, sample_weight)
+        if overfits and early._kept_epoch < estimator.max_iter:
+            final._chosen_epochs = early._kept_epoch
+        caught = _capacity.fit_recording_warnings(final, X, y, sample_weight)
+        fitted = final
         # The record of the choice: the early-stopped fit's validation scores.
         fitted.validation_scores_ = early.validation_scores_
         fitted.best_validation_score_ = early.best_validation_score_
     _capacity.take_fitted_state(estimator, fitted)
-    for warning in caught:
-        warnings.warn_explicit(
-            warning.message, warning.category, warning.filename, warning.lineno
-        )
+    _capacity.warn_again(caught)
     return estimator
 
 
@@ -97,7 +95,7 @@ def _overfits(estimator, early, X, y, sample_weight, seed, rows):
     ``rows``, by the margin; None if the user interrupted training."""
     train = np.setdiff1d(np.arange(_num_samples(X)), rows)
     full = _pass(estimator, early, seed, early_stopping=False)
-    _, caught = _fit_recording_warnings(
+    caught = _capacity.fit_recording_warnings(
         full,
         _capacity.take_rows(X, train),
         None if y is None else _capacity.take_rows(y, train),
@@ -125,10 +123,3 @@ def _interrupted(caught):
     """Whether the user interrupted the fit that raised ``caught``
     (:func:`._training.train` warns so)."""
     return any(str(w.message).startswith(INTERRUPTED_MESSAGE) for w in caught)
-
-
-def _fit_recording_warnings(estimator, X, y, sample_weight):
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        estimator.fit(X, y, sample_weight=sample_weight)
-    return estimator, caught

@@ -11,7 +11,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_mle_nn import MLEAutoencoder, MLEClassifier, MLERegressor, _refit
+from sklearn_mle_nn import (
+    MLEAutoencoder,
+    MLEClassifier,
+    MLERegressor,
+    _capacity,
+    _refit,
+)
 
 
 def _seed(random_state):
@@ -234,9 +240,11 @@ def test_an_interrupt_ends_the_fit_with_the_first_fit(interrupted_fit, monkeypat
     run_epoch = _training._run_epoch
     fits = []
     monkeypatch.setattr(
-        _refit,
-        "_fit_recording_warnings",
-        lambda *args, fit=_refit._fit_recording_warnings: fits.append(1) or fit(*args),
+        _capacity,
+        "fit_recording_warnings",
+        lambda *args, fit=_capacity.fit_recording_warnings: (
+            fits.append(1) or fit(*args)
+        ),
     )
     epochs = []
 
