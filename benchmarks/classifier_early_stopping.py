@@ -50,15 +50,7 @@ def split(name, index):
         )
         scaler = StandardScaler().fit(X)
         return scaler.transform(X), scaler.transform(X_test), y, y_test
-    X, y = quality_panel.load(name)
-    train, test = quality_panel.split_indices(len(y), index)
-    features = quality_panel.preprocessor(X.iloc[train]).fit(X.iloc[train])
-    return (
-        features.transform(X.iloc[train]),
-        features.transform(X.iloc[test]),
-        y[train],
-        y[test],
-    )
+    return quality_panel.transformed_split(name, index)
 
 
 def scores(setting, X, X_test, y, y_test, random_state, **params):

@@ -372,6 +372,21 @@ def split_indices(n_samples, split):
     return train, test
 
 
+def transformed_split(name, split):
+    """``(X_train, X_test, y_train, y_test)`` of the split-th split of a
+    dataset, its features through :func:`preprocessor` fitted on the
+    training rows (for scripts that fit a bare estimator)."""
+    X, y = load(name)
+    train, test = split_indices(len(y), split)
+    features = preprocessor(X.iloc[train]).fit(X.iloc[train])
+    return (
+        features.transform(X.iloc[train]),
+        features.transform(X.iloc[test]),
+        y[train],
+        y[test],
+    )
+
+
 def preprocessor(X, drop=None):
     """Imputed and scaled numeric columns; imputed and one-hot encoded others
     (``drop='first'``: without their first level, for a linear model with a

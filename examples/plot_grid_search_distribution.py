@@ -47,7 +47,7 @@ X_train, X_test, y_train, y_test = train_test_split(
 )
 
 # Each fit runs at most 100 epochs on all its rows (``early_stopping=False``:
-# the classifier's default, ``'refit'``, would fit two or three times), to
+# the classifier's default, ``'refit'``, would train about twice as long), to
 # keep the 25 fits of the search quick; three folds give each candidate three
 # held-out scores.
 distributions = ["bernoulli", "gaussian"]

@@ -273,6 +273,10 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             plan = self._fit_plan(
                 model, problem, continuing, incremental, coefs_init, random_state, tasks
             )
+            if plan.trains_past_kept:
+                plan.snapshot_at_end = lambda: self._snapshot(
+                    network, model, problem, plan
+                )
             result = fit(model, problem, plan)
             attributes = self._fitted_attributes(
                 network, model, model.params, result.distribution
@@ -282,6 +286,8 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
                 # A candidate of hidden_layer_sizes='auto': its validation
                 # rows judge it.
                 attributes["_validation_rows"] = problem.validation_rows
+            if result.history.trained_to_the_end is not None:
+                attributes["_trained_to_the_end"] = result.history.trained_to_the_end
             attributes["_constants_weight"] = self._pool_stream_constants(
                 attributes, problem, streaming=incremental and continuing
             )
@@ -355,6 +361,8 @@ class BaseMLE(VersionedState, CallbackSupportMixin, BaseEstimator, metaclass=ABC
             stratify=self._stratify(problem.Y) if early_stopping else None,
             validation_random_state=getattr(self, "_validation_random_state", None),
             epochs_chosen=hasattr(self, "_chosen_epochs"),
+            trains_past_kept=early_stopping
+            and getattr(self, "_trains_past_kept", False),
             given_start=continuing or coefs_init is not None,
             incremental=incremental,
             starts_at_intercept_only=self._output_starts_at_intercept_only,

@@ -25,7 +25,16 @@ CANDIDATES = ((100,), (100, 100))
 MARGIN = 1.0
 
 #: What a candidate's fit leaves for the choice, removed from the kept fit.
-_PRIVATE = ("_validation_random_state", "_validation_rows", "_chosen_epochs")
+_PRIVATE = (
+    "_validation_random_state",
+    "_validation_rows",
+    "_chosen_epochs",
+    "_trains_past_kept",
+    "_trained_to_the_end",
+)
+#: What a pass of early_stopping='refit' keeps of its fit for the choice
+#: (:func:`take_fitted_state`'s ``keeps_rows``).
+_KEPT_FOR_REFIT = ("_validation_rows", "_trained_to_the_end")
 
 
 def is_auto(hidden_layer_sizes):
@@ -37,8 +46,9 @@ def fit_choosing_depth(estimator, X, y, sample_weight):
     candidate that the validation rows choose; returns it.
 
     An estimator that names its validation rows' draw (a pass of
-    ``early_stopping='refit'``, :mod:`._refit`) keeps their indices, as a
-    network of a given size would (``_validation_rows``).
+    ``early_stopping='refit'``, :mod:`._refit`) keeps their indices, and
+    its network trained to the end, as a network of a given size would
+    (``_validation_rows``, ``_trained_to_the_end``).
     """
     # One draw for the validation rows of every candidate.
     seed = getattr(estimator, "_validation_random_state", None)
@@ -51,6 +61,7 @@ def fit_choosing_depth(estimator, X, y, sample_weight):
     for sizes in CANDIDATES:
         candidate = clone(estimator).set_params(hidden_layer_sizes=sizes)
         candidate._validation_random_state = seed
+        candidate._trains_past_kept = getattr(estimator, "_trains_past_kept", False)
         # Only the kept network's warnings are the user's.
         caught = fit_recording_warnings(candidate, X, y, sample_weight)
         nll = validation_nll(candidate, X, y, sample_weight)
@@ -145,7 +156,8 @@ def larger_is_better(smaller, larger, margin=MARGIN):
 
 def take_fitted_state(estimator, fitted, keeps_rows=False):
     """Make ``estimator`` the fitted candidate, its parameters unchanged
-    (and its validation rows' indices, with ``keeps_rows``)."""
+    (and its validation rows' indices and its network trained to the end,
+    with ``keeps_rows``)."""
     params = estimator.get_params(deep=False)
     for name in [name for name in vars(estimator) if name.endswith("_")]:
         if name not in params:
@@ -154,7 +166,7 @@ def take_fitted_state(estimator, fitted, keeps_rows=False):
         name: value
         for name, value in vars(fitted).items()
         if name not in params
-        and (name not in _PRIVATE or keeps_rows and name == "_validation_rows")
+        and (name not in _PRIVATE or keeps_rows and name in _KEPT_FOR_REFIT)
     }
     vars(estimator).update(state)
     # Continued training (warm_start, partial_fit) checks the structure

@@ -81,13 +81,19 @@ standardize_inputs : bool, default=@standardize_inputs@
         ``start``, is scored too). 'auto' does so
         when the validation set would hold at least 10 samples (of positive
         ``sample_weight``) and the split can be made (the classifier's is
-        stratified: every class needs 2 samples). 'refit' fits twice from
-        the same seed: first as 'auto', to find the epoch whose weights
-        scored best on the held-out rows (none when the start did), then
-        on all the rows for that many epochs, without a validation set;
+        stratified: every class needs 2 samples). 'refit' chooses how
+        long to train on the held-out rows, then trains on all of them: a
+        first run, from the same seed, keeps the weights of the best
+        validation score until the score's plateau (where 'auto' stops; none
+        when the start scored best) and trains on to the end, as without
+        early stopping; where the kept network's validation log-likelihood
+        beats the one trained to the end by more than half a standard error
+        of the per-row difference, the final fit trains on all the rows for
+        the kept number of epochs, otherwise as ``early_stopping=False``.
         ``validation_scores_`` and ``best_validation_score_`` are the first
-        fit's, the rest the second's (from given weights, ``warm_start``
-        and ``coefs_init``, it is 'auto'). When the
+        run's, the rest the final fit's (from given weights, ``warm_start``
+        and ``coefs_init``, it is 'auto'; where 'auto' would hold out no
+        rows, the first run trains on all of them and is the fit). When the
         network also predicts the spread ('heteroscedastic_gaussian'), the
         validation set scores (and early stopping keeps) a running average
         of the weights over the last ten epochs or so instead of one epoch's

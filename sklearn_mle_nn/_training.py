@@ -58,6 +58,9 @@ class History:
     no_improvement_count: int = 0
     #: The epoch whose weights early stopping kept (0: the start's).
     kept_epoch: int = None
+    #: What ``FitPlan.snapshot_at_end`` returned: the network trained to the
+    #: end of a run that trained past the kept weights.
+    trained_to_the_end: object = None
 
 
 def validation_size(fraction, n_samples):
@@ -317,11 +320,21 @@ class ConvergenceMonitor:
     exponential moving average of the weights over the epochs (it keeps
     ``average_decay`` of the average at every epoch). The average lags the
     weights by ``average_decay / (1 - average_decay)`` epochs, and the rule
-    waits that many epochs more (``patience``).
+    waits that many epochs more (``patience``). With ``trains_past_kept``
+    (``early_stopping='refit'``), the validation score's plateau only
+    settles the kept parameters: training goes on by the training loss's
+    rule, as without a validation set.
     """
 
     def __init__(
-        self, tol, n_iter_no_change, validation=None, verbose=False, average_decay=None
+        self,
+        tol,
+        n_iter_no_change,
+        validation=None,
+        verbose=False,
+        average_decay=None,
+        trains_past_kept=False,
+        averages_weights=False,
     ):
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -342,17 +355,35 @@ class ConvergenceMonitor:
         self.patience = n_iter_no_change
         if average_decay is not None:
             self.patience += round(average_decay / (1 - average_decay))
+        self.trains_past_kept = trains_past_kept
+        #: Without a validation set, the running average of the weights is
+        #: kept all the same (with ``average_decay``): a fit for as many
+        #: epochs as early stopping chose ends with the weights it would
+        #: have kept there.
+        self.averages_weights = averages_weights and average_decay is not None
+        #: Whether the validation rows are still scored (with
+        #: ``trains_past_kept``, until their plateau settles the kept weights).
+        self.watching = validation is not None
+        self._validation_plateau = 0
 
     def should_stop(self, history, step):
-        if self.validation is None:
+        if self.validation is None or self.trains_past_kept:
             self._record_loss(history)
-        else:
-            self._record_validation(history, step.model.params)
+        if self.validation is None and self.averages_weights:
+            self._averaged(step.model.params)
+        if self.watching and self.trains_past_kept:
+            self._watch(history, step.model.params)
+        elif self.watching:
+            improved = self._record_validation(history, step.model.params)
+            history.no_improvement_count = (
+                0 if improved else history.no_improvement_count + 1
+            )
         if history.no_improvement_count <= self.patience:
             return False
         stop, message = step.optimizer.no_improvement()
         if self.verbose:
-            print(f"{self._plateau_message()} {message}")
+            what = "Training loss" if self.trains_past_kept else None
+            print(f"{self._plateau_message(what)} {message}")
         if not stop:
             # A lowered learning rate gets its own patience; a stop keeps the
             # count, as scikit-learn's does.
@@ -367,21 +398,34 @@ class ConvergenceMonitor:
             history.no_improvement_count = 0
         history.best_loss = min(history.best_loss, loss)
 
+    def _watch(self, history, params):
+        """Score the validation rows (``trains_past_kept``), until their
+        plateau settles the kept weights."""
+        improved = self._record_validation(history, params)
+        self._validation_plateau = 0 if improved else self._validation_plateau + 1
+        if self._validation_plateau > self.patience:
+            self.watching = False
+            if self.verbose:
+                print(
+                    f"{self._plateau_message('Validation score')} The kept "
+                    "weights are settled; training goes on."
+                )
+
     def _record_validation(self, history, params):
+        """Score ``params`` on the validation rows, and keep them if best;
+        returns whether the score improved on the best by ``tol``."""
         scored = params if self.average_decay is None else self._averaged(params)
         score = self.validation(scored)
         history.validation_scores.append(score)
         if self.verbose:
             print(f"Validation score: {score:f}")
-        if score < history.best_validation_score + self.tol:
-            history.no_improvement_count += 1
-        else:
-            history.no_improvement_count = 0
+        improved = not score < history.best_validation_score + self.tol
         if score > history.best_validation_score or self.best_params is None:
             history.best_validation_score = max(score, history.best_validation_score)
             if score > self.start_score:
                 self.best_params = scored.copy()
                 self.kept_epoch = history.n_iter
+        return improved
 
     def score_start(self, params):
         """Score where training starts, to tell later whether an epoch
@@ -416,8 +460,9 @@ class ConvergenceMonitor:
             self.average += (1 - self.average_decay) * params
         return self.average
 
-    def _plateau_message(self):
-        what = "Validation score" if self.validation else "Training loss"
+    def _plateau_message(self, what=None):
+        if what is None:
+            what = "Validation score" if self.validation else "Training loss"
         return (
             f"{what} did not improve more than tol={self.tol:f} for "
             f"{self.patience} consecutive epochs."
@@ -493,6 +538,14 @@ class FitPlan:
     #: (``early_stopping='refit'``, :mod:`._refit`): reaching it is the plan,
     #: not a cut-off.
     epochs_chosen: bool = False
+    #: Early stopping's plateau settles the kept weights, and training goes
+    #: on by the training loss's rule, as without early stopping, to the
+    #: end (``early_stopping='refit'``, :mod:`._refit`, compares the two).
+    trains_past_kept: bool = False
+    #: With ``trains_past_kept``: called at the end of the run, before the
+    #: kept weights are restored, it returns the network trained to the end
+    #: (``History.trained_to_the_end``).
+    snapshot_at_end: object = None
 
     @property
     def n_epochs(self):
@@ -536,10 +589,23 @@ def fit(model, problem, plan):
             loss_offset=problem.loss_offset,
             tasks=plan.tasks,
         )
+    if (
+        plan.snapshot_at_end is not None
+        and monitor.best_params is not None
+        and ending in (STOPPED, MAX_ITER_REACHED)
+    ):
+        plan.history.trained_to_the_end = plan.snapshot_at_end()
     if monitor.best_params is not None:
         model.params[...] = monitor.best_params
         plan.history.best_validation_score = monitor.kept_score(plan.history)
         plan.history.kept_epoch = monitor.kept_epoch or 0
+    if (
+        monitor.averages_weights
+        and monitor.average is not None
+        and ending in (STOPPED, MAX_ITER_REACHED)
+    ):
+        # As early stopping would have kept them (epochs_chosen).
+        model.params[...] = monitor.average
     if plan.epochs_chosen and ending == MAX_ITER_REACHED:
         ending = STOPPED
     may_fall_back = _choose_network(
@@ -636,6 +702,8 @@ def _prepare_epochs(model, problem, plan, null_loss, start_loss):
         # to epoch: a running average of the weights is scored and kept.
         # A mean alone follows scikit-learn's rule, step for step.
         average_decay=AVERAGE_DECAY if model.distribution.predicts_spread else None,
+        trains_past_kept=plan.trains_past_kept,
+        averages_weights=plan.epochs_chosen,
     )
     if plan.early_stopping and np.isfinite(plan.history.best_validation_score):
         # A warm-started fit starts from the weights that scored the best

@@ -513,6 +513,14 @@ class Distribution(BaseEstimator):
         that the training likelihood must be measured again after it."""
         return type(self).calibrate is not Distribution.calibrate
 
+    def take_calibration(self, calibrated):
+        """Take what :meth:`calibrate` fitted on ``calibrated``: a fitted
+        copy of this distribution for a network trained as this one was, on
+        fewer rows, whose held-out rows calibrated it (a fit on all the rows
+        has none to calibrate on: ``early_stopping='refit'``). The default
+        takes nothing, as :meth:`calibrate` fits nothing."""
+        return self
+
     def with_censoring(self, censored=True):
         """A copy that takes right-censored targets (or, with
         ``censored=False``, this one).
@@ -1068,6 +1076,11 @@ class HeteroscedasticGaussian(Distribution):
         mean_square = np.average(z * z, axis=0, weights=sample_weight)
         factor = np.sqrt(np.maximum(mean_square, 1.0))
         self.spread_factor_ = getattr(self, "spread_factor_", 1.0) * factor
+        return self
+
+    def take_calibration(self, calibrated):
+        if hasattr(calibrated, "spread_factor_"):
+            self.spread_factor_ = np.copy(calibrated.spread_factor_)
         return self
 
     def compiled_loss(self):

@@ -1,11 +1,13 @@
 """early_stopping='refit' (the classifier's default): how long to train is
 chosen on held-out rows, then the network is fitted on all of them."""
 
+import copy
 import warnings
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
+from scipy import stats
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
@@ -17,6 +19,7 @@ from sklearn_mle_nn import (
     MLERegressor,
     _capacity,
     _refit,
+    _training,
 )
 
 
@@ -110,6 +113,60 @@ def test_the_final_fit_is_on_all_rows_for_the_chosen_epochs(
     assert not hasattr(model, "_chosen_epochs")
 
 
+def test_a_predicted_spread_refits_as_early_stopping_keeps_it(monkeypatch):
+    """A network that predicts the spread (early stopping keeps a running
+    average of its weights, and calibrates the spread on the validation
+    rows): the final fit for the kept epochs ends at the running average of
+    its weights over those epochs (AVERAGE_DECAY of the average kept every
+    epoch, from the first epoch's weights), and its spread takes the factor
+    that the validation rows gave the kept network."""
+    fits = _record_fits(monkeypatch)
+    monkeypatch.setattr(_refit, "_overfits", lambda *args: True)
+    # The weights after every epoch, and those the final fit ends training
+    # with (before the checks that may replace them), in training space.
+    epochs, ended = [], []
+    should_stop = _training.ConvergenceMonitor.should_stop
+    choose_network = _training._choose_network
+    monkeypatch.setattr(
+        _training.ConvergenceMonitor,
+        "should_stop",
+        lambda self, history, step: (
+            epochs.append(step.model.params.copy()) or should_stop(self, history, step)
+        ),
+    )
+    monkeypatch.setattr(
+        _training,
+        "_choose_network",
+        lambda model, *args: (
+            ended.append(model.params.copy()) or choose_network(model, *args)
+        ),
+    )
+    _, X, y = _problem("regressor")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = MLERegressor(
+            distribution="heteroscedastic_gaussian",
+            hidden_layer_sizes=(8,),
+            max_iter=60,
+            early_stopping="refit",
+            random_state=1,
+        ).fit(X, y)
+    kept = _kept_epoch(model)
+    assert 1 < kept < 60 and model.n_iter_ == kept
+    final_epochs = epochs[-kept:]  # the final fit's
+    average = final_epochs[0]
+    for weights in final_epochs[1:]:
+        decay = _training.AVERAGE_DECAY
+        average = decay * average + (1 - decay) * weights
+    assert_allclose(ended[-1], average, rtol=1e-10, atol=1e-12)
+    assert not np.allclose(ended[-1], final_epochs[-1])
+    first = fits[0]
+    assert np.all(first.distribution_.spread_factor_ >= 1)
+    assert_allclose(
+        model.distribution_.spread_factor_, first.distribution_.spread_factor_
+    )
+
+
 @pytest.mark.parametrize("variational", [False, True])
 def test_the_autoencoder_judges_training_longer_by_its_log_likelihood(variational):
     """The autoencoder's choice reads score_samples on the validation rows
@@ -167,6 +224,69 @@ def test_on_noisy_labels_refit_stops_where_training_longer_overfits():
                 scores.append(log_loss(y_test, proba))
     assert np.mean(ours) < np.mean(linear) + 0.05
     assert np.mean(ours) < np.mean(full) - 0.1
+
+
+def _record_fits(monkeypatch):
+    """The estimators that 'refit' fits, in order, recorded as it fits them."""
+    fits = []
+    monkeypatch.setattr(
+        _capacity,
+        "fit_recording_warnings",
+        lambda estimator, *args, fit=_capacity.fit_recording_warnings: (
+            fits.append(estimator) or fit(estimator, *args)
+        ),
+    )
+    return fits
+
+
+def _row_log_loss(model, X, y):
+    proba = model.predict_proba(X)
+    return -np.log(proba[np.arange(len(y)), np.searchsorted(model.classes_, y)])
+
+
+# Noisy labels, where training longer overfits, and a strong signal, where
+# it does not: each branch is taken.
+@pytest.mark.parametrize("signal, overfits", [(0.7, True), (3.0, False)])
+def test_the_kept_network_is_judged_against_its_own_run_trained_to_the_end(
+    signal, overfits, monkeypatch, capsys
+):
+    """One run chooses: it keeps the epoch that scored best on the
+    validation rows until their score's plateau, and trains on until the
+    training loss stops improving (tol, n_iter_no_change), as without early
+    stopping. Where the kept network's per-row validation log-loss is lower
+    than the network's at the end by more than MARGIN standard errors of
+    the difference (scipy's), the final fit trains for the kept epochs;
+    otherwise to the end; verbose says which."""
+    X, y, _, _ = _noisy_labels(1, n_samples=200, signal=signal)
+    fits = _record_fits(monkeypatch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = MLEClassifier(random_state=1, verbose=True).fit(X, y)
+    assert len(fits) == 2
+    first = fits[0]
+    # verbose says which way it chose.
+    told = "for the" if overfits else "as without early stopping"
+    assert f"Refit on all the rows, {told}" in capsys.readouterr().out
+    # The run went on past the plateau of the validation score, to the
+    # training loss's own (no improvement by tol in its last epochs) or to
+    # max_iter.
+    curve, patience = np.asarray(first.loss_curve_), first.n_iter_no_change
+    assert len(first.validation_scores_) < first.n_iter_ <= first.max_iter
+    assert (
+        first.n_iter_ == first.max_iter
+        or curve[-patience - 1 :].min() > curve[: -patience - 1].min() - first.tol
+    )
+    rows = first._validation_rows
+    trained = copy.copy(first)
+    vars(trained).update(first._trained_to_the_end)
+    gain = _row_log_loss(trained, X[rows], y[rows]) - _row_log_loss(
+        first, X[rows], y[rows]
+    )
+    assert (gain.mean() > _refit.MARGIN * stats.sem(gain)) == overfits
+    if overfits:
+        assert 0 < model.n_iter_ == _kept_epoch(model)
+    else:
+        assert model.n_iter_ > _kept_epoch(model)
 
 
 def test_without_rows_to_hold_out_refit_is_one_fit_on_all_rows():
@@ -230,10 +350,10 @@ def test_the_regressor_and_depth_auto_refit_too():
 
 
 @pytest.mark.parametrize("interrupted_fit", [1, 2])
-def test_an_interrupt_ends_the_fit_with_the_first_fit(interrupted_fit, monkeypatch):
-    """Ctrl-C in the first or the second fit ends 'refit' there, as in one
-    fit: the model is the early-stopped first fit as far as it got, the
-    user is told, and no later fit runs."""
+def test_an_interrupt_ends_the_fit_there(interrupted_fit, monkeypatch):
+    """Ctrl-C in the first fit or in the final one ends 'refit' there, as in
+    one fit: the model is that fit as far as it got (the first with the
+    weights it kept), the user is told, and no later fit runs."""
     from sklearn_mle_nn import _training
 
     X, y, _, _ = _noisy_labels(0)
@@ -255,9 +375,10 @@ def test_an_interrupt_ends_the_fit_with_the_first_fit(interrupted_fit, monkeypat
         return run_epoch(*args)
 
     monkeypatch.setattr(_training, "_run_epoch", interrupt_in_the_chosen_fit)
+    # The final fit trains past its third epoch.
+    monkeypatch.setattr(_refit, "_overfits", lambda *args: False)
     with pytest.warns(UserWarning, match="Training interrupted by user"):
         model = MLEClassifier(hidden_layer_sizes=(8,), random_state=0).fit(X, y)
     assert len(fits) == interrupted_fit
     assert model.validation_scores_ is not None
-    if interrupted_fit == 1:
-        assert model.n_iter_ == 2  # the two epochs before the interrupt
+    assert model.n_iter_ == 2  # the two epochs before the interrupt
