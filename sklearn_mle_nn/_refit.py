@@ -70,42 +70,59 @@ def fit_then_refit(estimator, X, y, sample_weight):
     # No rows held out, or the user interrupted training: the first fit, as
     # far as it got, is the fit.
     if first.validation_scores_ is not None and not _interrupted(caught):
-        final = clone(estimator).set_params(
-            random_state=seed,
-            hidden_layer_sizes=first.hidden_layer_sizes_,  # 'auto' chose it
-            early_stopping=False,
-        )
-        first_trained = getattr(first, "_trained_to_the_end", None)
-        if _overfits(first, X, y, sample_weight) and (
-            first._kept_epoch < estimator.max_iter
-        ):
-            final._chosen_epochs = first._kept_epoch
-        if estimator.verbose:
-            print(
-                "Refit on all the rows, "
-                + (
-                    f"for the {final._chosen_epochs} epochs kept: training "
-                    "longer overfits the validation rows."
-                    if hasattr(final, "_chosen_epochs")
-                    else "as without early stopping: training longer does "
-                    "not overfit the validation rows."
-                )
-            )
-        caught = _capacity.fit_recording_warnings(final, X, y, sample_weight)
-        # A spread calibrated on the validation rows stays calibrated: that
-        # of the first run's network that the final fit trained as.
-        final.distribution_.take_calibration(
-            first.distribution_
-            if hasattr(final, "_chosen_epochs") or first_trained is None
-            else first_trained["distribution_"]
-        )
-        fitted = final
-        # The record of the choice: the first fit's validation scores.
-        fitted.validation_scores_ = first.validation_scores_
-        fitted.best_validation_score_ = first.best_validation_score_
+        fitted, caught = _final_fit(estimator, first, seed, X, y, sample_weight)
     _capacity.take_fitted_state(estimator, fitted)
     _capacity.warn_again(caught)
     return estimator
+
+
+def _final_fit(estimator, first, seed, X, y, sample_weight):
+    """The fit on all the rows, without early stopping, for the first run's
+    kept epochs where training longer overfits; with the first run's
+    validation record, and its spread calibration. Returns it and the
+    warnings its fit raised."""
+    final = clone(estimator).set_params(
+        random_state=seed,
+        hidden_layer_sizes=first.hidden_layer_sizes_,  # 'auto' chose it
+        early_stopping=False,
+    )
+    trained = getattr(first, "_trained_to_the_end", None)
+    chosen = _overfits(first, X, y, sample_weight) and (
+        first._kept_epoch < estimator.max_iter
+    )
+    if chosen:
+        final._chosen_epochs = first._kept_epoch
+    if estimator.verbose:
+        print(_choice_message(first._kept_epoch if chosen else None))
+    caught = _capacity.fit_recording_warnings(final, X, y, sample_weight)
+    # A spread calibrated on the validation rows stays calibrated: that of
+    # the first run's network that the final fit trained as.
+    final.distribution_.take_calibration(
+        first.distribution_ if chosen or trained is None else trained["distribution_"]
+    )
+    # The record of the choice: the first run's validation scores.
+    final.validation_scores_ = first.validation_scores_
+    final.best_validation_score_ = first.best_validation_score_
+    return final, caught
+
+
+def _choice_message(epochs):
+    """What ``verbose`` says of the final fit: for ``epochs`` (None: as
+    without early stopping)."""
+    if epochs is None:
+        how = (
+            "as without early stopping: training longer does not overfit "
+            "the validation rows."
+        )
+    elif epochs == 0:
+        how = (
+            "keeping its linear start (no epoch): training overfits the "
+            "validation rows."
+        )
+    else:
+        how = f"for the {epochs} epochs kept: training longer overfits the "
+        how += "validation rows."
+    return f"Refit on all the rows, {how}"
 
 
 def _overfits(first, X, y, sample_weight):
