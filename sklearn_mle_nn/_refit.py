@@ -87,7 +87,7 @@ def _final_fit(estimator, first, seed, X, y, sample_weight):
         early_stopping=False,
     )
     trained = getattr(first, "_trained_to_the_end", None)
-    chosen = _overfits(first, X, y, sample_weight) and (
+    chosen = _overfits(first, trained, X, y, sample_weight) and (
         first._kept_epoch < estimator.max_iter
     )
     if chosen:
@@ -125,11 +125,10 @@ def _choice_message(epochs):
     return f"Refit on all the rows, {how}"
 
 
-def _overfits(first, X, y, sample_weight):
+def _overfits(first, trained, X, y, sample_weight):
     """Whether the first fit's kept network beats its network trained to the
-    end, by the margin, on its validation rows (True where training to the
-    end diverged: it recorded no such network)."""
-    trained = getattr(first, "_trained_to_the_end", None)
+    end (``trained``, its fitted attributes), by the margin, on its
+    validation rows (True where training to the end diverged: None)."""
     if trained is None:
         return True
     longer = copy.copy(first)
